@@ -1,0 +1,1 @@
+"""Sending compatible model versions to devices and recording what runs where."""

@@ -1,0 +1,113 @@
+"""The Registry: one object that owns the store, the data directory and the shipped graphs.
+
+The CLI and the web app each hold one Registry and call its methods; capabilities
+(models, devices, compatibility, deployments) are modules that take a Registry.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+import rdflib
+
+from .errors import Invalid
+from .resources import ontology_graph
+from .settings import Settings, load_settings
+from .store import IRI, EmbeddedStore, QueryResult, Store
+from .vocab import ONTOLOGY_IRI, TR
+
+log = logging.getLogger(__name__)
+
+# Counts for `tinyreg stats`; each query is over the union of the registry's graphs.
+_STATS_QUERY = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT
+  (COUNT(DISTINCT ?model) AS ?models) (COUNT(DISTINCT ?version) AS ?versions)
+  (COUNT(DISTINCT ?device) AS ?devices) (COUNT(DISTINCT ?deployment) AS ?deployments)
+WHERE {
+  { ?model a tr:Model } UNION { ?version a tr:ModelVersion }
+  UNION { ?device a ?deviceClass . VALUES ?deviceClass { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }
+  UNION { ?deployment a tr:Deployment }
+}
+"""
+
+
+def open_store(settings: Settings) -> Store:
+    if settings.store_url:
+        from .store.remote import RemoteStore  # only when configured
+        return RemoteStore.from_settings(settings)
+    return EmbeddedStore(settings.data_path / "store")
+
+
+class Registry:
+    def __init__(self, settings: Settings, store: Store | None = None):
+        self.settings = settings
+        self.store = store if store is not None else open_store(settings)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, **overrides: Any) -> "Registry":
+        settings = settings or load_settings(**overrides)
+        return cls(settings)
+
+    # ---- places on disk
+    @property
+    def data_path(self) -> Path:
+        return self.settings.data_path
+
+    @property
+    def artifacts_path(self) -> Path:
+        return self.data_path / "artifacts"
+
+    # ---- set-up
+    def init(self) -> dict[str, Any]:
+        """Create the data directory and load the shipped ontology graph when it changed.
+
+        Safe to run any number of times: the ontology graph is replaced only when its
+        content hash differs from the one stored.
+        """
+        self.data_path.mkdir(parents=True, exist_ok=True)
+        self.artifacts_path.mkdir(parents=True, exist_ok=True)
+        onto = ontology_graph()
+        digest = hashlib.sha256(onto.serialize(format="nt").encode()).hexdigest()
+        stored = self.store.select(
+            "SELECT ?h WHERE { GRAPH ?g { ?g <https://w3id.org/tinyreg/ontology#sourceDocument> ?h } }",
+            {"g": IRI(ONTOLOGY_IRI)})
+        loaded = False
+        if not stored or stored[0]["h"] != digest:
+            graph = rdflib.Graph()
+            graph += onto
+            graph.add((rdflib.URIRef(ONTOLOGY_IRI), TR.sourceDocument, rdflib.Literal(digest)))
+            self.store.put_graph(ONTOLOGY_IRI, graph)
+            loaded = True
+        return {"data_dir": str(self.data_path), "ontology_loaded": loaded,
+                "ontology_triples": len(onto), "revision": self.store.revision()}
+
+    def ensure_initialized(self) -> None:
+        """Run `init()` on first use of a data directory (cheap when already done)."""
+        if not self.store.has_graph(ONTOLOGY_IRI):
+            self.init()
+
+    # ---- reading
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+        if not sparql or not sparql.strip():
+            raise Invalid("empty SPARQL query")
+        return self.store.query(sparql, bindings)
+
+    def stats(self) -> dict[str, int]:
+        row = self.store.select(_STATS_QUERY)[0]
+        out = {k: int(row[k] or 0) for k in ("models", "versions", "devices", "deployments")}
+        out["graphs"] = len(self.store.graph_names())
+        out["revision"] = self.store.revision()
+        return out
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Registry":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+

@@ -1,0 +1,65 @@
+"""The registry's one error hierarchy.
+
+Every layer above the core (CLI, HTTP) turns these into its own error shape: a one-line
+message and an exit code on the command line, RFC 7807 problem+json on HTTP. Each class
+carries the HTTP status it maps to so the mapping lives in one place.
+"""
+from __future__ import annotations
+
+
+class TinyregError(Exception):
+    status = 500
+    title = "Registry error"
+
+    def __init__(self, detail: str, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def problem(self) -> dict:
+        """The RFC 7807 body for this error (without `instance`)."""
+        body = {"type": f"https://w3id.org/tinyreg/problems/{self.slug()}",
+                "title": self.title, "status": self.status, "detail": self.detail}
+        body.update(self.extra)
+        return body
+
+    @classmethod
+    def slug(cls) -> str:
+        return cls.__name__.lower()
+
+
+class NotFound(TinyregError):
+    status = 404
+    title = "Not found"
+
+
+class Invalid(TinyregError):
+    """Input that cannot be accepted as it is: bad file, bad query, bad value."""
+    status = 400
+    title = "Invalid input"
+
+
+class Incompatible(TinyregError):
+    """A model version does not fit a device; `results` holds the SHACL results."""
+    status = 409
+    title = "Incompatible"
+
+    def __init__(self, detail: str, results: list | None = None, **extra):
+        super().__init__(detail, results=results or [], **extra)
+        self.results = results or []
+
+
+class Conflict(TinyregError):
+    status = 409
+    title = "Conflict"
+
+
+class TooLarge(TinyregError):
+    status = 413
+    title = "Too large"
+
+
+class Unavailable(TinyregError):
+    """The store or a server it depends on cannot be reached or is locked."""
+    status = 503
+    title = "Unavailable"

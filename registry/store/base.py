@@ -1,0 +1,193 @@
+"""The narrow store interface every backend implements.
+
+Everything the registry keeps is in named graphs (one per model version, per device, per
+deployment); the default graph a query sees is their union. The interface is small on
+purpose so that a remote SPARQL 1.1 server can stand behind it as well as the embedded
+database: query, update, whole-graph put/delete, bulk load, a transaction that groups
+graph writes, and a revision counter that caches compare.
+"""
+from __future__ import annotations
+
+import abc
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping, Union
+
+import pyoxigraph as ox
+import rdflib
+
+from ..errors import Invalid
+from ..vocab import META_GRAPH, TR
+
+# A graph to write: an rdflib Graph, or N-Triples text (the fast path for bulk importers).
+GraphLike = Union[rdflib.Graph, str]
+
+REVISION_SUBJECT = "urn:tinyreg:store"
+REVISION_PREDICATE = str(TR.revision)
+
+
+@dataclass
+class QueryResult:
+    """What a query answered: rows for SELECT, a boolean for ASK, a graph otherwise."""
+    kind: str  # "select" | "ask" | "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: rdflib.Graph | None = None
+
+
+def to_ntriples(graph: GraphLike) -> str:
+    if isinstance(graph, str):
+        # Text from an importer is parsed before it goes anywhere near an update: a
+        # malformed line (an unterminated literal) could otherwise swallow what follows it.
+        try:
+            for _ in ox.parse(graph, format=ox.RdfFormat.N_TRIPLES):
+                pass
+        except SyntaxError as exc:
+            raise Invalid(f"not valid N-Triples: {exc}") from exc
+        return graph
+    if isinstance(graph, rdflib.Graph):
+        return graph.serialize(format="nt")
+    raise TypeError(f"cannot write a {type(graph).__name__} as a graph")
+
+
+def check_graph_name(name: str) -> str:
+    """Graph names are absolute IRIs we minted or validated; anything else is refused."""
+    if not isinstance(name, str) or not name or any(c in name for c in '<>"{}|\\^` \n\t'):
+        raise Invalid(f"not a usable graph name: {name!r}")
+    if ":" not in name:
+        raise Invalid(f"graph name is not an absolute IRI: {name!r}")
+    return name
+
+
+class Transaction:
+    """Collects graph writes and applies them all at once when the block ends without error."""
+
+    def __init__(self) -> None:
+        self.puts: dict[str, GraphLike] = {}
+        self.deletes: set[str] = set()
+
+    def put_graph(self, name: str, graph: GraphLike) -> None:
+        check_graph_name(name)
+        self.deletes.discard(name)
+        self.puts[name] = graph
+
+    def delete_graph(self, name: str) -> None:
+        check_graph_name(name)
+        self.puts.pop(name, None)
+        self.deletes.add(name)
+
+
+class Store(abc.ABC):
+    """A quad store holding the registry's named graphs."""
+
+    # ---- reading
+    @abc.abstractmethod
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None, *,
+              default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> QueryResult:
+        """Run a SPARQL query; `bindings` map variable names to values bound as RDF terms."""
+
+    def select(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.query(sparql, bindings).rows
+
+    def ask(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> bool:
+        return bool(self.query(sparql, bindings).boolean)
+
+    @abc.abstractmethod
+    def get_graph(self, name: str) -> rdflib.Graph:
+        """The triples of one named graph (empty if there is none)."""
+
+    @abc.abstractmethod
+    def graph_names(self) -> list[str]:
+        ...
+
+    @abc.abstractmethod
+    def has_graph(self, name: str) -> bool:
+        ...
+
+    @abc.abstractmethod
+    def revision(self) -> int:
+        """Increases with every write; equal revisions mean equal contents."""
+
+    # ---- writing
+    @abc.abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (the registry's own, never user text unless enabled)."""
+
+    @abc.abstractmethod
+    def apply(self, txn: Transaction) -> None:
+        """Apply a transaction's graph writes atomically and bump the revision once."""
+
+    def put_graph(self, name: str, graph: GraphLike) -> None:
+        """Replace one named graph atomically: readers see the old graph or the new, never half."""
+        self.put_graphs({name: graph})
+
+    def put_graphs(self, graphs: Mapping[str, GraphLike]) -> None:
+        with self.transaction() as txn:
+            for name, graph in graphs.items():
+                txn.put_graph(name, graph)
+
+    def delete_graph(self, name: str) -> None:
+        with self.transaction() as txn:
+            txn.delete_graph(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        txn = Transaction()
+        yield txn
+        if txn.puts or txn.deletes:
+            self.apply(txn)
+
+    def bulk_load(self, graphs: Iterable[tuple[str, GraphLike]], batch: int = 2000) -> int:
+        """Load many graphs in batches (each batch atomic); returns how many were written."""
+        count = 0
+        pending: dict[str, GraphLike] = {}
+        for name, graph in graphs:
+            pending[check_graph_name(name)] = graph
+            if len(pending) >= batch:
+                self.put_graphs(pending)
+                count += len(pending)
+                pending = {}
+        if pending:
+            self.put_graphs(pending)
+            count += len(pending)
+        return count
+
+    # ---- lifecycle
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def revision_update_text() -> str:
+    """SPARQL Update operations that add one to the store's revision counter."""
+    return (
+        f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?r }} }} "
+        f"INSERT {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?n }} }} "
+        f"WHERE {{ OPTIONAL {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?r }} }} "
+        f"BIND(COALESCE(?r + 1, 1) AS ?n) }}"
+    )
+
+
+def transaction_update_text(txn: Transaction) -> str:
+    """One SPARQL Update request that performs the whole transaction.
+
+    Graph names were validated by `check_graph_name` and the triples were serialised by an
+    RDF library as N-Triples, so no free text reaches the update.
+    """
+    ops = []
+    for name in sorted(txn.deletes):
+        ops.append(f"DROP SILENT GRAPH <{name}>")
+    for name, graph in txn.puts.items():
+        ops.append(f"DROP SILENT GRAPH <{name}>")
+        body = to_ntriples(graph)
+        if body.strip():
+            ops.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
+    ops.append(revision_update_text())
+    return " ;\n".join(ops)

@@ -1,0 +1,119 @@
+"""The embedded store: Oxigraph (RocksDB on disk) in this process.
+
+Oxigraph runs each SPARQL Update in one transaction, so a transaction of graph writes is
+sent as a single update request: a reader sees all of it or none of it, and a crash in the
+middle leaves the previous graphs whole.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+import pyoxigraph as ox
+import rdflib
+
+from ..errors import Invalid, Unavailable
+from .base import (REVISION_PREDICATE, REVISION_SUBJECT, QueryResult, Store, Transaction,
+                   check_graph_name, transaction_update_text)
+from .terms import inline_bindings, to_python, to_rdflib
+from ..vocab import META_GRAPH
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedStore(Store):
+    def __init__(self, path: str | Path | None):
+        """Open (or create) the store in directory `path`; `None` keeps it in memory."""
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._ox = ox.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._ox = ox.Store(str(self.path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise Unavailable(
+                    f"the store at {self.path} is in use by another process "
+                    f"(is `tinyreg serve` running? use its API, or stop it first)") from exc
+            raise Unavailable(f"cannot open the store at {self.path}: {exc}") from exc
+
+    # ---- reading
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None, *,
+              default_graphs: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> QueryResult:
+        kwargs: dict[str, Any] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(check_graph_name(g)) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(check_graph_name(g)) for g in named_graphs]
+        if bindings:
+            sparql = inline_bindings(sparql, bindings)
+        try:
+            result = self._ox.query(sparql, **kwargs)
+        except SyntaxError as exc:
+            raise Invalid(f"invalid SPARQL query: {exc}") from exc
+        return self._collect(result)
+
+    @staticmethod
+    def _collect(result: Any) -> QueryResult:
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = [{n: to_python(sol[n]) for n in names} for sol in result]
+            return QueryResult("select", variables=names, rows=rows)
+        graph = rdflib.Graph()
+        for t in result:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return QueryResult("graph", graph=graph)
+
+    def raw_query(self, sparql: str, **kwargs: Any) -> Any:
+        """The backend's own result object, for serialising straight to a response."""
+        return self._ox.query(sparql, **kwargs)
+
+    def get_graph(self, name: str) -> rdflib.Graph:
+        graph = rdflib.Graph()
+        for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(check_graph_name(name))):
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        return graph
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)
+                      and g.value != META_GRAPH)
+
+    def has_graph(self, name: str) -> bool:
+        return self._ox.contains_named_graph(ox.NamedNode(check_graph_name(name)))
+
+    def revision(self) -> int:
+        for q in self._ox.quads_for_pattern(ox.NamedNode(REVISION_SUBJECT),
+                                            ox.NamedNode(REVISION_PREDICATE), None,
+                                            ox.NamedNode(META_GRAPH)):
+            return int(q.object.value)
+        return 0
+
+    def triple_count(self) -> int:
+        return len(self._ox)
+
+    # ---- writing
+    def update(self, sparql: str) -> None:
+        try:
+            self._ox.update(sparql)
+        except SyntaxError as exc:
+            raise Invalid(f"invalid SPARQL update: {exc}") from exc
+
+    def apply(self, txn: Transaction) -> None:
+        text = transaction_update_text(txn)
+        try:
+            self._ox.update(text)
+        except SyntaxError as exc:
+            # Our own serialisation should always parse; if not, nothing was written.
+            raise Invalid(f"could not write the graphs: {exc}") from exc
+
+    def close(self) -> None:
+        if getattr(self, "_ox", None) is not None:
+            self._ox.flush() if self.path is not None else None
+            self._ox = None

@@ -1,0 +1,119 @@
+"""Conversions between Python values, rdflib terms and pyoxigraph terms.
+
+Bound values enter queries only as RDF terms built here, never as text pasted into a query.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import re
+from typing import Any, Mapping
+
+import pyoxigraph as ox
+import rdflib
+
+from ..errors import Invalid
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER_TYPES = {f"{_XSD}{t}" for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "negativeInteger",
+    "nonPositiveInteger")}
+_FLOAT_TYPES = {f"{_XSD}{t}" for t in ("double", "float", "decimal")}
+_BOOLEAN = f"{_XSD}boolean"
+_STRING = f"{_XSD}string"
+
+
+class IRI(str):
+    """Marks a Python string that is to be bound as an IRI rather than a literal."""
+
+
+def to_python(term: Any) -> Any:
+    """A pyoxigraph term as a plain Python value (IRIs as str, typed literals by type)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        try:
+            if dt in _INTEGER_TYPES:
+                return int(term.value)
+            if dt in _FLOAT_TYPES:
+                return float(term.value)
+            if dt == _BOOLEAN:
+                return term.value in ("true", "1")
+        except ValueError:
+            return term.value
+        return term.value
+    return str(term)
+
+
+def to_oxigraph(value: Any) -> Any:
+    """A Python value or rdflib term as a pyoxigraph term for binding into a query."""
+    if isinstance(value, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+        return value
+    if isinstance(value, IRI) or isinstance(value, rdflib.URIRef):
+        try:
+            return ox.NamedNode(str(value))
+        except ValueError as exc:
+            raise Invalid(f"not a valid IRI: {str(value)!r}") from exc
+    if isinstance(value, rdflib.Literal):
+        if value.datatype:
+            return ox.Literal(str(value), datatype=ox.NamedNode(str(value.datatype)))
+        if value.language:
+            return ox.Literal(str(value), language=value.language)
+        return ox.Literal(str(value))
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_BOOLEAN))
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(f"{_XSD}integer"))
+    if isinstance(value, float):
+        return ox.Literal(repr(value), datatype=ox.NamedNode(f"{_XSD}double"))
+    if isinstance(value, decimal.Decimal):
+        return ox.Literal(str(value), datatype=ox.NamedNode(f"{_XSD}decimal"))
+    if isinstance(value, _dt.datetime):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(f"{_XSD}dateTime"))
+    if isinstance(value, str):
+        return ox.Literal(value)
+    raise Invalid(f"cannot bind a {type(value).__name__} into a query")
+
+
+def to_rdflib(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == _STRING:
+            # RDF 1.1 says a simple literal is an xsd:string; rdflib keeps them apart.
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def inline_bindings(sparql: str, bindings: Mapping[str, Any]) -> str:
+    """The query with a VALUES block that binds `bindings`, opening its WHERE group.
+
+    Each value is turned into an RDF term and serialised by pyoxigraph (which escapes
+    literals and rejects invalid IRIs), so the inserted text is always well-formed terms,
+    never raw user text. VALUES first lets the engine join on the bound values early.
+    """
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise Invalid(f"not a SPARQL variable name: {name!r}")
+    terms = " ".join(str(to_oxigraph(bindings[n])) for n in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    match = _WHERE.search(sparql)
+    pos = match.end() if match else sparql.find("{") + 1
+    if pos <= 0:
+        raise Invalid("query has no group pattern to bind values into")
+    return sparql[:pos] + block + sparql[pos:]

@@ -1,0 +1,87 @@
+"""Namespaces and IRI minting, shared by every importer and query.
+
+Entity IRIs live under one base so that a graph name equals its entity's IRI; user text
+only ever enters an IRI through `slug()`, which keeps it to a safe alphabet.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
+
+TR = Namespace("https://w3id.org/tinyreg/ontology#")
+ONTOLOGY_IRI = "https://w3id.org/tinyreg/ontology"
+SHAPES_IRI = "https://w3id.org/tinyreg/shapes"
+OP = Namespace("https://w3id.org/tinyreg/op/")
+ID = "https://w3id.org/tinyreg/id/"
+META_GRAPH = "urn:tinyreg:meta"
+
+TD = Namespace("https://www.w3.org/2019/wot/td#")
+HCTL = Namespace("https://www.w3.org/2019/wot/hypermedia#")
+WOTSEC = Namespace("https://www.w3.org/2019/wot/security#")
+JSONSCHEMA = Namespace("https://www.w3.org/2019/wot/json-schema#")
+SOSA = Namespace("http://www.w3.org/ns/sosa/")
+SSN = Namespace("http://www.w3.org/ns/ssn/")
+SSN_SYSTEM = Namespace("http://www.w3.org/ns/ssn/systems/")
+S3N = Namespace("http://w3id.org/s3n/")
+SCHEMA = Namespace("https://schema.org/")
+SCHEMA_HTTP = Namespace("http://schema.org/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
+UNIT = Namespace("http://qudt.org/vocab/unit/")
+OM = Namespace("http://www.ontology-of-units-of-measure.org/resource/om-2/")
+FAIR4ML = Namespace("https://w3id.org/fair4ml#")
+MLS = Namespace("http://www.w3.org/ns/mls#")
+
+PREFIXES = {
+    "tr": str(TR), "op": str(OP), "td": str(TD), "hctl": str(HCTL), "wotsec": str(WOTSEC),
+    "jsonschema": str(JSONSCHEMA), "sosa": str(SOSA), "ssn": str(SSN),
+    "ssn-system": str(SSN_SYSTEM), "s3n": str(S3N), "schema": str(SCHEMA), "qudt": str(QUDT),
+    "unit": str(UNIT), "om": str(OM), "prov": str(PROV), "dcterms": str(DCTERMS),
+    "fair4ml": str(FAIR4ML), "mls": str(MLS), "rdf": str(RDF), "rdfs": str(RDFS),
+    "owl": str(OWL), "xsd": str(XSD),
+}
+
+_SLUG_BAD = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """A lowercase, dash-separated identifier safe to put in an IRI path."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = _SLUG_BAD.sub("-", ascii_text.lower()).strip("-")
+    if not out:
+        raise ValueError(f"cannot make an identifier from {text!r}")
+    return out[:120]
+
+
+def model_iri(model_slug: str) -> str:
+    return f"{ID}model/{slug(model_slug)}"
+
+
+def version_iri(model_slug: str, number: int) -> str:
+    return f"{model_iri(model_slug)}/v{int(number)}"
+
+
+def device_iri(device_slug: str) -> str:
+    return f"{ID}device/{slug(device_slug)}"
+
+
+def artifact_iri(sha256: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return f"urn:sha256:{sha256}"
+
+
+def operator_iri(name: str, custom: bool = False) -> str:
+    """Builtin ops by their TFLite enum name (CONV_2D); custom ops under custom/, percent-encoded."""
+    if custom:
+        return f"{OP}custom/{quote(name, safe='')}"
+    if not re.fullmatch(r"[A-Z0-9_]+", name):
+        raise ValueError(f"not a builtin operator name: {name!r}")
+    return f"{OP}{name}"
+
+
+def deployment_iri(token: str) -> str:
+    return f"{ID}deployment/{slug(token)}"

@@ -1,0 +1,60 @@
+import json
+import subprocess
+import sys
+
+
+def test_init_and_stats(invoke):
+    result = invoke("init")
+    assert result.exit_code == 0
+    assert "ontology:" in result.output and "loaded" in result.output
+    again = invoke("init")
+    assert "up to date" in again.output
+    stats = json.loads(invoke("stats", "--format", "json").output)
+    counts = {row["what"]: row["count"] for row in stats}
+    assert counts["devices"] == 0 and counts["graphs"] == 1
+
+
+def test_query_formats(invoke):
+    q = ("SELECT ?label WHERE { <https://w3id.org/tinyreg/ontology#PDMMicrophone> "
+         "<http://www.w3.org/2000/01/rdf-schema#label> ?label }")
+    table = invoke("query", q)
+    assert table.exit_code == 0 and "PDM microphone" in table.output and "(1 row)" in table.output
+    rows = json.loads(invoke("query", q, "--format", "json").output)
+    assert rows == [{"label": "PDM microphone"}]
+    assert invoke("query", q, "--format", "csv").output.splitlines() == ["label", "PDM microphone"]
+    ask = invoke("query", "ASK { ?s a <https://w3id.org/tinyreg/ontology#Task> }")
+    assert ask.output.strip() == "true"
+    construct = invoke("query", "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 2")
+    assert construct.exit_code == 0 and "@prefix" in construct.output or "<" in construct.output
+
+
+def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
+    # Through the real console entry point, so a traceback would show on stderr.
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query",
+         "SELEC ?x WHERE { ?x ?p ?o }"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "invalid SPARQL query" in lines[0]
+
+
+def test_store_in_use_is_a_clear_error(tmp_path, invoke):
+    from tinyreg.registry.store import EmbeddedStore
+    holder = EmbeddedStore(tmp_path / "d" / "store")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "stats"],
+            capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr and "in use" in proc.stderr
+
+
+def test_ontology_check_prints_counts(invoke):
+    result = invoke("ontology", "check")
+    assert result.exit_code == 0
+    assert "classes:" in result.output and "object properties:" in result.output
+    assert "consistent: yes" in result.output

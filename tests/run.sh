@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh machine, then runs them.
+# Extra arguments are passed to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v java >/dev/null 2>&1; then
+  # HermiT, the OWL reasoner behind the ontology check, is Java.
+  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+exec .venv/bin/python -m pytest "$@"
