@@ -27,6 +27,7 @@ from .facts import DeviceFacts, Runtime, Sensor, to_record
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
 _IRI_TEXT = re.compile(r'^[^\s<>"{}|\\^`]*$')
 _EXTENSION = (TR.hasProcessor, TR.hasSensor, TR.hasRuntime)
+_TD_MEMBERS = {"title", "securityDefinitions", "security", "properties", "actions", "events", "forms"}
 _DEVICE_CLASSES = (TR.MicrocontrollerBoard, TR.LinuxDevice)
 
 
@@ -40,7 +41,7 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, Graph, list[str]]:
     """Facts and the TD's own triples (on the device IRI) for one Thing Description."""
     warnings: list[str] = []
     doc = dict(doc)
-    doc["@context"] = _usable_contexts(doc.get("@context"), warnings)
+    doc["@context"] = _usable_contexts(doc.get("@context"), warnings, _looks_like_td(doc))
     thing_id = doc.get("id")
     if thing_id is None or thing_id == "":
         raise Invalid("the Thing Description has no id; the registry needs one to know the "
@@ -83,7 +84,12 @@ def record_from_td(doc: dict):
     return to_record(facts, graph, warnings)
 
 
-def _usable_contexts(ctx, warnings: list[str]):
+def _looks_like_td(doc: dict) -> bool:
+    types = _as_list(doc.get("@type"))
+    return "Thing" in types or bool(_TD_MEMBERS & doc.keys())
+
+
+def _usable_contexts(ctx, warnings: list[str], looks_like_td: bool):
     entries = _as_list(ctx)
     kept, unknown = [], []
     for entry in entries:
@@ -94,7 +100,7 @@ def _usable_contexts(ctx, warnings: list[str]):
         else:
             raise Invalid(f"@context entry {entry!r} is neither a URL nor an object")
     if not any(contexts.canonical(c) in contexts.TD_CONTEXTS for c in kept):
-        if unknown and len(unknown) == len(entries):
+        if unknown and len(unknown) == len(entries) and looks_like_td:
             raise Invalid(f"the only @context is remote and unknown ({', '.join(unknown)}); "
                           "the registry ships the WoT TD 1.0 and 1.1 contexts and fetches "
                           "nothing from the network")

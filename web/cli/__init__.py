@@ -8,6 +8,7 @@ from .base import cli
 # Each module adds its commands to `cli` when imported; one line per capability.
 _COMMAND_MODULES = (
     "core",
+    "device",
 )
 
 for _name in _COMMAND_MODULES:

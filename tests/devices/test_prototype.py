@@ -1,0 +1,90 @@
+"""The research prototype's graph read into ours, and its three questions answered by SPARQL."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from tinyreg.registry.devices import parse_prototype
+from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import TR, device_iri, version_iri
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
+PREFIXES = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX ssn: <http://www.w3.org/ns/ssn/>
+PREFIX schema: <https://schema.org/>
+"""
+# A device fits a model version when its RAM and flash suffice and, for every sensor the
+# model needs, the device has a sensor of that class or a subclass, directly or inside
+# another sensor (an IMU's accelerometer).
+FITS = """
+  ?version tr:arenaBytes ?arena ; tr:flashBytes ?need_flash .
+  ?device tr:ramBytes ?ram ; tr:flashBytes ?flash .
+  FILTER(?ram >= ?arena && ?flash >= ?need_flash)
+  FILTER NOT EXISTS {
+    ?version tr:requiresSensor ?need .
+    FILTER NOT EXISTS { ?device tr:hasSensor/ssn:hasSubSystem* ?s . ?s a/rdfs:subClassOf* ?need }
+  }
+"""
+DEVICES_FOR_MODEL = PREFIXES + "SELECT ?device WHERE {" + FITS + "} ORDER BY ?device"
+MODELS_FOR_DEVICE = PREFIXES + "SELECT ?version WHERE {" + FITS + "} ORDER BY ?version"
+BEST_FOR_TASK = PREFIXES + """
+SELECT ?version ?value WHERE {
+  ?version tr:task ?task ; tr:evaluation [ tr:metric tr:Top1Accuracy ; schema:value ?value ] .
+""" + FITS + "} ORDER BY DESC(?value) LIMIT 1"
+
+
+@pytest.fixture
+def imported():
+    return parse_prototype((DATA / "prototype.ttl").read_bytes())
+
+
+def test_devices_and_models_keep_the_facts_that_matter(imported):
+    devices = {r.iri: r.graph for r in imported.devices}
+    nano = devices[device_iri("nano33")]
+    dev = URIRef(device_iri("nano33"))
+    assert nano.value(dev, TR.ramBytes).toPython() == 256_000  # kilobytes of 1000 bytes
+    assert nano.value(dev, TR.flashBytes).toPython() == 1_024_000
+    assert {nano.value(s, __import__("rdflib").RDF.type) for s in nano.objects(dev, TR.hasSensor)} == {
+        TR.Accelerometer, TR.Gyroscope, TR.Microphone}
+    models = {m.iri: m.graph for m in imported.models}
+    kws = URIRef(version_iri("kws-ds-cnn", 1))
+    g = models[str(kws)]
+    assert g.value(kws, TR.arenaBytes).toPython() == 8080
+    assert g.value(kws, TR.flashBytes).toPython() == 52600
+    assert g.value(kws, TR.macs).toPython() == 2_700_000
+    assert g.value(kws, TR.requiresSensor) == TR.Microphone
+    assert g.value(kws, TR.task) == TR.Classification
+    assert g.value(kws, TR.numberFormat) == TR.Int8
+
+
+def test_blemishes_are_read_leniently_and_reported(imported):
+    report = "\n".join(imported.report)
+    assert "IRI <None> is relative" in report
+    assert "double slash" in report
+    assert "PersonDetection is not declared" in report
+    assert "has no unit; read as kilobytes" in report
+    assert len(imported.devices) == 3 and len(imported.models) == 4
+
+
+def test_the_prototypes_three_questions(registry):
+    add_device(registry, (DATA / "prototype.ttl").read_bytes(), "prototype.ttl")
+    select = registry.store.select
+    kws = IRI(version_iri("kws-ds-cnn", 1))
+    nano = IRI(device_iri("nano33"))
+
+    rows = select(DEVICES_FOR_MODEL, {"version": kws})
+    assert [r["device"] for r in rows] == [device_iri("nano33"), device_iri("stm32l4")]
+
+    rows = select(MODELS_FOR_DEVICE, {"device": nano})
+    # person-detect's input was written as <None>, so its camera need is lost (and reported)
+    assert [r["version"] for r in rows] == [version_iri(m, 1) for m in
+                                           ("kws-ds-cnn", "kws-small", "motor-anomaly", "person-detect")]
+
+    rows = select(BEST_FOR_TASK, {"device": IRI(device_iri("stm32l4")), "task": IRI(str(TR.Classification))})
+    assert rows[0]["version"] == version_iri("kws-ds-cnn", 1)
+    assert rows[0]["value"] == pytest.approx(0.91)
