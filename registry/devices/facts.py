@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
@@ -78,6 +79,20 @@ class DeviceRecord:
     iri: str
     graph: Graph
     warnings: list[str] = field(default_factory=list)
+
+
+def is_iri(text: str) -> bool:
+    """An absolute IRI that every store accepts (rdflib alone lets some invalid ones through)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return ":" in text
+
+
+def iri_or_text(text: str):
+    """An IRI when `text` is one, else the text as an xsd:anyURI literal so nothing is lost."""
+    return URIRef(text) if is_iri(text) else Literal(text, datatype=XSD.anyURI)
 
 
 def to_bytes(value, unit: str, what: str) -> int:
@@ -164,7 +179,7 @@ def to_record(facts: DeviceFacts, graph: Graph | None = None,
     if facts.group is not None:
         add((iri, TR.inGroup, facts.group))
     for source in facts.sources:
-        add((iri, DCTERMS.source, URIRef(source)))
+        add((iri, DCTERMS.source, iri_or_text(source)))
     for note in facts.notes:
         add((iri, DCTERMS.description, Literal(note)))
     return DeviceRecord(str(iri), g, list(warnings or []))

@@ -22,7 +22,7 @@ from ..errors import Invalid
 from ..vocab import OM, S3N, SCHEMA, SCHEMA_HTTP, SSN, SSN_SYSTEM, TD, TR, UNIT
 from ..vocab import model_iri, slug, version_iri
 from .cores import processor
-from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, to_record
+from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, iri_or_text, is_iri, to_record
 
 _BASE = "http://prototype.invalid/"  # resolves relative IRIs such as <None> where we can see them
 _GENERATIONS = ("http://tinyml-schema.org/", "https://w3id.org/tinyml-schema/neural-network-schema/")
@@ -108,7 +108,7 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
     facts.runtimes.append(Runtime(TR.TFLM))
     record = to_record(facts)
     device = URIRef(record.iri)
-    if isinstance(node, URIRef) and not _blemished(node):
+    if isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node)):
         record.graph.add((device, OWL.sameAs, node))
     _copy_affordances(g, node, device, record.graph)
     for reason in record.graph.objects(device, TR.incomplete):
@@ -142,6 +142,8 @@ def _copy_affordances(g: Graph, node, device: URIRef, out: Graph) -> None:
                 continue
             seen.add(current)
             for p, o in g.predicate_objects(current):
+                if isinstance(o, URIRef):
+                    o = iri_or_text(str(o))
                 out.add((current, p, o))
                 if isinstance(o, BNode):
                     todo.append(o)
@@ -168,7 +170,7 @@ def _model(g: Graph, node, report: list[str]) -> ModelRecord:
     add((version, SCHEMA.name, Literal(name or key)))
     add((version, SCHEMA.identifier, Literal(slug(key))))
     add((version, TR.sourceFormat, Literal("turtle")))
-    if isinstance(node, URIRef) and not _blemished(node):
+    if isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node)):
         add((version, OWL.sameAs, node))
     for prop, ours in (((SCHEMA.description, SCHEMA_HTTP.description), SCHEMA.description),
                        ((SCHEMA.creator, SCHEMA_HTTP.creator), SCHEMA.creator)):

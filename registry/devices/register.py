@@ -81,7 +81,7 @@ def import_dir(registry, path: str | Path,
     if not root.is_dir():
         raise NotFound(f"no directory {path}")
     results: list[FileResult] = []
-    pending: dict[str, rdflib.Graph] = {}
+    pending: list[tuple[FileResult, dict[str, rdflib.Graph]]] = []
     for file in iter_files(root):
         try:
             data = file.read_bytes()
@@ -89,16 +89,31 @@ def import_dir(registry, path: str | Path,
             result, graphs = FileResult(path=str(file), error=f"cannot read: {exc.strerror}"), {}
         else:
             result, graphs = read_file(data, str(file))
-        pending.update(graphs)
-        if len(pending) >= _BATCH:
-            registry.store.bulk_load(pending.items())
-            pending = {}
+        if graphs:
+            pending.append((result, graphs))
+        if sum(len(g) for _, g in pending) >= _BATCH:
+            _store(registry, pending)
+            pending = []
         results.append(result)
         if progress is not None:
             progress(result)
-    if pending:
-        registry.store.bulk_load(pending.items())
+    _store(registry, pending)
     return results
+
+
+def _store(registry, pending: list[tuple[FileResult, dict[str, rdflib.Graph]]]) -> None:
+    """Write a batch; if the store refuses it, write file by file to find the one at fault."""
+    if not pending:
+        return
+    try:
+        registry.store.bulk_load(item for _, graphs in pending for item in graphs.items())
+    except Invalid:
+        for result, graphs in pending:
+            try:
+                registry.store.put_graphs(graphs)
+            except Invalid as exc:
+                result.error = f"the store refused it: {exc.detail}"
+                result.devices, result.models = [], []
 
 
 def iter_files(root: Path) -> Iterator[Path]:

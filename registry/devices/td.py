@@ -16,16 +16,15 @@ import re
 
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import OWL, RDF
 
 from ..errors import Invalid
 from ..vocab import SCHEMA, SCHEMA_HTTP, TR, device_iri
 from . import contexts
 from .cores import core_traits, processor
-from .facts import DeviceFacts, Runtime, Sensor, to_record
+from .facts import DeviceFacts, Runtime, Sensor, iri_or_text, is_iri, to_record
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
-_IRI_TEXT = re.compile(r'^[^\s<>"{}|\\^`]*$')
 _EXTENSION = (TR.hasProcessor, TR.hasSensor, TR.hasRuntime)
 _TD_MEMBERS = {"title", "securityDefinitions", "security", "properties", "actions", "events", "forms"}
 _DEVICE_CLASSES = (TR.MicrocontrollerBoard, TR.LinuxDevice)
@@ -70,7 +69,7 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, Graph, list[str]]:
             continue
         for t in triples:
             s, p, o = _term(t["subject"]), URIRef(t["predicate"]["value"]), _term(t["object"])
-            if isinstance(s, Literal) or not _IRI_TEXT.match(str(p)):
+            if isinstance(s, Literal) or not is_iri(str(p)):
                 warnings.append(f"a triple on the non-IRI {s or p} was left out")
                 continue
             graph.add((device if s == subject else s, p, device if o == subject else o))
@@ -121,7 +120,7 @@ def _term(node: dict):
     kind, value = node["type"], node["value"]
     if kind == "IRI":
         # TD hrefs may be URI templates ("/properties{?fields}"): not IRIs, kept as their text.
-        return URIRef(value) if _IRI_TEXT.match(value) else Literal(value, datatype=XSD.anyURI)
+        return iri_or_text(value)
     if kind == "blank node":
         return BNode(value[2:])
     if node.get("language"):

@@ -1,6 +1,7 @@
 """`tinyreg device …`: register devices from files and look at them."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -40,7 +41,7 @@ def device_import(state, directory: Path) -> None:
     """Register every device file below DIRECTORY, reporting each file."""
     registry = state.registry()
     total = sum(1 for _ in iter_files(directory))
-    with click.progressbar(length=total, label="importing", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
         results = import_dir(registry, directory, progress=lambda _result: bar.update(1))
     failed = 0
     for r in results:

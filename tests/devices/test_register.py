@@ -1,0 +1,79 @@
+"""Devices into the store through the core functions and the `tinyreg device` commands."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tinyreg.registry.devices.register import add_device, import_dir, list_devices, show_device
+from tinyreg.registry.errors import Invalid, NotFound
+from tinyreg.registry.vocab import TR, device_iri
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
+GOOD = ("td11-tinyml.jsonld", "td10-plain.jsonld", "nano33ble.json", "zephyr-nrf5340dk.yaml")
+
+
+@pytest.fixture
+def mixed_dir(tmp_path):
+    """Good files, bad files and a README, the way a real folder of device files looks."""
+    folder = tmp_path / "fleet"
+    (folder / "bad").mkdir(parents=True)
+    for name in GOOD:
+        shutil.copy(DATA / name, folder / name)
+    for bad in (DATA / "bad").iterdir():
+        shutil.copy(bad, folder / "bad" / bad.name)
+    (folder / "README.md").write_text("not a device\n")
+    return folder
+
+
+def test_partial_import_reports_each_file_and_writes_only_whole_devices(registry, mixed_dir):
+    seen = []
+    results = import_dir(registry, mixed_dir, progress=seen.append)
+    assert len(seen) == len(results) == len(GOOD) + len(list((DATA / "bad").iterdir()))
+    failed = {Path(r.path).name: r.error for r in results if not r.ok}
+    assert set(failed) == {p.name for p in (DATA / "bad").iterdir()}
+    assert all(failed.values())
+    ids = {row["id"] for row in list_devices(registry)}
+    assert ids == {"urn-dev-ops-kws-node-17", "urn-dev-ops-lamp-42", "platformio-nano33ble",
+                   "zephyr-nrf5340dk-nrf5340-cpuapp"}
+    # nothing at all from a refused file: its device graph is not there
+    with pytest.raises(NotFound):
+        show_device(registry, "urn:dev:ops:absurd")
+
+
+def test_adding_again_replaces_the_device_graph(registry):
+    data = (DATA / "td11-tinyml.jsonld").read_bytes()
+    add_device(registry, data, "td11-tinyml.jsonld")
+    add_device(registry, data.replace(b"262144", b"131072"), "td11-tinyml.jsonld")
+    graph = show_device(registry, device_iri("urn:dev:ops:kws-node-17"))
+    assert [o.toPython() for o in graph.objects(None, TR.ramBytes)] == [131072]
+
+
+def test_add_refuses_a_bad_file_naming_it(registry):
+    with pytest.raises(Invalid, match="no-id.jsonld: the Thing Description has no id"):
+        add_device(registry, (DATA / "bad" / "no-id.jsonld").read_bytes(), "no-id.jsonld")
+
+
+def test_cli_add_list_show(invoke):
+    result = invoke("device", "add", DATA / "nano33ble.json")
+    assert result.exit_code == 0 and device_iri("platformio-nano33ble") in result.output
+    listed = invoke("device", "list", "--format", "csv")
+    assert "platformio-nano33ble,Arduino Nano 33 BLE,MicrocontrollerBoard,262144,983040,CortexM4F" in listed.output
+    shown = invoke("device", "show", "platformio-nano33ble")
+    assert "tr:ramBytes 262144" in shown.output
+
+
+def test_cli_import_reports_each_file_and_fails_when_one_did(invoke, mixed_dir):
+    result = invoke("device", "import", mixed_dir)
+    assert result.exit_code == 2
+    assert "ok      nano33ble.json: platformio, 1 device(s)" in result.output
+    assert "failed  bad/no-id.jsonld: the Thing Description has no id" in result.output
+    assert f"{len(GOOD)} of {len(GOOD) + len(list((DATA / 'bad').iterdir()))} files imported" in result.output
+
+
+def test_cli_errors_are_one_line(invoke):
+    result = invoke("device", "add", DATA / "bad" / "invalid.json")
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error:") and len(result.output.strip().splitlines()) == 1
+    assert invoke("device", "show", "no-such-board").exit_code == 2
