@@ -36,8 +36,10 @@ class QueryResult:
     graph: rdflib.Graph | None = None
 
 
-def to_ntriples(graph: GraphLike) -> str:
+def to_ntriples(graph: GraphLike, validate: bool = True) -> str:
     if isinstance(graph, str):
+        if not validate:
+            return graph
         # Text from an importer is parsed before it goes anywhere near an update: a
         # malformed line (an unterminated literal) could otherwise swallow what follows it.
         try:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import pyoxigraph as ox
 import rdflib
 
 from ..errors import Invalid, Unavailable
-from .base import (REVISION_PREDICATE, REVISION_SUBJECT, QueryResult, Store, Transaction,
-                   check_graph_name, transaction_update_text)
+from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
+                   Transaction, check_graph_name, revision_update_text, to_ntriples,
+                   transaction_update_text)
 from .terms import inline_bindings, to_python, to_rdflib
 from ..vocab import META_GRAPH
 
@@ -112,6 +113,44 @@ class EmbeddedStore(Store):
         except SyntaxError as exc:
             # Our own serialisation should always parse; if not, nothing was written.
             raise Invalid(f"could not write the graphs: {exc}") from exc
+
+    def bulk_load(self, graphs: Iterable[tuple[str, GraphLike]], batch: int = 2000) -> int:
+        """Many graphs fast: new graphs go in as parsed quads, one transaction a batch.
+
+        A graph that already exists takes the atomic replacement path instead, so bulk
+        loading never leaves a half-replaced graph either.
+        """
+        count = 0
+        pending: list[tuple[str, GraphLike]] = []
+        for item in graphs:
+            pending.append(item)
+            if len(pending) >= batch:
+                count += self._load_batch(pending)
+                pending = []
+        if pending:
+            count += self._load_batch(pending)
+        return count
+
+    def _load_batch(self, items: list[tuple[str, GraphLike]]) -> int:
+        fresh: dict[str, GraphLike] = {}
+        existing: dict[str, GraphLike] = {}
+        for name, graph in items:
+            (existing if self.has_graph(name) else fresh)[check_graph_name(name)] = graph
+        quads = []
+        for name, graph in fresh.items():
+            target = ox.NamedNode(name)
+            try:  # parsing here is also the validation of importer text
+                for q in ox.parse(to_ntriples(graph, validate=False), format=ox.RdfFormat.N_TRIPLES,
+                                  rename_blank_nodes=True):
+                    quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
+            except SyntaxError as exc:
+                raise Invalid(f"graph {name}: not valid N-Triples: {exc}") from exc
+        if quads:
+            self._ox.extend(quads)
+            self._ox.update(revision_update_text())
+        if existing:
+            self.put_graphs(existing)
+        return len(items)
 
     def close(self) -> None:
         if getattr(self, "_ox", None) is not None:

@@ -102,3 +102,18 @@ def test_bulk_load_writes_every_graph_in_batches():
                             batch=10)
     assert count == 25 and len(store.graph_names()) == 25
     assert store.revision() == 3
+
+
+def test_bulk_load_replaces_existing_graphs_whole_and_keeps_blank_nodes_apart():
+    store = EmbeddedStore(None)
+    store.put_graph("http://example.org/g0", _graph(9, "old"))
+    text = '<http://example.org/d> <http://example.org/has> _:b0 .\n_:b0 <http://example.org/p> "x" .\n'
+    store.bulk_load([("http://example.org/g0", _graph(1, "new")),
+                     ("http://example.org/g1", text), ("http://example.org/g2", text)])
+    assert len(store.get_graph("http://example.org/g0")) == 2
+    # The same label `_:b0` in two documents is two different blank nodes.
+    rows = store.select("SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?d <http://example.org/has> ?b }")
+    assert rows == [{"n": 2}]
+    with pytest.raises(Invalid):
+        store.bulk_load([("http://example.org/g3", '<http://example.org/a> <http://example.org/p> "x')])
+    assert not store.has_graph("http://example.org/g3")
