@@ -45,6 +45,9 @@ class Registry:
     def __init__(self, settings: Settings, store: Store | None = None):
         self.settings = settings
         self.store = store if store is not None else open_store(settings)
+        # Derived state that capabilities keep per registry (e.g. the compatibility
+        # engine's arrays), keyed by capability name; each entry checks store.revision().
+        self.cache: dict[str, Any] = {}
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides: Any) -> "Registry":
