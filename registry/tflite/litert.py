@@ -1,0 +1,41 @@
+"""Checks that a model runs on LiteRT (`ai-edge-litert`), the interpreter for Linux-class
+devices (single-board computers, gateways, phones).
+
+LiteRT is the successor of tflite-runtime and works with NumPy 2. It runs what TFLM refuses:
+hybrid and float16-weight models, the legacy uint8 scheme, any builtin operator. The probe
+loads the model, allocates its tensors and invokes it once on zeros with one thread; a custom
+operator the runtime does not know is the usual reason it fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import version
+
+from .probe import DEFAULT_MAX_MEMORY
+from .sandbox import run_probe
+
+
+@dataclass(frozen=True)
+class LiteRtResult:
+    runs: bool
+    measured: bool  # False when the probe itself failed; `reason` then says how
+    reason: str | None
+    litert_version: str
+
+
+def check_litert(data: bytes, *, timeout_s: float,
+                 max_memory: int = DEFAULT_MAX_MEMORY) -> LiteRtResult:
+    """`data` must have passed `analyse`."""
+    litert_version = version("ai-edge-litert")
+    run = run_probe("litert", data, timeout_s=timeout_s, max_memory=max_memory)
+    if run.output is None:
+        return LiteRtResult(runs=False, measured=False, reason=f"could not measure: {run.failure}",
+                            litert_version=litert_version)
+    error = run.output["error"]
+    if error is None:
+        return LiteRtResult(runs=True, measured=True, reason=None, litert_version=litert_version)
+    # LiteRT's messages run on with links and node numbers; the first line names the cause.
+    lines = error.strip().splitlines()
+    return LiteRtResult(runs=False, measured=True,
+                        reason=lines[0] if lines else "LiteRT refused the model without a message",
+                        litert_version=litert_version)

@@ -1,0 +1,102 @@
+"""measure_tflm(): TFLM's own arena figures for models it runs, the reason for the ones it
+refuses, and "could not measure" when the probe itself crashes, hangs or runs out of memory."""
+from __future__ import annotations
+
+import re
+from importlib.metadata import version
+
+import pytest
+
+from tinyreg.registry.tflite import analyse, writer
+from tinyreg.registry.tflite.probe import SMALLEST_PROBED_ARENA
+from tinyreg.registry.tflite.tflm import measure_tflm
+
+from .conftest import MAX_BYTES, sine_model, small_vision, tflm_loads, tflm_report
+
+
+def measure(data: bytes, **limits):
+    return measure_tflm(data, analyse(data, max_bytes=MAX_BYTES), timeout_s=60, **limits)
+
+
+def _unsupported_builtin() -> bytes:
+    m = writer.ModelBuilder("an operator TFLM has no kernel for")
+    x, y = m.tensor("input", [1, 4], "FLOAT32"), m.tensor("output", [1, 4], "FLOAT32")
+    m.operator("SKIP_GRAM", [x], [y])
+    return m.build([x], [y])
+
+
+RUNNABLE = {
+    "sine": sine_model,
+    "fully_connected int8": writer.fully_connected,
+    "fully_connected float32": lambda: writer.fully_connected(dtype="float32"),
+    "conv2d int8": writer.conv2d,
+    "conv2d int16x8": lambda: writer.conv2d(dtype="int16x8"),
+    "depthwise_conv2d int8": writer.depthwise_conv2d,
+    "small vision int8": small_vision,
+}
+
+
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_arena_figures_are_the_ones_tflm_reports(name):
+    data = RUNNABLE[name]()
+    result = measure(data)
+    assert result.runs and result.measured and result.reason is None
+    assert result.tflm_version == version("tflite-micro")
+    report, arena = tflm_report(data), result.arena
+    for part in ("total", "head", "tail"):
+        assert f"Arena allocation {part} {getattr(arena, part)} bytes" in report
+    assert arena.total == arena.head + arena.tail
+    for use in arena.breakdown:
+        assert (f"'{use.category}' used {use.used_bytes} bytes with alignment overhead "
+                f"(requested {use.requested_bytes} bytes for {use.count} ") in report
+        assert 0 < use.requested_bytes <= use.used_bytes
+    assert {"TfLiteEvalTensor data", "NodeAndRegistration struct"} <= {
+        use.category for use in arena.breakdown}
+    assert sum(use.used_bytes for use in arena.breakdown) <= arena.tail
+
+
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_minimum_arena_works_and_less_does_not(name):
+    data = RUNNABLE[name]()
+    minimum = measure(data).minimum_arena
+    assert minimum > SMALLEST_PROBED_ARENA
+    assert tflm_loads(data, minimum, invoke=True)
+    assert not tflm_loads(data, minimum - 1)
+    assert not tflm_loads(data, minimum - 16)
+
+
+@pytest.mark.parametrize("model, reason", [
+    (lambda: writer.custom_op(name="Fancy"), r"^custom operator Fancy not registered in TFLM$"),
+    (writer.hybrid_fully_connected, r"^hybrid models \(float activations, int8 weights\) are "
+     r"not supported by TFLM; FULLY_CONNECTED \(node 0\) failed to prepare: "),
+    (writer.float16_fully_connected, r"^float16 weights \(DEQUANTIZE of float16 constants\) "
+     r"are not supported by TFLM; DEQUANTIZE \(node 0\) failed to prepare: "),
+    (lambda: writer.fully_connected(dtype="uint8"), r"^uint8 \(legacy asymmetric\) "
+     r"quantization is not supported by TFLM; FULLY_CONNECTED \(node 0\) failed to invoke: "),
+    (_unsupported_builtin, r"^TFLM has no kernel for operator SKIP_GRAM$"),
+], ids=["custom", "hybrid", "float16", "uint8", "unsupported builtin"])
+def test_refused_models_say_why(model, reason):
+    result = measure(model())
+    assert result.measured and not result.runs
+    assert re.search(reason, result.reason), result.reason
+    assert result.arena is None and result.minimum_arena is None
+
+
+def test_a_model_larger_than_the_arena_cap_says_so():
+    result = measure(writer.conv2d(size=64), max_arena=8192)
+    assert result.measured and not result.runs
+    assert result.reason == "needs a tensor arena larger than 8192 bytes"
+
+
+@pytest.mark.parametrize("fault, timeout_s, reason", [
+    ("abort", 60, "could not measure: killed by SIGABRT"),
+    ("hang", 1, "could not measure: timed out after 1 s"),
+    ("memory", 60, f"could not measure: ran out of memory (limit {512 << 20} bytes)"),
+])
+def test_a_failing_probe_becomes_a_result(monkeypatch, fault, timeout_s, reason):
+    monkeypatch.setenv("TINYREG_PROBE_FAULT", fault)
+    data = writer.fully_connected()
+    result = measure_tflm(data, analyse(data, max_bytes=MAX_BYTES), timeout_s=timeout_s,
+                          max_memory=512 << 20)
+    assert not result.measured and not result.runs
+    assert result.reason == reason
