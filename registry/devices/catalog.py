@@ -15,6 +15,7 @@ import yaml
 from ..errors import Invalid
 from ..vocab import TR
 from .cores import core_traits, processor
+from .detect import YAML_LOADER
 from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, to_bytes, to_record
 from .sensors import sensor_class
 
@@ -24,7 +25,7 @@ _FIGURE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)\b\s*(.*
 
 def iter_catalog(path: Path | None = None) -> Iterator[DeviceRecord]:
     """One record per board of the catalog (the bundled one by default)."""
-    data = yaml.safe_load((path or CATALOG).read_text(encoding="utf-8"))
+    data = yaml.load((path or CATALOG).read_text(encoding="utf-8"), Loader=YAML_LOADER)
     yield from records_from_catalog(data)
 
 

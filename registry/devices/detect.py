@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import yaml
 
+# libyaml's loader when PyYAML was built with it: the same safe subset, far faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from ..errors import Invalid
 from .platformio import is_platformio
 from .td import is_td
@@ -40,7 +43,7 @@ def detect(data: bytes, filename: str | None = None) -> Detected:
     if name.endswith(_TURTLE_SUFFIXES) or _TURTLE.search(data):
         return Detected("turtle", data)
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""

@@ -74,11 +74,46 @@ class DeviceFacts:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
 class DeviceRecord:
-    iri: str
-    graph: Graph
-    warnings: list[str] = field(default_factory=list)
+    """One device: its IRI (also its graph's name), its triples and what the reader noticed.
+
+    The triples are kept as a list and turned into an rdflib Graph only when asked for, so a
+    bulk import can hand N-Triples text straight to the store.
+    """
+
+    def __init__(self, iri: str, graph: Graph | None = None, warnings: list[str] | None = None,
+                 triples: list[tuple] | None = None):
+        self.iri = iri
+        self._graph = graph
+        self._triples = triples
+        self.warnings = list(warnings or [])
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = Graph()
+            for triple in self._triples:
+                self._graph.add(triple)
+        return self._graph
+
+    def ntriples(self) -> str:
+        if self._triples is None:
+            return self._graph.serialize(format="nt")
+        return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n" for s, p, o in self._triples)
+
+
+def _nt(term) -> str:
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    lexical = (str(term).replace("\\", "\\\\").replace('"', '\\"')
+               .replace("\n", "\\n").replace("\r", "\\r"))
+    if term.language:
+        return f'"{lexical}"@{term.language}'
+    if term.datatype is not None and term.datatype != XSD.string:
+        return f'"{lexical}"^^<{term.datatype}>'
+    return f'"{lexical}"'
 
 
 def is_iri(text: str) -> bool:
@@ -137,43 +172,53 @@ def incomplete_reasons(facts: DeviceFacts) -> list[str]:
     return [f"no {label} figure" for label, value in needed if value is None]
 
 
+# Predicates as plain constants: Namespace attribute lookups cost more than the triple.
+_TYPE, _NAME, _IDENT = RDF.type, SCHEMA.name, SCHEMA.identifier
+_FORMAT, _RUNTIME_OF, _RUNTIME = TR.sourceFormat, TR.hasRuntime, TR.runtime
+_FIGURES = (TR.ramBytes, TR.flashBytes, TR.reservedRamBytes, TR.reservedFlashBytes)
+_LABELS = (TR.board, TR.vendor, SCHEMA.location)
+_BOOLS = (TR.hasFPU, TR.hasDSP, TR.hasHelium)
+
+
+def _integer(value) -> Literal:
+    return Literal(int(value), datatype=XSD.integer)
+
+
 def to_record(facts: DeviceFacts, graph: Graph | None = None,
               warnings: list[str] | None = None) -> DeviceRecord:
-    """Write `facts` into `graph` (a fresh one by default) in the registry's device contract."""
+    """The device contract for `facts`, added to `graph` when one is given (a TD's own triples)."""
     check_memory(facts)
     iri = URIRef(device_iri(facts.slug))
-    g = graph if graph is not None else Graph()
-    add = g.add
-    add((iri, RDF.type, facts.kind))
-    add((iri, SCHEMA.name, Literal(facts.name)))
-    add((iri, SCHEMA.identifier, Literal(slug(facts.slug))))
-    add((iri, TR.sourceFormat, Literal(facts.source_format)))
-    for prop, value in ((TR.board, facts.board), (TR.vendor, facts.vendor),
-                        (SCHEMA.location, facts.location)):
+    t: list[tuple] = []
+    add = t.append
+    add((iri, _TYPE, facts.kind))
+    add((iri, _NAME, Literal(facts.name)))
+    add((iri, _IDENT, Literal(slug(facts.slug))))
+    add((iri, _FORMAT, Literal(facts.source_format)))
+    for prop, value in zip(_LABELS, (facts.board, facts.vendor, facts.location)):
         if value:
             add((iri, prop, Literal(value)))
-    for prop, value in ((TR.ramBytes, facts.ram), (TR.flashBytes, facts.flash),
-                        (TR.reservedRamBytes, facts.reserved_ram),
-                        (TR.reservedFlashBytes, facts.reserved_flash)):
+    for prop, value in zip(_FIGURES, (facts.ram, facts.flash, facts.reserved_ram,
+                                      facts.reserved_flash)):
         if value is not None:
-            add((iri, prop, Literal(int(value), datatype=XSD.integer)))
+            add((iri, prop, _integer(value)))
     for reason in incomplete_reasons(facts):
         add((iri, TR.incomplete, Literal(reason)))
     if facts.processor is not None:
-        _add_processor(g, iri, facts.processor)
+        _add_processor(add, iri, facts.processor)
     for sensor in facts.sensors:
-        _add_sensor(g, iri, sensor)
+        _add_sensor(add, iri, sensor)
     for runtime in facts.runtimes:
         node = BNode()
-        add((iri, TR.hasRuntime, node))
-        add((node, RDF.type, TR.RuntimeInstall))
-        add((node, TR.runtime, runtime.runtime))
+        add((iri, _RUNTIME_OF, node))
+        add((node, _TYPE, TR.RuntimeInstall))
+        add((node, _RUNTIME, runtime.runtime))
         if runtime.version:
             add((node, TR.runtimeVersion, Literal(runtime.version)))
         if runtime.ram_overhead is not None:
-            add((node, TR.ramOverheadBytes, Literal(runtime.ram_overhead, datatype=XSD.integer)))
+            add((node, TR.ramOverheadBytes, _integer(runtime.ram_overhead)))
         if runtime.code_bytes is not None:
-            add((node, TR.codeBytes, Literal(runtime.code_bytes, datatype=XSD.integer)))
+            add((node, TR.codeBytes, _integer(runtime.code_bytes)))
     for link in facts.connectivity:
         add((iri, TR.connectivity, link))
     if facts.group is not None:
@@ -182,36 +227,40 @@ def to_record(facts: DeviceFacts, graph: Graph | None = None,
         add((iri, DCTERMS.source, iri_or_text(source)))
     for note in facts.notes:
         add((iri, DCTERMS.description, Literal(note)))
-    return DeviceRecord(str(iri), g, list(warnings or []))
+    if graph is None:
+        return DeviceRecord(str(iri), warnings=warnings, triples=t)
+    for triple in t:
+        graph.add(triple)
+    return DeviceRecord(str(iri), graph, warnings)
 
 
-def _add_processor(g: Graph, device: URIRef, p: Processor) -> None:
+def _add_processor(add, device: URIRef, p: Processor) -> None:
     node = BNode()
-    g.add((device, TR.hasProcessor, node))
-    g.add((node, RDF.type, TR.ApplicationProcessor if p.application else TR.Microcontroller))
+    add((device, TR.hasProcessor, node))
+    add((node, _TYPE, TR.ApplicationProcessor if p.application else TR.Microcontroller))
     if p.mcu:
-        g.add((node, TR.mcu, Literal(p.mcu)))
+        add((node, TR.mcu, Literal(p.mcu)))
     if p.core is not None:
-        g.add((node, TR.core, p.core))
+        add((node, TR.core, p.core))
     for prop, value in ((TR.clockHz, p.clock_hz), (TR.coreCount, p.core_count)):
         if value is not None:
-            g.add((node, prop, Literal(int(value), datatype=XSD.integer)))
-    for prop, value in ((TR.hasFPU, p.fpu), (TR.hasDSP, p.dsp), (TR.hasHelium, p.helium)):
+            add((node, prop, _integer(value)))
+    for prop, value in zip(_BOOLS, (p.fpu, p.dsp, p.helium)):
         if value is not None:
-            g.add((node, prop, Literal(bool(value))))
+            add((node, prop, Literal(bool(value))))
     if p.npu is not None:
-        g.add((node, TR.hasNPU, p.npu))
+        add((node, TR.hasNPU, p.npu))
 
 
-def _add_sensor(g: Graph, device: URIRef, sensor: Sensor) -> None:
+def _add_sensor(add, device: URIRef, sensor: Sensor) -> None:
     node = BNode()
-    g.add((device, TR.hasSensor, node))
+    add((device, TR.hasSensor, node))
     for cls in sensor.classes:
-        g.add((node, RDF.type, cls))
+        add((node, _TYPE, cls))
     if sensor.name:
-        g.add((node, SCHEMA.name, Literal(sensor.name)))
+        add((node, _NAME, Literal(sensor.name)))
     # Stated, not inferred: SPARQL and SHACL see an IMU's accelerometer without a reasoner.
     for part in subsystems(sensor.classes):
         child = BNode()
-        g.add((node, SSN.hasSubSystem, child))
-        g.add((child, RDF.type, part))
+        add((node, SSN.hasSubSystem, child))
+        add((child, _TYPE, part))

@@ -13,6 +13,7 @@ from pathlib import Path
 import rdflib
 
 from ..errors import Invalid, NotFound
+from ..store import GraphLike
 from ..vocab import ID, PREFIXES, device_iri
 from . import parse_device, parse_prototype
 from .catalog import iter_catalog, records_from_catalog
@@ -37,10 +38,10 @@ class FileResult:
         return self.error is None
 
 
-def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, rdflib.Graph]]:
+def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, GraphLike]]:
     """The graphs one file holds (devices, and models for the prototype's Turtle)."""
     result = FileResult(path=filename or "-")
-    graphs: dict[str, rdflib.Graph] = {}
+    graphs: dict[str, GraphLike] = {}
     try:
         found = detect(data, filename)
         result.format = found.format
@@ -56,7 +57,7 @@ def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, 
         result.error = exc.detail
         return result, {}
     for record in records:
-        graphs[record.iri] = record.graph
+        graphs[record.iri] = record.ntriples()
         result.devices.append(record.iri)
         result.warnings.extend(record.warnings)
     for model in models:
@@ -81,7 +82,7 @@ def import_dir(registry, path: str | Path,
     if not root.is_dir():
         raise NotFound(f"no directory {path}")
     results: list[FileResult] = []
-    pending: list[tuple[FileResult, dict[str, rdflib.Graph]]] = []
+    pending: list[tuple[FileResult, dict[str, GraphLike]]] = []
     for file in iter_files(root):
         try:
             data = file.read_bytes()
@@ -101,7 +102,7 @@ def import_dir(registry, path: str | Path,
     return results
 
 
-def _store(registry, pending: list[tuple[FileResult, dict[str, rdflib.Graph]]]) -> None:
+def _store(registry, pending: list[tuple[FileResult, dict[str, GraphLike]]]) -> None:
     """Write a batch; if the store refuses it, write file by file to find the one at fault."""
     if not pending:
         return
@@ -125,7 +126,7 @@ def iter_files(root: Path) -> Iterator[Path]:
 
 def load_catalog(registry) -> int:
     """Put the bundled board catalog in the store (the demo data)."""
-    return registry.store.bulk_load((r.iri, r.graph) for r in iter_catalog())
+    return registry.store.bulk_load((r.iri, r.ntriples()) for r in iter_catalog())
 
 
 _LIST = """

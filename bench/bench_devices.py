@@ -1,0 +1,144 @@
+"""Importing a fleet of devices: WoT TDs, PlatformIO manifests and Zephyr board files.
+
+A generator writes a synthetic fleet (a third of each format) whose figures are drawn from
+the bundled catalog's real boards, then `import_dir` registers it into a fresh registry
+store. Printed: our import time for the whole fleet, peak memory, the time per device of
+each format, and the anchor: rdflib parsing the same devices' triples (as N-Triples dumped
+from the store) into a Graph. Set TINYREG_BENCH_DEVICES for a smaller fleet.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+import yaml
+
+from common import peak_rss_mb, report
+from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.devices.catalog import CATALOG
+from tinyreg.registry.devices.register import import_dir, iter_files, read_file
+
+DEVICES = int(os.environ.get("TINYREG_BENCH_DEVICES", "100000"))
+TARGET_S = 20.0
+_PIO_CPU = {"cortex-m4f": "cortex-m4", "cortex-m0plus": "cortex-m0plus"}
+
+
+def boards() -> list[dict]:
+    """The catalog's microcontroller boards that have both figures: the fleet's templates."""
+    out = []
+    for entry in yaml.safe_load(CATALOG.read_text())["boards"]:
+        if entry.get("kind") != "linux" and "flash" in entry and "sram" in entry:
+            out.append(entry)
+    return out
+
+
+def _kib(text: str) -> int:
+    number, unit = text.split()[:2]
+    return int(float(number) * {"KiB": 1, "MiB": 1024}[unit])
+
+
+def td(i: int, board: dict, rng: random.Random) -> dict:
+    sensors = [{"@type": s["type"] if isinstance(s["type"], str) else s["type"][0],
+                **({"part": s["part"]} if s.get("part") else {})} for s in board.get("sensors", [])]
+    return {
+        "@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
+        "id": f"urn:dev:ops:fleet-{i}", "@type": "Thing", "title": f"{board['name']} #{i}",
+        "base": f"http://node-{i}.plant.example/",
+        "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": "nosec_sc",
+        "ramBytes": _kib(board["sram"]) * 1024, "flashBytes": _kib(board["flash"]) * 1024,
+        "processor": {"mcu": board["mcu"], "clockHz": board["clock_mhz"] * 1_000_000},
+        "sensors": sensors, "location": f"hall {rng.randint(1, 12)}",
+        "properties": {"inference": {"type": "object", "readOnly": True,
+                                     "forms": [{"href": "properties/inference", "op": "readproperty"}]}},
+        "actions": {"deploy": {"forms": [{"href": "actions/deploy", "op": "invokeaction"}]}},
+    }
+
+
+def platformio(i: int, board: dict) -> dict:
+    return {"build": {"cpu": _PIO_CPU.get(board["core"], board["core"]), "mcu": board["mcu"].lower(),
+                      "f_cpu": f"{board['clock_mhz'] * 1_000_000}L"},
+            "connectivity": [], "frameworks": ["arduino"], "name": f"{board['name']} rev {i}",
+            "upload": {"maximum_ram_size": _kib(board["sram"]) * 1024,
+                       "maximum_size": _kib(board["flash"]) * 1024},
+            "url": board["source"], "vendor": board.get("vendor", "")}
+
+
+def zephyr(i: int, board: dict) -> str:
+    return yaml.safe_dump({"identifier": f"fleet_{i}/{board['mcu'].lower()}", "name": board["name"],
+                           "type": "mcu", "arch": "arm", "ram": _kib(board["sram"]),
+                           "flash": _kib(board["flash"]), "supported": ["gpio", "i2c", "ble"],
+                           "vendor": board.get("vendor", "")})
+
+
+def write_fleet(folder: Path, n: int, seed: int = 11) -> None:
+    rng = random.Random(seed)
+    templates = boards()
+    for i in range(n):
+        board = rng.choice(templates)
+        sub = folder / f"{i // 1000:03d}"
+        if i % 1000 == 0:
+            sub.mkdir()
+        kind = i % 3
+        if kind == 0:
+            (sub / f"td-{i}.jsonld").write_text(json.dumps(td(i, board, rng)))
+        elif kind == 1:
+            (sub / f"pio-{i}.json").write_text(json.dumps(platformio(i, board)))
+        else:
+            (sub / f"zephyr-{i}.yaml").write_text(zephyr(i, board))
+
+
+def per_format(folder: Path, sample: int = 600) -> dict[str, float]:
+    """Microseconds to read one device of each format (no store)."""
+    files: dict[str, list[bytes]] = {}
+    for path in iter_files(folder):
+        kind = path.name.split("-")[0]
+        if len(files.setdefault(kind, [])) < sample:
+            files[kind].append((path.read_bytes(), path.name))
+        if all(len(v) >= sample for v in files.values()) and len(files) == 3:
+            break
+    out = {}
+    for kind, items in files.items():
+        start = time.perf_counter()
+        for data, name in items:
+            read_file(data, name)
+        out[kind] = (time.perf_counter() - start) / len(items) * 1e6
+    return out
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        fleet = Path(tmp) / "fleet"
+        fleet.mkdir()
+        start = time.perf_counter()
+        write_fleet(fleet, DEVICES)
+        print(f"generated {DEVICES} device files in {time.perf_counter() - start:.1f} s", flush=True)
+        for kind, us in per_format(fleet).items():
+            print(f"  read one {kind} device: {us:.0f} us", flush=True)
+
+        registry = Registry(load_settings(environ={}, data_dir=str(Path(tmp) / "data")))
+        registry.init()
+        rss_before = peak_rss_mb()
+        start = time.perf_counter()
+        results = import_dir(registry, fleet)
+        ours = time.perf_counter() - start
+        failed = sum(1 for r in results if not r.ok)
+        print(f"imported {len(results) - failed} of {len(results)} files; "
+              f"peak RSS {peak_rss_mb():.0f} MiB (before the import {rss_before:.0f} MiB)", flush=True)
+
+        dump = registry.store.raw_query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+            "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/tinyreg/id/device/')) }")
+        text = dump.serialize(format=ox.RdfFormat.N_TRIPLES).decode()
+        registry.close()
+        start = time.perf_counter()
+        anchor_graph = rdflib.Graph().parse(data=text, format="nt")
+        anchor = time.perf_counter() - start
+        print(f"{len(anchor_graph)} triples", flush=True)
+        report(f"import {DEVICES} devices (parse + store)", ours, anchor,
+               "rdflib parsing the same devices' N-Triples", target=f"< {TARGET_S:.0f} s")
