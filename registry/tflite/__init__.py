@@ -1,10 +1,46 @@
 """Reading and measuring .tflite models, without TensorFlow.
 
-`analyse` validates a file and summarises it (analysis.py). `writer` makes valid models for
-tests, demo data and benchmarks.
+`measure_file` is the one call the registry makes when a model is submitted: it validates
+and analyses the file in-process (analysis.py), then loads it into TFLM and into LiteRT, each
+in its own sandboxed process (tflm.py, litert.py, sandbox.py), at the same time. When TFLM
+gives no arena figure, a static estimate of the activation memory stands in (planner.py).
+`writer` makes valid models for tests, demo data and benchmarks.
 """
 from __future__ import annotations
 
-from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, summarise
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-__all__ = ["ModelAnalysis", "OperatorUse", "TensorSpec", "analyse", "summarise"]
+from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, summarise
+from .litert import LiteRtResult, check_litert
+from .model import parse
+from .planner import PlannerEstimate, estimate_activation_memory
+from .probe import DEFAULT_MAX_MEMORY
+from .tflm import ArenaRecord, ArenaUse, TflmResult, measure_tflm
+
+__all__ = ["ArenaRecord", "ArenaUse", "LiteRtResult", "ModelAnalysis", "ModelReport",
+           "OperatorUse", "PlannerEstimate", "TensorSpec", "TflmResult", "analyse",
+           "measure_file"]
+
+
+@dataclass(frozen=True)
+class ModelReport:
+    analysis: ModelAnalysis
+    tflm: TflmResult
+    litert: LiteRtResult
+    planner: PlannerEstimate | None  # only when TFLM did not run the model
+
+
+def measure_file(data: bytes, *, max_bytes: int, timeout_s: float,
+                 max_memory: int = DEFAULT_MAX_MEMORY) -> ModelReport:
+    """Raises Invalid or TooLarge for a file that is not a readable .tflite model; anything
+    that goes wrong in an interpreter is reported in the result instead. `timeout_s` and
+    `max_memory` bound each interpreter's process."""
+    model = parse(data, max_bytes=max_bytes)
+    analysis = summarise(model)
+    # The probes are processes; the thread only waits on one while this one waits on the other.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        litert = pool.submit(check_litert, data, timeout_s=timeout_s, max_memory=max_memory)
+        tflm = measure_tflm(data, analysis, timeout_s=timeout_s, max_memory=max_memory)
+    planner = None if tflm.runs else estimate_activation_memory(model)
+    return ModelReport(analysis=analysis, tflm=tflm, litert=litert.result(), planner=planner)

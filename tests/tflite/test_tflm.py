@@ -3,6 +3,7 @@ refuses, and "could not measure" when the probe itself crashes, hangs or runs ou
 from __future__ import annotations
 
 import re
+from functools import cache
 from importlib.metadata import version
 
 import pytest
@@ -36,10 +37,14 @@ RUNNABLE = {
 }
 
 
+@cache
+def measured(name: str):
+    return measure(RUNNABLE[name]())
+
+
 @pytest.mark.parametrize("name", RUNNABLE)
 def test_arena_figures_are_the_ones_tflm_reports(name):
-    data = RUNNABLE[name]()
-    result = measure(data)
+    data, result = RUNNABLE[name](), measured(name)
     assert result.runs and result.measured and result.reason is None
     assert result.tflm_version == version("tflite-micro")
     report, arena = tflm_report(data), result.arena
@@ -57,8 +62,7 @@ def test_arena_figures_are_the_ones_tflm_reports(name):
 
 @pytest.mark.parametrize("name", RUNNABLE)
 def test_minimum_arena_works_and_less_does_not(name):
-    data = RUNNABLE[name]()
-    minimum = measure(data).minimum_arena
+    data, minimum = RUNNABLE[name](), measured(name).minimum_arena
     assert minimum > SMALLEST_PROBED_ARENA
     assert tflm_loads(data, minimum, invoke=True)
     assert not tflm_loads(data, minimum - 1)
