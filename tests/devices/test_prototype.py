@@ -7,37 +7,12 @@ import pytest
 from rdflib import URIRef
 
 from tinyreg.registry.devices import parse_prototype
+from tinyreg.registry.examples import BEST_MODEL_FOR_TASK, DEVICES_FOR_MODEL, MODELS_FOR_DEVICE
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import TR, device_iri, version_iri
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
-PREFIXES = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX ssn: <http://www.w3.org/ns/ssn/>
-PREFIX schema: <https://schema.org/>
-"""
-# A device fits a model version when its RAM and flash suffice and, for every sensor the
-# model needs, the device has a sensor of that class or a subclass, directly or inside
-# another sensor (an IMU's accelerometer).
-FITS = """
-  ?version tr:arenaBytes ?arena ; tr:flashBytes ?need_flash .
-  ?device tr:ramBytes ?ram ; tr:flashBytes ?flash .
-  FILTER(?ram >= ?arena && ?flash >= ?need_flash)
-  FILTER NOT EXISTS {
-    ?version tr:requiresSensor ?need .
-    FILTER NOT EXISTS { ?device tr:hasSensor/ssn:hasSubSystem* ?s . ?s a/rdfs:subClassOf* ?need }
-  }
-"""
-DEVICES_FOR_MODEL = PREFIXES + "SELECT ?device WHERE {" + FITS + "} ORDER BY ?device"
-MODELS_FOR_DEVICE = PREFIXES + "SELECT ?version WHERE {" + FITS + "} ORDER BY ?version"
-BEST_FOR_TASK = PREFIXES + """
-SELECT ?version ?value WHERE {
-  ?version tr:task ?task ; tr:evaluation [ tr:metric tr:Top1Accuracy ; schema:value ?value ] .
-""" + FITS + "} ORDER BY DESC(?value) LIMIT 1"
-
-
 @pytest.fixture
 def imported():
     return parse_prototype((DATA / "prototype.ttl").read_bytes())
@@ -75,16 +50,16 @@ def test_the_prototypes_three_questions(registry):
     add_device(registry, (DATA / "prototype.ttl").read_bytes(), "prototype.ttl")
     select = registry.store.select
     kws = IRI(version_iri("kws-ds-cnn", 1))
-    nano = IRI(device_iri("nano33"))
 
-    rows = select(DEVICES_FOR_MODEL, {"version": kws})
+    rows = select(DEVICES_FOR_MODEL.sparql, {"model": kws})
     assert [r["device"] for r in rows] == [device_iri("nano33"), device_iri("stm32l4")]
 
-    rows = select(MODELS_FOR_DEVICE, {"device": nano})
+    rows = select(MODELS_FOR_DEVICE.sparql, {"device": IRI(device_iri("nano33"))})
     # person-detect's input was written as <None>, so its camera need is lost (and reported)
-    assert [r["version"] for r in rows] == [version_iri(m, 1) for m in
-                                           ("kws-ds-cnn", "kws-small", "motor-anomaly", "person-detect")]
+    assert [r["model"] for r in rows] == [version_iri(m, 1) for m in
+                                         ("kws-ds-cnn", "kws-small", "motor-anomaly", "person-detect")]
 
-    rows = select(BEST_FOR_TASK, {"device": IRI(device_iri("stm32l4")), "task": IRI(str(TR.Classification))})
-    assert rows[0]["version"] == version_iri("kws-ds-cnn", 1)
-    assert rows[0]["value"] == pytest.approx(0.91)
+    rows = select(BEST_MODEL_FOR_TASK.sparql, {"device": IRI(device_iri("stm32l4")),
+                                               "task": IRI(str(TR.Classification))})
+    assert rows[0]["model"] == version_iri("kws-ds-cnn", 1)
+    assert rows[0]["score"] == pytest.approx(0.91)
