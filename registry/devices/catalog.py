@@ -1,4 +1,4 @@
-"""The bundled board catalog (`catalog/boards.yaml`), the registry's default demo data.
+"""The bundled board catalog (`boards.yaml`), the registry's default demo data.
 
 The YAML keeps the figures as a person checks them against a datasheet ("320 KiB",
 "8 MiB SDRAM"); this module adds them up into exact bytes and writes what was added into
@@ -19,7 +19,8 @@ from .detect import YAML_LOADER
 from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, to_bytes, to_record
 from .sensors import sensor_class
 
-CATALOG = Path(__file__).parent / "catalog" / "boards.yaml"
+# Beside the module, so the wheel carries it as package data like the contexts.
+CATALOG = Path(__file__).parent / "boards.yaml"
 _FIGURE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)\b\s*(.*)$")
 
 
