@@ -15,7 +15,7 @@ from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, summarise
 from .litert import LiteRtResult, check_litert
 from .model import parse
 from .planner import PlannerEstimate, estimate_activation_memory
-from .probe import DEFAULT_MAX_MEMORY
+from .sandbox import DEFAULT_MAX_MEMORY
 from .tflm import ArenaRecord, ArenaUse, TflmResult, measure_tflm
 
 __all__ = ["ArenaRecord", "ArenaUse", "LiteRtResult", "ModelAnalysis", "ModelReport",

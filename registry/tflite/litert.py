@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import version
 
-from .probe import DEFAULT_MAX_MEMORY
-from .sandbox import run_probe
+from .sandbox import DEFAULT_MAX_MEMORY, run_probe
 
 
 @dataclass(frozen=True)

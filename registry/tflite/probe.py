@@ -1,6 +1,7 @@
 """The child side of the sandbox: loads one model into one interpreter, reports in JSON.
 
-    python -m tinyreg.registry.tflite.probe {tflm,litert} FILE [--max-memory N] [--max-arena N]
+    python -m tinyreg.registry.tflite.probe tflm FILE --max-memory N --max-arena N
+    python -m tinyreg.registry.tflite.probe litert FILE --max-memory N
 
 FILE "-" reads the model from stdin. `sandbox.run_probe` runs it for the registry; run by
 hand it is a debugging aid. It caps its own address space first (see sandbox.py).
@@ -27,10 +28,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-# The probe's address space: Python, NumPy, an interpreter's libraries and the model's memory.
-DEFAULT_MAX_MEMORY = 1 << 30
-DEFAULT_MAX_ARENA = 64 << 20  # beyond any microcontroller; larger needs are reported as such
 
 # Below about 500 bytes TFLM's Python wrapper crashes instead of failing (its first
 # allocations go unchecked), so the search for the minimum arena never goes under 1 KiB.
@@ -176,12 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tinyreg.registry.tflite.probe",
                                      description="Load a .tflite model into one interpreter "
                                                  "and report the outcome as JSON.")
-    parser.add_argument("runtime", choices=("tflm", "litert"))
-    parser.add_argument("file", help="the .tflite file, - for standard input")
-    parser.add_argument("--max-memory", type=int, default=DEFAULT_MAX_MEMORY,
-                        help="address-space limit in bytes")
-    parser.add_argument("--max-arena", type=int, default=DEFAULT_MAX_ARENA,
-                        help="largest TFLM tensor arena to try, in bytes")
+    runtimes = parser.add_subparsers(dest="runtime", required=True)
+    # The limits are required: they are the registry's settings, which sandbox.py passes.
+    for runtime in ("tflm", "litert"):
+        command = runtimes.add_parser(runtime)
+        command.add_argument("file", help="the .tflite file, - for standard input")
+        command.add_argument("--max-memory", type=int, required=True,
+                             help="address-space limit in bytes")
+        if runtime == "tflm":
+            command.add_argument("--max-arena", type=int, required=True,
+                                 help="largest tensor arena to try, in bytes")
     args = parser.parse_args(argv)
     _limit_resources(args.max_memory)
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()

@@ -19,8 +19,12 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import probe
+# Not imported: `python -m ...probe` would then find it loaded twice. Run by path instead.
+PROBE = Path(__file__).with_name("probe.py")
+# The probe's address space: Python, NumPy, an interpreter's libraries and the model's memory.
+DEFAULT_MAX_MEMORY = 1 << 30
 
 
 
@@ -31,10 +35,11 @@ class ProbeRun:
 
 
 def run_probe(runtime: str, data: bytes, *, timeout_s: float, max_memory: int,
-              args: tuple[str, ...] = ()) -> ProbeRun:
+              options: tuple[str, ...] = ()) -> ProbeRun:
+    """Runs `probe.py runtime - --max-memory N *options` on `data`."""
     # -P: the probe's folder stays off sys.path, where its neighbours could shadow modules.
-    command = [sys.executable, "-P", probe.__file__, runtime, "-",
-               "--max-memory", str(max_memory), *args]
+    command = [sys.executable, "-P", str(PROBE), runtime, "-",
+               "--max-memory", str(max_memory), *options]
     # One BLAS thread: the probe needs none, and each idle thread reserves address space.
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     try:

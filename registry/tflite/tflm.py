@@ -20,8 +20,9 @@ from importlib.metadata import version
 
 from .analysis import ModelAnalysis
 from .compute import KERNELS
-from .probe import DEFAULT_MAX_ARENA, DEFAULT_MAX_MEMORY
-from .sandbox import run_probe
+from .sandbox import DEFAULT_MAX_MEMORY, run_probe
+
+DEFAULT_MAX_ARENA = 64 << 20  # beyond any microcontroller; larger needs are reported as such
 
 _MISSING_BUILTIN = re.compile(r"Didn't find op for builtin opcode '([^']+)'")
 _NODE_FAILED = re.compile(r"Node (\S+) \(number (\d+)\) failed to (prepare|invoke)")
@@ -62,7 +63,7 @@ def measure_tflm(data: bytes, analysis: ModelAnalysis, *, timeout_s: float,
     """`data` must have passed `analyse` (which gave `analysis`)."""
     tflm_version = version("tflite-micro")
     run = run_probe("tflm", data, timeout_s=timeout_s, max_memory=max_memory,
-                    args=("--max-arena", str(max_arena)))
+                    options=("--max-arena", str(max_arena)))
     if run.output is None:
         return TflmResult(runs=False, measured=False, reason=f"could not measure: {run.failure}",
                           arena=None, minimum_arena=None, tflm_version=tflm_version)
