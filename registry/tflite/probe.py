@@ -33,6 +33,7 @@ import numpy as np
 # allocations go unchecked), so the search for the minimum arena never goes under 1 KiB.
 SMALLEST_PROBED_ARENA = 1024
 _LOG_LIMIT = 8192  # characters of interpreter output kept with an outcome
+_LOG_FILE_LIMIT = 16 << 20
 
 
 def _call(fn, *args):
@@ -158,6 +159,9 @@ def _limit_resources(max_memory: int) -> None:
         max_memory = min(max_memory, hard)
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The only files written are the captured interpreter logs: a model that makes an
+    # interpreter print without end is stopped (SIGXFSZ) instead of filling the disk.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (_LOG_FILE_LIMIT, _LOG_FILE_LIMIT))
 
 
 def _fault(kind: str, max_memory: int) -> None:

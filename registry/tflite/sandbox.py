@@ -5,9 +5,10 @@ crash them, spin, or allocate without bound. The registry must answer "could not
 then, not die with them, so every interpreter runs in a fresh process:
 
 - wall-time limit: the child is killed when it overruns (`timeout_s`);
-- memory limit: the child caps its own address space (RLIMIT_AS) before it reads the model,
-  and disables core dumps. The child does it, not a `preexec_fn`, because the registry may
-  serve from threads and `preexec_fn` is unsafe in a threaded parent.
+- memory limit: the child caps its own address space (RLIMIT_AS) and the size of the files
+  it writes (RLIMIT_FSIZE) before it reads the model, and disables core dumps. The child
+  does it, not a `preexec_fn`, because the registry may serve from threads and
+  `preexec_fn` is unsafe in a threaded parent.
 
 The probe prints one JSON object on stdout; anything else is a failure described in words.
 """
