@@ -1,0 +1,224 @@
+"""Registering model versions: measure, store the file, then the graph — all or nothing.
+
+Order matters for crash safety. The file is measured first (nothing written), then stored
+under its digest (an atomic rename), then the version's graph is written in one store
+transaction. A kill at any point leaves either nothing, or an unreferenced file (which
+counts as no model and is removed by `tidy_artifacts`), or the whole version.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from rdflib import URIRef
+
+from ..core import Registry
+from ..errors import Invalid, NotFound, TinyregError
+from ..store import IRI
+from ..tflite import ModelReport, measure_file
+from ..vocab import artifact_iri, model_iri, slug, version_iri
+from .artifacts import remove_incomplete, store_artifact, stored_digests
+from .card import ModelCard, card_from_mapping, read_sidecar
+from .graph import version_graph
+
+_LOCK = threading.Lock()  # version numbers are read then written: one registration at a time
+
+_VERSIONS = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT ?v ?n ?sha WHERE {
+  ?v tr:versionOf ?model ; tr:versionNumber ?n .
+  OPTIONAL { ?v tr:artifact/tr:sha256 ?sha }
+} ORDER BY DESC(?n)
+"""
+
+
+@dataclass(frozen=True)
+class Registered:
+    iri: str
+    model: str
+    number: int
+    sha256: str
+    created: bool  # False when these bytes were already a version of this model
+    report: ModelReport | None
+
+
+def measure(registry: Registry, data: bytes) -> ModelReport:
+    s = registry.settings
+    return measure_file(data, max_bytes=s.max_model_bytes, timeout_s=s.measure_timeout_s,
+                        max_memory=s.measure_memory_mb * 1024 * 1024)
+
+
+def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[str, Any],
+                   validate: Callable[[Any], None] | None = None) -> Registered:
+    """Measure `data`, store it, and record a new version of `card.model`.
+
+    Raises Invalid/TooLarge for a bad file or card; nothing is stored then.
+    """
+    if not isinstance(card, ModelCard):
+        card = card_from_mapping(card)
+    report = measure(registry, data)
+    sha = report.analysis.sha256
+    with _LOCK:
+        versions = registry.store.select(_VERSIONS, {"model": IRI(model_iri(card.model))})
+        for row in versions:
+            if row["sha"] == sha:
+                return Registered(row["v"], card.model, int(row["n"]), sha, False, report)
+        number = int(versions[0]["n"]) + 1 if versions else 1
+        previous = versions[0]["v"] if versions else None
+        if previous:
+            card = _inherit(registry, card, previous)
+        graph = version_graph(report, card, number, previous)
+        if validate is not None:
+            validate(graph)
+        store_artifact(registry.artifacts_path, data)
+        iri = version_iri(card.model, number)
+        registry.store.put_graph(iri, graph)
+    return Registered(iri, card.model, number, sha, True, report)
+
+
+_INHERITED = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <https://schema.org/>
+SELECT ?task ?sensor ?license ?creator ?npu WHERE {
+  { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
+  UNION { ?v schema:creator ?creator } UNION { ?v tr:compiledForNPU ?npu }
+}"""
+
+
+def _inherit(registry: Registry, card: ModelCard, previous: str) -> ModelCard:
+    """A new version keeps what its card leaves out from the version before it."""
+    rows = registry.store.select(_INHERITED, {"v": IRI(previous)})
+    def first(key):
+        return next((r[key] for r in rows if r[key] is not None), None)
+    sensors = tuple(dict.fromkeys(URIRef(r["sensor"]) for r in rows if r["sensor"]))
+    task, npu = first("task"), first("npu")
+    return replace(
+        card,
+        task=card.task or (URIRef(task) if task else None),
+        sensors=card.sensors or sensors,
+        license=card.license or first("license"),
+        creator=card.creator or first("creator"),
+        npu=card.npu or (URIRef(npu) if npu else None))
+
+
+def register_file(registry: Registry, path: Path, options: Mapping[str, Any]) -> Registered:
+    """A file plus its sidecar card; `options` (e.g. from the command line) win over the card."""
+    card = read_sidecar(path)
+    card.update({k: v for k, v in options.items() if v not in (None, (), [])})
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Invalid(f"cannot read {path}: {exc.strerror}") from None
+    return register_model(registry, data, card_from_mapping(card, fallback_name=path.stem))
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    registered: Registered | None
+    error: str | None
+
+
+def import_dir(registry: Registry, directory: Path, options: Mapping[str, Any] | None = None
+               ) -> Iterator[FileResult]:
+    """Each .tflite file below `directory`, registered on its own; one bad file stops nothing."""
+    for path in sorted(directory.rglob("*.tflite")):
+        try:
+            yield FileResult(path, register_file(registry, path, options or {}), None)
+        except TinyregError as exc:
+            yield FileResult(path, None, exc.detail)
+
+
+# ---- reading
+_LIST = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT ?model ?name ?task (MAX(?n) AS ?latest) (COUNT(DISTINCT ?v) AS ?versions) WHERE {
+  ?model a tr:Model ; schema:name ?name .
+  ?v tr:versionOf ?model ; tr:versionNumber ?n .
+  OPTIONAL { ?model tr:task ?task }
+} GROUP BY ?model ?name ?task ORDER BY ?name
+"""
+
+_SUMMARY = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT ?v ?name ?n ?arena ?method ?flash ?format ?params ?macs ?sha ?size WHERE {
+  ?v a tr:ModelVersion ; schema:name ?name ; tr:versionNumber ?n .
+  OPTIONAL { ?v tr:arenaBytes ?arena } OPTIONAL { ?v tr:arenaMethod ?method }
+  OPTIONAL { ?v tr:flashBytes ?flash } OPTIONAL { ?v tr:numberFormat ?format }
+  OPTIONAL { ?v tr:parameterCount ?params } OPTIONAL { ?v tr:macs ?macs }
+  OPTIONAL { ?v tr:artifact ?a . ?a tr:sha256 ?sha ; tr:byteSize ?size }
+}
+"""
+
+_RUNTIMES = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT ?runtime ?runs ?reason WHERE {
+  ?v tr:runtimeCheck ?c . ?c tr:onRuntime ?runtime ; tr:runs ?runs .
+  OPTIONAL { ?c tr:reason ?reason }
+} ORDER BY ?runtime
+"""
+
+_OPERATORS = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT ?operator ?version ?count WHERE {
+  ?v tr:usesOperator ?u . ?u tr:operator ?operator ; tr:operatorVersion ?version ; tr:count ?count .
+} ORDER BY DESC(?count) ?operator
+"""
+
+
+def list_models(registry: Registry) -> list[dict[str, Any]]:
+    return registry.store.select(_LIST)
+
+
+def resolve_version(registry: Registry, ref: str) -> str:
+    """A version IRI from an IRI, `slug` (the latest version) or `slug@N`."""
+    if ref.startswith(("http://", "https://")):
+        if not registry.store.has_graph(ref):
+            raise NotFound(f"no model version {ref}")
+        return ref
+    name, _, number = ref.partition("@")
+    try:
+        model_slug = slug(name)
+    except ValueError:
+        raise Invalid(f"not a model name: {ref!r}") from None
+    if number:
+        if not number.isdigit():
+            raise Invalid(f"not a version number: {number!r} (use NAME@N)")
+        iri = version_iri(model_slug, int(number))
+        if not registry.store.has_graph(iri):
+            raise NotFound(f"model {model_slug!r} has no version {number}")
+        return iri
+    rows = registry.store.select(_VERSIONS, {"model": IRI(model_iri(model_slug))})
+    if not rows:
+        raise NotFound(f"no model {model_slug!r}")
+    return rows[0]["v"]
+
+
+def show_model(registry: Registry, ref: str) -> dict[str, Any]:
+    iri = resolve_version(registry, ref)
+    bound = {"v": IRI(iri)}
+    summary = registry.store.select(_SUMMARY, bound)[0]
+    summary["runtimes"] = registry.store.select(_RUNTIMES, bound)
+    summary["operators"] = registry.store.select(_OPERATORS, bound)
+    return summary
+
+
+def tidy_artifacts(registry: Registry) -> dict[str, int]:
+    """Remove what an interrupted registration left: temporary files and unreferenced files."""
+    root = registry.artifacts_path
+    removed_tmp = remove_incomplete(root)
+    referenced = {row["sha"] for row in registry.store.select(
+        "SELECT DISTINCT ?sha WHERE { ?a <https://w3id.org/tinyreg/ontology#sha256> ?sha }")}
+    orphans = stored_digests(root) - referenced
+    for sha in orphans:
+        (root / sha[:2] / sha).unlink(missing_ok=True)
+    return {"temporary": removed_tmp, "unreferenced": len(orphans)}
+
+
+__all__ = ["FileResult", "Registered", "artifact_iri", "import_dir", "list_models",
+           "register_file", "register_model", "resolve_version", "show_model", "tidy_artifacts"]

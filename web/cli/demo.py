@@ -1,0 +1,36 @@
+"""`tinyreg demo`: the main job of a fresh install, on the bundled data."""
+from __future__ import annotations
+
+import click
+
+from tinyreg.registry.demo import load_demo
+from tinyreg.registry.examples import EXAMPLES
+from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import TR, device_iri, version_iri
+
+from .base import cli, pass_state
+from .output import render_rows
+
+# The subjects the demo asks its three questions about.
+DEMO_MODEL = version_iri("kws-micro", 1)
+DEMO_DEVICE = device_iri("arduino-nano-33-ble-sense-rev2")
+
+
+@cli.command()
+@pass_state
+def demo(state) -> None:
+    """Load the board catalog and the demo models, then answer the three example questions."""
+    registry = state.registry()
+    click.echo("loading the board catalog and measuring the demo models on TFLM and LiteRT...")
+    counts = load_demo(registry, progress=lambda name: click.echo(f"  model: {name}", err=True))
+    click.echo(f"devices in the catalog: {counts['devices']}; new model versions: {counts['models']}")
+    stats = registry.stats()
+    click.echo(", ".join(f"{k} {v}" for k, v in stats.items()))
+    bindings = {"model": IRI(DEMO_MODEL), "device": IRI(DEMO_DEVICE),
+                "task": IRI(str(TR.KeywordSpotting))}
+    for example in EXAMPLES:
+        result = registry.query(example.sparql, {p: bindings[p] for p in example.parameters})
+        subject = ", ".join(str(bindings[p]).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+                            for p in example.parameters)
+        click.echo(f"\n{example.title} ({subject})")
+        click.echo(render_rows(result.variables, result.rows[:15], "table"))

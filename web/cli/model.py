@@ -1,0 +1,152 @@
+"""`tinyreg model ...`: register .tflite files and read model versions back."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from tinyreg.registry.models import (import_dir, list_models, register_file, show_model,
+                                     tidy_artifacts)
+
+from .base import UserError, cli, pass_state
+from .output import format_option, render_rows
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri else ""
+
+
+def _options(name, model, task, sensors, dataset, metrics, license_, creator, description, npu):
+    parsed = []
+    for text in metrics:
+        metric, sep, value = text.partition("=")
+        if not sep:
+            raise UserError(f"--metric takes NAME=VALUE (e.g. accuracy=0.91), got {text!r}")
+        parsed.append({"metric": metric, "value": value, "dataset": dataset})
+    return {"name": name, "model": model, "task": task, "sensors": list(sensors),
+            "dataset": dataset, "metrics": parsed, "license": license_, "creator": creator,
+            "description": description, "npu": npu}
+
+
+card_options = [
+    click.option("--name", help="Model name (default: the card's, else the file name)."),
+    click.option("--version-of", "model", metavar="MODEL",
+                 help="Register as a new version of this model (its name or slug)."),
+    click.option("--task", help="ML task, e.g. keyword-spotting, visual-wake-words, gesture."),
+    click.option("--sensor", "sensors", multiple=True,
+                 help="A sensor kind the input comes from (repeatable): microphone, accelerometer..."),
+    click.option("--dataset", help="Dataset the model was trained and evaluated on."),
+    click.option("--metric", "metrics", multiple=True, metavar="NAME=VALUE",
+                 help="A metric on --dataset (repeatable), e.g. accuracy=0.91."),
+    click.option("--license", "license_", help="License (SPDX id or URL)."),
+    click.option("--creator", help="Who made the model."),
+    click.option("--description", help="One-paragraph description."),
+    click.option("--npu", help="Accelerator the model was compiled for, e.g. Ethos-U55."),
+]
+
+
+def with_card_options(fn):
+    for option in reversed(card_options):
+        fn = option(fn)
+    return fn
+
+
+@cli.group()
+def model() -> None:
+    """Model versions, registered from .tflite files."""
+
+
+@model.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_card_options
+@pass_state
+def add(state, file: Path, **card) -> None:
+    """Measure FILE and register it (a sidecar FILE.yaml/.json card is read too)."""
+    result = register_file(state.registry(), file, _options(**card))
+    if not result.created:
+        click.echo(f"already registered: {result.iri} (same SHA-256)")
+        return
+    report = result.report
+    tflm = report.tflm
+    click.echo(f"registered {result.iri}")
+    click.echo(f"  sha256 {result.sha256}, {report.analysis.byte_size:,} B, "
+               f"flash {report.analysis.flash_bytes:,} B, {report.analysis.number_format}")
+    if tflm.runs and tflm.arena:
+        click.echo(f"  TFLM arena {tflm.arena.total:,} B (measured; head {tflm.arena.head:,}, "
+                   f"tail {tflm.arena.tail:,}; smallest working {tflm.minimum_arena or '?'})")
+    else:
+        estimate = report.planner.activation_bytes if report.planner else None
+        click.echo(f"  TFLM: does not run: {tflm.reason}")
+        if estimate is not None:
+            click.echo(f"  arena estimate {estimate:,} B (greedy planner emulation)")
+    click.echo(f"  LiteRT: {'runs' if report.litert.runs else 'does not run: ' + str(report.litert.reason)}")
+
+
+@model.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_card_options
+@pass_state
+def import_(state, directory: Path, **card) -> None:
+    """Register every .tflite file below DIRECTORY, each with its sidecar card."""
+    files = sorted(directory.rglob("*.tflite"))
+    if not files:
+        raise UserError(f"no .tflite file below {directory}")
+    options = {k: v for k, v in _options(**card).items() if v}
+    results = []
+    with click.progressbar(import_dir(state.registry(), directory, options), length=len(files),
+                           label="measuring", file=sys.stderr) as bar:
+        for result in bar:
+            results.append(result)
+    failed = 0
+    for r in results:
+        if r.error:
+            failed += 1
+            click.echo(f"FAILED {r.path}: {r.error}")
+        else:
+            what = "registered" if r.registered.created else "already registered"
+            click.echo(f"ok     {r.path}: {what} {r.registered.iri}")
+    click.echo(f"{len(results) - failed} registered, {failed} failed")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@model.command("list")
+@format_option
+@pass_state
+def list_(state, fmt: str) -> None:
+    """Models with their latest version."""
+    rows = [{"model": _local(r["model"]), "name": r["name"], "task": _local(r["task"]),
+             "latest": r["latest"], "versions": r["versions"]} for r in list_models(state.registry())]
+    click.echo(render_rows(["model", "name", "task", "latest", "versions"], rows, fmt))
+
+
+@model.command("show")
+@click.argument("ref")
+@format_option
+@pass_state
+def show(state, ref: str, fmt: str) -> None:
+    """One version: REF is a slug (latest), slug@N or an IRI."""
+    info = show_model(state.registry(), ref)
+    if fmt != "table":
+        click.echo(json.dumps(info, indent=2, default=str))
+        return
+    click.echo(f"{info['name']}  <{info['v']}>")
+    arena = f"{info['arena']:,} B" if info["arena"] is not None else "unknown"
+    click.echo(f"  arena {arena} ({_local(info['method'])}), flash {info['flash']:,} B, "
+               f"format {_local(info['format'])}, {info['params']:,} parameters, {info['macs']:,} MACs")
+    click.echo(f"  artifact sha256 {info['sha']} ({info['size']:,} B)")
+    for r in info["runtimes"]:
+        state_ = "runs" if r["runs"] else f"does not run: {r['reason']}"
+        click.echo(f"  {_local(r['runtime'])}: {state_}")
+    for op in info["operators"]:
+        click.echo(f"  op {_local(op['operator'])} v{op['version']} x{op['count']}")
+
+
+@model.command("tidy")
+@pass_state
+def tidy(state) -> None:
+    """Remove artifact files that no model version refers to (left by an interrupted add)."""
+    counts = tidy_artifacts(state.registry())
+    click.echo(f"removed {counts['temporary']} temporary and {counts['unreferenced']} unreferenced files")
