@@ -9,6 +9,7 @@ from .base import cli
 _COMMAND_MODULES = (
     "core",
     "device",
+    "serve",
 )
 
 for _name in _COMMAND_MODULES:

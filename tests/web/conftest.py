@@ -1,0 +1,82 @@
+"""Fixtures for the web front end.
+
+Building the data (the 51-board catalog and a model measured on TFLM) takes about a second,
+so one registry per test module holds it; tests that write use graphs of their own or a
+fresh registry. `make_app` serves the same store under other settings.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.devices.register import load_catalog
+from tinyreg.registry.models import register_model
+from tinyreg.registry.tflite import writer
+from tinyreg.web.app import create_app
+
+TOKEN = "test-token-7d1c"
+KWS_CARD = {"name": "KWS tiny", "task": "keyword-spotting", "sensors": ["microphone"],
+            "license": "Apache-2.0",
+            "metrics": [{"metric": "accuracy", "value": 0.9, "dataset": "Speech Commands"}]}
+
+
+def kws_model() -> bytes:
+    return writer.conv2d(size=16, channels=1, filters=4)
+
+
+def load_demo(registry: Registry) -> Registry:
+    load_catalog(registry)
+    register_model(registry, kws_model(), KWS_CARD)
+    return registry
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    """A registry with the bundled catalog and one keyword-spotting model."""
+    settings = load_settings(environ={}, data_dir=str(tmp_path_factory.mktemp("web") / "data"),
+                             write_token=TOKEN)
+    registry = Registry(settings)
+    registry.init()
+    load_demo(registry)
+    yield registry
+    registry.close()
+
+
+def make_app(registry: Registry, **settings):
+    """An app over `registry`'s store with these settings changed."""
+    view = Registry(registry.settings.with_overrides(**settings), store=registry.store)
+    return create_app({"TESTING": True}, registry=view)
+
+
+@pytest.fixture(scope="module")
+def app(loaded):
+    app = make_app(loaded)
+    yield app
+    app.extensions["tinyreg.runner"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(app):
+    """The app on waitress (the server `tinyreg serve` runs), on a loopback port."""
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=free_port(), threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)

@@ -1,0 +1,162 @@
+"""Read-only views of one device or one model version, shared by the API and the dashboard.
+
+The registration modules give the headline facts (`show_model`, `show_device`); the rest a
+page shows (tensors, arena breakdown, evaluations, sensors, runtimes) is read here with
+bound queries over the entity's own graph.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tinyreg.registry.devices.register import show_device
+from tinyreg.registry.errors import NotFound
+from tinyreg.registry.models import resolve_version, show_model
+from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import ID, device_iri
+
+from .listing import local_name
+
+_PREFIXES = """PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX schema: <https://schema.org/>
+PREFIX ssn: <http://www.w3.org/ns/ssn/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+
+_TENSORS = _PREFIXES + """SELECT ?direction ?index ?name ?shape ?type ?scale ?zero WHERE {
+  GRAPH ?v { { ?v tr:hasInput ?t BIND("input" AS ?direction) }
+             UNION { ?v tr:hasOutput ?t BIND("output" AS ?direction) }
+    ?t tr:tensorIndex ?index ; tr:shape ?shape ; tr:elementType ?type .
+    OPTIONAL { ?t schema:name ?name } OPTIONAL { ?t tr:quantScale ?scale }
+    OPTIONAL { ?t tr:quantZeroPoint ?zero } }
+} ORDER BY ?direction ?index"""
+
+_ARENA = _PREFIXES + """SELECT ?category ?bytes ?requested ?count WHERE {
+  GRAPH ?v { ?v tr:arenaAllocation ?a . ?a tr:category ?category ; tr:bytes ?bytes .
+    OPTIONAL { ?a tr:requestedBytes ?requested } OPTIONAL { ?a tr:allocationCount ?count } }
+} ORDER BY DESC(?bytes)"""
+
+_EVALUATIONS = _PREFIXES + """SELECT ?metric ?value ?dataset ?slice WHERE {
+  GRAPH ?v { ?v tr:evaluation ?e . ?e tr:metric ?metric ; schema:value ?value .
+    OPTIONAL { ?e tr:onDataset/schema:name ?dataset } OPTIONAL { ?e tr:slice ?slice } }
+} ORDER BY ?metric ?slice"""
+
+_CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?description WHERE {
+  GRAPH ?v { ?v tr:versionOf ?model .
+    OPTIONAL { ?v tr:task ?task } OPTIONAL { ?v tr:requiresSensor ?sensor }
+    OPTIONAL { ?v dcterms:license ?license } OPTIONAL { ?v schema:creator ?creator }
+    OPTIONAL { ?v schema:description ?description } }
+}"""
+
+_VERSIONS = _PREFIXES + """SELECT ?version ?number WHERE {
+  ?version tr:versionOf ?model ; tr:versionNumber ?number } ORDER BY DESC(?number)"""
+
+_DEVICE = _PREFIXES + """SELECT ?kind ?id ?name ?board ?vendor ?ram ?flash ?ramReserve ?flashReserve
+       ?mcu ?core ?clock ?fpu ?dsp ?helium ?npu ?location ?format ?incomplete WHERE {
+  GRAPH ?d { ?d a ?kind ; schema:identifier ?id ; schema:name ?name .
+    VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
+    OPTIONAL { ?d tr:board ?board } OPTIONAL { ?d tr:vendor ?vendor }
+    OPTIONAL { ?d tr:ramBytes ?ram } OPTIONAL { ?d tr:flashBytes ?flash }
+    OPTIONAL { ?d tr:reservedRamBytes ?ramReserve } OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
+    OPTIONAL { ?d tr:hasProcessor ?p .
+      OPTIONAL { ?p tr:mcu ?mcu } OPTIONAL { ?p tr:core ?core } OPTIONAL { ?p tr:clockHz ?clock }
+      OPTIONAL { ?p tr:hasFPU ?fpu } OPTIONAL { ?p tr:hasDSP ?dsp }
+      OPTIONAL { ?p tr:hasHelium ?helium } OPTIONAL { ?p tr:hasNPU ?npu } }
+    OPTIONAL { ?d schema:location ?location } OPTIONAL { ?d tr:sourceFormat ?format }
+    OPTIONAL { ?d tr:incomplete ?incomplete } }
+} LIMIT 1"""
+
+_SENSORS = _PREFIXES + """SELECT ?sensor ?kind ?part WHERE {
+  GRAPH ?d { ?d tr:hasSensor ?sensor . ?sensor a ?kind .
+    OPTIONAL { ?sensor ssn:hasSubSystem ?sub . ?sub a ?part } }
+} ORDER BY ?kind"""
+
+_RUNTIMES = _PREFIXES + """SELECT ?runtime ?version ?ramOverhead ?code WHERE {
+  GRAPH ?d { ?d tr:hasRuntime ?r . ?r tr:runtime ?runtime .
+    OPTIONAL { ?r tr:runtimeVersion ?version } OPTIONAL { ?r tr:ramOverheadBytes ?ramOverhead }
+    OPTIONAL { ?r tr:codeBytes ?code } }
+}"""
+
+_DEVICE_LISTS = _PREFIXES + """SELECT ?connectivity ?source ?group WHERE {
+  GRAPH ?d { { ?d tr:connectivity ?connectivity } UNION { ?d dcterms:source ?source }
+             UNION { ?d tr:inGroup ?group } }
+}"""
+
+
+def _local_values(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: (local_name(v) if k in keys else v) for k, v in row.items()}
+
+
+def model_view(registry, ref: str) -> dict[str, Any]:
+    """One model version with everything its page shows."""
+    iri = resolve_version(registry, ref)
+    summary = show_model(registry, iri)
+    bound = {"v": IRI(iri)}
+    store = registry.store
+    card_rows = store.select(_CARD, bound)
+    model = card_rows[0]["model"] if card_rows else None
+    card = {key: next((r[key] for r in card_rows if r[key] is not None), None)
+            for key in ("task", "license", "creator", "description")}
+    return {
+        "iri": iri, "model": model, "id": local_name(model), "name": summary["name"],
+        "version": int(summary["n"]),
+        "versions": [{"iri": r["version"], "number": int(r["number"])}
+                     for r in store.select(_VERSIONS, {"model": IRI(model)})] if model else [],
+        "task": local_name(card["task"]), "license": card["license"],
+        "creator": card["creator"], "description": card["description"],
+        "sensors": sorted({local_name(r["sensor"]) for r in card_rows if r["sensor"]}),
+        "arena_bytes": summary["arena"], "arena_method": local_name(summary["method"]),
+        "flash_bytes": summary["flash"], "number_format": local_name(summary["format"]),
+        "parameters": summary["params"], "macs": summary["macs"],
+        "sha256": summary["sha"], "file_bytes": summary["size"],
+        "runtimes": [_local_values(r, "runtime") for r in summary["runtimes"]],
+        "operators": [{"operator": local_name(r["operator"]), "version": r["version"],
+                       "count": r["count"]} for r in summary["operators"]],
+        "tensors": [_local_values(r, "type") for r in store.select(_TENSORS, bound)],
+        "arena_breakdown": store.select(_ARENA, bound),
+        "evaluations": [_local_values(r, "metric") for r in store.select(_EVALUATIONS, bound)],
+    }
+
+
+def model_graph(registry, ref: str):
+    return registry.store.get_graph(resolve_version(registry, ref))
+
+
+def device_iri_of(registry, device_id: str) -> str:
+    """The device's IRI from its identifier or IRI; NotFound when there is no such device."""
+    try:
+        iri = device_id if device_id.startswith(ID) else device_iri(device_id)
+    except ValueError:
+        raise NotFound(f"no device {device_id!r}") from None
+    if not registry.store.has_graph(iri):
+        raise NotFound(f"no device {device_id}")
+    return iri
+
+
+def device_graph(registry, device_id: str):
+    return show_device(registry, device_id)
+
+
+def device_view(registry, device_id: str) -> dict[str, Any]:
+    """One device with everything its page shows."""
+    iri = device_iri_of(registry, device_id)
+    bound = {"d": IRI(iri)}
+    store = registry.store
+    rows = store.select(_DEVICE, bound)
+    if not rows:
+        raise NotFound(f"device {device_id} has no description the registry can read")
+    view = _local_values(rows[0], "kind", "core", "npu")
+    view["iri"] = iri
+    sensors: dict[str, dict[str, Any]] = {}
+    for r in store.select(_SENSORS, bound):
+        entry = sensors.setdefault(r["sensor"], {"kinds": set(), "parts": set()})
+        entry["kinds"].add(local_name(r["kind"]))
+        if r["part"]:
+            entry["parts"].add(local_name(r["part"]))
+    view["sensors"] = [{"kinds": sorted(e["kinds"]), "parts": sorted(e["parts"])}
+                       for e in sensors.values()]
+    view["runtimes"] = [_local_values(r, "runtime") for r in store.select(_RUNTIMES, bound)]
+    lists = store.select(_DEVICE_LISTS, bound)
+    view["connectivity"] = sorted({local_name(r["connectivity"]) for r in lists if r["connectivity"]})
+    view["sources"] = sorted({r["source"] for r in lists if r["source"]})
+    view["groups"] = sorted({r["group"] for r in lists if r["group"]})
+    return view

@@ -1,0 +1,79 @@
+"""Lists with filters and pages: one function per list, shared by the API and the dashboard."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from tinyreg.registry.errors import Invalid
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+def int_arg(args: Mapping[str, str], name: str, default: int | None = None, *,
+            minimum: int = 0, maximum: int | None = None) -> int | None:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"`{name}` must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise Invalid(f"`{name}` must be {bound}, got {value}")
+    return value
+
+
+def page(rows: list[dict[str, Any]], args: Mapping[str, str]) -> dict[str, Any]:
+    """One page of `rows` as `{items, total, limit, offset}`, from `limit` and `offset`."""
+    limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    offset = int_arg(args, "offset", 0)
+    return {"items": rows[offset:offset + limit], "total": len(rows), "limit": limit,
+            "offset": offset}
+
+
+def matching(rows: Iterable[dict[str, Any]], text: str | None,
+             fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows whose `fields` contain `text` (case-insensitive); all rows when there is none."""
+    rows = list(rows)
+    needle = (text or "").strip().lower()
+    if not needle:
+        return rows
+    return [r for r in rows if any(needle in str(r.get(f) or "").lower() for f in fields)]
+
+
+def local_name(iri: Any) -> str | None:
+    """The part of an IRI after its last `#` or `/`: tr:CortexM4 → CortexM4."""
+    if iri is None:
+        return None
+    text = str(iri)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rstrip("/").rsplit("/", 1)[-1]
+
+
+def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+    """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, paged."""
+    from tinyreg.registry.devices.register import list_devices
+    rows = matching(list_devices(registry), args.get("q"), ("id", "name", "core", "kind"))
+    min_ram, min_flash = int_arg(args, "min_ram"), int_arg(args, "min_flash")
+    for field_name in ("kind", "core", "format"):
+        wanted = (args.get(field_name) or "").strip().lower()
+        if wanted:
+            rows = [r for r in rows if str(r.get(field_name) or "").lower() == wanted]
+    if min_ram:
+        rows = [r for r in rows if (r["ram"] or 0) >= min_ram]
+    if min_flash:
+        rows = [r for r in rows if (r["flash"] or 0) >= min_flash]
+    return page(rows, args)
+
+
+def model_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+    """Models filtered by `q` and `task`, paged."""
+    from tinyreg.registry.models import list_models
+    rows = [{"id": local_name(r["model"]), "name": r["name"], "task": local_name(r["task"]),
+             "latest": int(r["latest"]), "versions": int(r["versions"]), "iri": r["model"]}
+            for r in list_models(registry)]
+    rows = matching(rows, args.get("q"), ("id", "name", "task"))
+    task = (args.get("task") or "").strip().lower()
+    if task:
+        rows = [r for r in rows if (r["task"] or "").lower() == task]
+    return page(rows, args)

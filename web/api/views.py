@@ -1,0 +1,135 @@
+"""The API's routes: parse the request, call one registry function, answer JSON.
+
+Lists are paged (`limit`, `offset`; the total is in the body and in `X-Total-Count`).
+One entity answers JSON by default and its graph as JSON-LD, Turtle, N-Triples or RDF/XML
+when asked (Accept or `format=`). Writes need the write token.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Response, current_app, jsonify, request, url_for
+
+from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.errors import Invalid
+from tinyreg.registry.models import register_model
+
+from ..auth import require_write_token
+from ..negotiation import NotAcceptable, rdf_response
+from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
+from . import bp
+from .entities import device_graph, device_view, model_graph, model_view
+from .listing import device_listing, model_listing
+from .openapi import openapi_document
+from .uploads import model_card, uploaded_file
+
+def _registry():
+    return current_app.extensions["tinyreg"]
+
+
+@bp.get("")
+def index():
+    return jsonify({
+        "title": "tinyreg API",
+        "openapi": url_for("api.openapi", _external=True),
+        "models": url_for("api.models", _external=True),
+        "devices": url_for("api.devices", _external=True),
+        "stats": url_for("api.stats", _external=True),
+        "sparql": url_for("sparql.endpoint", _external=True),
+        "ontology": url_for("documents.ontology", _external=True),
+        "shapes": url_for("documents.shapes", _external=True),
+    })
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/stats")
+def stats():
+    return jsonify(_registry().stats())
+
+
+def _paged(listing: dict[str, Any]) -> Response:
+    response = jsonify(listing)
+    response.headers["X-Total-Count"] = str(listing["total"])
+    return response
+
+
+@bp.get("/devices")
+def devices():
+    return _paged(device_listing(_registry(), request.args))
+
+
+@bp.get("/devices/<path:device_id>")
+def device(device_id: str):
+    return _entity(lambda: device_view(_registry(), device_id),
+                   lambda: device_graph(_registry(), device_id), device_id)
+
+
+@bp.post("/devices")
+def device_add():
+    registry = _registry()
+    require_write_token(registry.settings)
+    data, filename = uploaded_file("file")
+    result = add_device(registry, data, filename)
+    body = {"format": result.format, "devices": result.devices, "models": result.models,
+            "warnings": result.warnings}
+    response = jsonify(body)
+    response.status_code = 201
+    if result.devices:
+        response.headers["Location"] = url_for(
+            "api.device", device_id=result.devices[0].rsplit("/", 1)[-1])
+    return response
+
+
+@bp.get("/models")
+def models():
+    return _paged(model_listing(_registry(), request.args))
+
+
+@bp.get("/models/<path:ref>")
+def model(ref: str):
+    return _entity(lambda: model_view(_registry(), ref), lambda: model_graph(_registry(), ref), ref)
+
+
+@bp.post("/models")
+def model_add():
+    registry = _registry()
+    require_write_token(registry.settings)
+    data, filename = uploaded_file("file")
+    card = model_card(filename)
+    registered = register_model(registry, data, card)
+    ref = f"{registered.model}@{registered.number}"
+    response = jsonify({"iri": registered.iri, "model": registered.model,
+                        "version": registered.number, "sha256": registered.sha256,
+                        "created": registered.created,
+                        "url": url_for("api.model", ref=ref, _external=True)})
+    response.status_code = 201 if registered.created else 200
+    response.headers["Location"] = url_for("api.model", ref=ref)
+    return response
+
+
+def _entity(view: Callable[[], dict], graph: Callable[[], Any], name: str) -> Response:
+    """JSON by default; the entity's graph in an RDF syntax when the client asks for one."""
+    wanted = request.args.get("format")
+    if wanted and wanted.lower() != "json":
+        fmt = format_named("graph", wanted)
+        if fmt is None:
+            raise Invalid(f"unknown format {wanted!r}; use json, " +
+                          ", ".join(f.name for f in GRAPH_FORMATS))
+        return rdf_response(graph(), fmt, filename=name.replace("/", "-").replace("@", "-v"))
+    if not wanted and request.accept_mimetypes:
+        offers = ["application/json"] + [f.media_type for f in GRAPH_FORMATS] + [
+            a for a in ALIASES["graph"] if "/" in a and a != "application/json"]
+        best = request.accept_mimetypes.best_match(offers)
+        if best is None:
+            raise NotAcceptable("this entity is available as application/json, "
+                                + ", ".join(f.media_type for f in GRAPH_FORMATS))
+        if best != "application/json":
+            return rdf_response(graph(), format_named("graph", best),
+                                filename=name.replace("/", "-").replace("@", "-v"))
+    response = jsonify(view())
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,55 @@
+"""`tinyreg serve`: the web front end on waitress, a production WSGI server.
+
+One process with several threads: the embedded store can be opened by one process only,
+so the threads share it (pyoxigraph releases the GIL while it evaluates queries).
+"""
+from __future__ import annotations
+
+import logging
+
+import click
+
+from tinyreg.registry import Registry, Settings
+
+from .base import cli, pass_state
+
+log = logging.getLogger(__name__)
+
+
+def serve(registry_settings: Settings, host: str | None = None, port: int | None = None,
+          threads: int | None = None, *, registry: Registry | None = None) -> None:
+    """Serve until interrupted; the arguments override the settings of the same name.
+
+    Pass `registry` to serve one that is already open (the demo command does).
+    """
+    import waitress
+
+    from tinyreg.web.app import create_app
+
+    settings = registry_settings.with_overrides(host=host, port=port, threads=threads)
+    own = registry is None
+    if own:
+        registry = Registry(settings)
+        registry.ensure_initialized()
+    # The same store under the settings given here (host, port and threads may differ).
+    app = create_app(registry=Registry(settings, store=registry.store))
+    click.echo(f"tinyreg on http://{settings.host}:{settings.port}/  "
+               f"({settings.threads} threads; SPARQL at /sparql, API at /api)", err=True)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       ident="tinyreg", clear_untrusted_proxy_headers=True,
+                       max_request_body_size=settings.max_model_bytes + 1024 * 1024)
+    finally:
+        app.extensions["tinyreg.runner"].close()
+        if own:
+            registry.close()
+
+
+@cli.command("serve")
+@click.option("--host", help="Address to listen on (setting host).")
+@click.option("--port", type=int, help="Port to listen on (setting port).")
+@click.option("--threads", type=int, help="Worker threads (setting threads).")
+@pass_state
+def serve_command(state, host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the dashboard, the JSON API and the SPARQL endpoint."""
+    serve(state.settings(), host, port, threads)

@@ -1,0 +1,76 @@
+"""Bar charts and heatmap colours as plain numbers for the templates to draw as inline SVG.
+
+No chart library and no script: the geometry is computed here and the SVG is written by a
+Jinja macro, so the pages render the same offline, in any browser, and in tests.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    shown: str  # the value as printed beside the bar
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    bars: tuple[Bar, ...]
+    height: float
+    label_width: float = 150
+    bar_space: float = 260
+    row: float = 22
+
+
+def bar_chart(title: str, items: Iterable[tuple[str, float]], *, unit: str = "",
+              limit: int = 12, ordered: bool = False) -> BarChart:
+    """Horizontal bars scaled to the largest value; longest first unless `ordered`."""
+    items = list(items) if ordered else sorted(items, key=lambda kv: -kv[1])
+    items = items[:limit]
+    top = max((v for _, v in items), default=0) or 1
+    chart = BarChart(title, (), 0)
+    bars = tuple(Bar(label, value, f"{_number(value)}{unit}", i * chart.row,
+                     max(1.0, chart.bar_space * value / top)) for i, (label, value) in enumerate(items))
+    return BarChart(title, bars, len(bars) * chart.row + 4)
+
+
+def counted(title: str, values: Iterable[str | None], **kw) -> BarChart:
+    return bar_chart(title, Counter(v or "unknown" for v in values).items(), **kw)
+
+
+def size_buckets(values: Iterable[int | None]) -> list[tuple[str, float]]:
+    """Counts per power-of-two size class (≤ 64 KiB, ≤ 128 KiB, ...), in size order."""
+    counts: Counter = Counter()
+    for value in values:
+        if value is None:
+            counts["unknown"] += 1
+            continue
+        bucket = 64 * 1024
+        while bucket < value:
+            bucket *= 2
+        counts[bucket] += 1
+    known = sorted(k for k in counts if k != "unknown")
+    out = [(f"≤ {human_bytes(k)}", counts[k]) for k in known]
+    if counts["unknown"]:
+        out.append(("unknown", counts["unknown"]))
+    return out
+
+
+def human_bytes(value: int | None) -> str:
+    if value is None:
+        return "–"
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value >= size:
+            return f"{value / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{value} B"
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}"

@@ -1,0 +1,79 @@
+"""The one place errors become responses.
+
+Machine clients (/api, /sparql, /update, the documents asked for as data) get RFC 7807
+`application/problem+json` built from `TinyregError.problem()`; people on the dashboard get
+an HTML page saying the same thing. Nothing escapes as a traceback: an unexpected exception
+is logged and answered as a generic 500 problem.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from tinyreg.registry.errors import TinyregError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "application/problem+json"
+MACHINE_PREFIXES = ("/api", "/sparql", "/update")
+# Blueprints that answer machines; the dashboard answers people.
+MACHINE_BLUEPRINTS = ("api", "sparql", "documents")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(TinyregError, _registry_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def problem(status: int, title: str, detail: str, type_slug: str, **extra) -> dict:
+    body = {"type": f"https://w3id.org/tinyreg/problems/{type_slug}", "title": title,
+            "status": status, "detail": detail}
+    body.update(extra)
+    return body
+
+
+def _wants_problem() -> bool:
+    if request.blueprint in MACHINE_BLUEPRINTS or request.path.startswith(MACHINE_PREFIXES):
+        return True
+    if request.blueprint == "dashboard":
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_TYPE])
+    return best not in (None, "text/html")
+
+
+def _respond(body: dict) -> Response:
+    body.setdefault("instance", request.path)
+    status = body["status"]
+    if _wants_problem():
+        response = Response(json.dumps(body, default=str), status=status, mimetype=PROBLEM_TYPE)
+    else:
+        response = Response(render_template("error.html", problem=body), status=status,
+                            mimetype="text/html")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tinyreg"'
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def _registry_error(exc: TinyregError) -> Response:
+    return _respond(exc.problem())
+
+
+def _http_error(exc: HTTPException) -> Response:
+    slug = (exc.name or "error").lower().replace(" ", "-")
+    response = _respond(problem(exc.code or 500, exc.name, exc.description or exc.name, slug))
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _respond(problem(500, "Internal error",
+                            "the server failed to answer this request; the server log says why",
+                            "internal-error"))

@@ -1,0 +1,60 @@
+"""Content negotiation shared by the endpoint, the API and the documents (Accept with q-values)."""
+from __future__ import annotations
+
+import rdflib
+from flask import Response, request
+
+from tinyreg.registry.errors import Invalid
+from tinyreg.registry.vocab import PREFIXES
+
+from .sparql.results import ALIASES, Format, format_named, formats_for
+
+# rdflib plugin names for the graph formats, for documents held as rdflib graphs.
+_RDFLIB = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
+
+
+class NotAcceptable(Invalid):
+    status = 406
+    title = "Not acceptable"
+
+
+def choose(kind: str, extra: tuple[str, ...] = ()) -> Format | str:
+    """The best format for this request: an explicit `format=` first, then the Accept header.
+
+    `extra` are further media types the caller can produce (e.g. text/html); when one of
+    them wins, it is returned as a plain string. Ties go to the first offer, so the first
+    format of each kind is the default (SPARQL JSON results, Turtle).
+    """
+    for value in request.args.getlist("format") + request.form.getlist("format"):
+        named = format_named(kind, value)
+        if named is not None:
+            return named
+    main = [f.media_type for f in formats_for(kind)]
+    offers = main + [a for a in ALIASES[kind] if "/" in a] + list(extra)
+    if not request.accept_mimetypes:
+        return formats_for(kind)[0]
+    best = request.accept_mimetypes.best_match(offers)
+    if best is None:
+        raise NotAcceptable(f"none of the accepted media types ({request.headers.get('Accept')}) "
+                            f"can be produced; try one of: {', '.join(main + list(extra))}")
+    if best in extra:
+        return best
+    return format_named(kind, best)
+
+
+def graph_bytes(graph: rdflib.Graph, fmt: Format) -> bytes:
+    """An rdflib graph in the chosen RDF syntax, with our usual prefixes bound."""
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=False)
+    return graph.serialize(format=_RDFLIB[fmt.name], encoding="utf-8")
+
+
+def rdf_response(body: rdflib.Graph | bytes, fmt: Format, *,
+                 filename: str | None = None) -> Response:
+    if isinstance(body, rdflib.Graph):
+        body = graph_bytes(body, fmt)
+    response = Response(body, mimetype=fmt.media_type)
+    response.vary.add("Accept")
+    if filename:
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}.{fmt.extension}"'
+    return response
