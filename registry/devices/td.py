@@ -12,8 +12,6 @@ and clients that know the Thing by it. A TD without an absolute IRI as `id` is r
 """
 from __future__ import annotations
 
-import re
-
 from pyld import jsonld
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF
@@ -24,7 +22,6 @@ from . import contexts
 from .cores import core_traits, processor
 from .facts import DeviceFacts, Runtime, Sensor, iri_or_text, is_iri, to_record
 
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
 _EXTENSION = (TR.hasProcessor, TR.hasSensor, TR.hasRuntime)
 _TD_MEMBERS = {"title", "securityDefinitions", "security", "properties", "actions", "events", "forms"}
 _DEVICE_CLASSES = (TR.MicrocontrollerBoard, TR.LinuxDevice)
@@ -45,14 +42,14 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, Graph, list[str]]:
     if thing_id is None or thing_id == "":
         raise Invalid("the Thing Description has no id; the registry needs one to know the "
                       "device again when it is imported a second time")
-    if not isinstance(thing_id, str) or not _ABSOLUTE_IRI.match(thing_id):
+    if not isinstance(thing_id, str) or not is_iri(thing_id):
         raise Invalid(f"the Thing Description's id {thing_id!r} is not an absolute IRI")
     title = doc.get("title")
     if not isinstance(title, str) or not title.strip():
         raise Invalid("the Thing Description has no title")
     options = {"documentLoader": contexts.load_document}
     base = doc.get("base")
-    if isinstance(base, str) and _ABSOLUTE_IRI.match(base):
+    if isinstance(base, str) and is_iri(base):
         options["base"] = base  # TD hrefs are relative to the TD's base
     try:
         dataset = jsonld.to_rdf(doc, options)
