@@ -117,7 +117,11 @@ def _add_memory(g: Graph, v: URIRef, report: ModelReport) -> None:
     tflm = report.tflm
     if tflm.runs and tflm.arena is not None:
         arena = tflm.arena
-        g.add((v, TR.arenaBytes, _int(arena.total)))
+        # What a device must provide is the smallest arena that loaded and ran: TFLM's
+        # recorded total leaves out temporary allocations made while loading.
+        needed = tflm.minimum_arena if tflm.minimum_arena is not None else arena.total
+        g.add((v, TR.arenaBytes, _int(needed)))
+        g.add((v, TR.arenaRecordedBytes, _int(arena.total)))
         g.add((v, TR.arenaHeadBytes, _int(arena.head)))
         g.add((v, TR.arenaTailBytes, _int(arena.tail)))
         g.add((v, TR.arenaMethod, TR.TFLMRecordingAllocator))
@@ -146,6 +150,7 @@ def _add_runtime_checks(g: Graph, v: URIRef, report: ModelReport) -> None:
         g.add((check, RDF.type, TR.RuntimeCheck))
         g.add((check, TR.onRuntime, runtime))
         g.add((check, TR.runs, Literal(bool(result.runs))))
+        g.add((check, TR.measured, Literal(bool(result.measured))))
         g.add((check, TR.runtimeVersion, Literal(version)))
         if result.reason:
             g.add((check, TR.reason, Literal(result.reason)))
