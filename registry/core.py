@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import rdflib
 
 from .errors import Invalid
+from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
@@ -65,7 +66,8 @@ class Registry:
 
     # ---- set-up
     def init(self) -> dict[str, Any]:
-        """Create the data directory and load the shipped ontology graph when it changed.
+        """Create the data directory and the signing key, load the shipped ontology graph
+        when it changed, and publish the registry's public key.
 
         Safe to run any number of times: the ontology graph is replaced only when its
         content hash differs from the one stored.
@@ -84,6 +86,7 @@ class Registry:
             graph.add((rdflib.URIRef(ONTOLOGY_IRI), TR.sourceDocument, rdflib.Literal(digest)))
             self.store.put_graph(ONTOLOGY_IRI, graph)
             loaded = True
+        publish_key(self.store, self.data_path)
         return {"data_dir": str(self.data_path), "ontology_loaded": loaded,
                 "ontology_triples": len(onto), "revision": self.store.revision()}
 
