@@ -1,0 +1,181 @@
+"""Fixtures for deploy/: a registry with model versions, and reference agents as processes.
+
+Measuring a model takes a second, so the versions are registered once per session into a
+seed data directory that each test copies (the store is closed while it is copied).
+Agents run as real `tinyreg agent` processes on 127.0.0.1, started with port 0; each one
+writes the TDs it serves, which the test registers like any device file.
+"""
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.keys import publish_key
+from tinyreg.registry.models import register_model
+from tinyreg.registry.tflite import writer
+from tinyreg.registry.vocab import device_iri, slug
+
+START_TIMEOUT_S = 60
+
+# Two versions of a small model (version 2 replaces 1), and a model that needs a ~12 KB arena.
+MODELS = {
+    "kws@1": (lambda: writer.fully_connected(), {"name": "KWS", "model": "kws"}),
+    "kws@2": (lambda: writer.fully_connected(inputs=32), {"name": "KWS", "model": "kws"}),
+    "conv@1": (lambda: writer.conv2d(size=32, channels=3, filters=8),
+               {"name": "Conv", "model": "conv"}),
+}
+
+
+def make_td(name: str, *, ram: int = 262144, reserved_ram: int = 65536,
+            flash: int = 1048576, linux: bool = False) -> dict:
+    """A Thing Description in the registry's TD extension, like a board's vendor would write."""
+    td = {
+        "@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
+        "id": f"urn:dev:test:{name}", "@type": "Thing", "title": f"Test device {name}",
+        "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": "nosec_sc",
+        "ramBytes": ram, "reservedRamBytes": reserved_ram,
+    }
+    if linux:
+        td.update({"processor": {"mcu": "BCM2711", "core": "CortexA72", "clockHz": 1500000000},
+                   "runtimes": [{"runtime": "LiteRT"}]})
+    else:
+        td.update({"flashBytes": flash,
+                   "processor": {"mcu": "nRF52840", "core": "CortexM4F", "clockHz": 64000000},
+                   "runtimes": [{"runtime": "TFLM"}]})
+    return td
+
+
+def iri_of(name: str) -> str:
+    return device_iri(f"urn:dev:test:{name}")
+
+
+@pytest.fixture(scope="session")
+def seed(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("seed") / "data"
+    registry = Registry(load_settings(environ={}, data_dir=str(data)))
+    registry.init()
+    for make, card in MODELS.values():
+        register_model(registry, make(), card)
+    registry.close()
+    return data
+
+
+@pytest.fixture
+def registry(seed, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(seed, data)
+    reg = Registry(load_settings(environ={}, data_dir=str(data)))
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def trust(registry) -> str:
+    return publish_key(registry.store, registry.data_path)
+
+
+class AgentProcess:
+    """A `tinyreg agent` process serving some devices; stopped when the test ends."""
+
+    def __init__(self, tds: list[dict], workdir: Path, trust: str, args: list[str]):
+        self.workdir = workdir
+        self.state = workdir / "state"
+        td_dir = workdir / "td-in"
+        td_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "tinyreg.web.cli", "agent", "--trust", trust,
+                   "--state", str(self.state), "--write-td", str(workdir / "td-out"), *args]
+        for td in tds:
+            path = td_dir / f"{slug(td['id'])}.json"
+            path.write_text(json.dumps(td))
+            command += ["--td", str(path)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        lines: queue.Queue = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in self.process.stdout],
+                         daemon=True).start()
+        self.banner = []
+        for _ in range(len(tds) + 1):
+            try:
+                self.banner.append(lines.get(timeout=START_TIMEOUT_S))
+            except queue.Empty:
+                self.stop()
+                raise RuntimeError(f"agent did not start: {self.process.stderr.read()}")
+        self.url = self.banner[0].split(" at ", 1)[1].split(";")[0] if " at " in self.banner[0] else None
+
+    @property
+    def td_files(self) -> list[Path]:
+        return sorted((self.workdir / "td-out").glob("*.td.jsonld"))
+
+    def device_state(self, name: str) -> dict:
+        path = self.state / slug(f"urn:dev:test:{name}") / "state.json"
+        return json.loads(path.read_text()) if path.exists() else {"active": None, "previous": None}
+
+    def activations(self, name: str) -> list[dict]:
+        path = self.state / slug(f"urn:dev:test:{name}") / "activations.jsonl"
+        return [json.loads(l) for l in path.read_text().splitlines()] if path.exists() else []
+
+    def info(self, name: str) -> dict:
+        """What the device answers for its activeModel property."""
+        url = f"{self.url}{slug(f'urn:dev:test:{name}')}/model"
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return json.loads(answer.read())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def agents(tmp_path, trust):
+    """agents(tds, *args, register=registry) starts one agent process for `tds`."""
+    started: list[AgentProcess] = []
+
+    def start(tds: list[dict], *args: str, register=None, trust_key: str | None = None,
+              port: bool = True) -> AgentProcess:
+        workdir = tmp_path / f"agent{len(started)}"
+        agent = AgentProcess(tds, workdir, trust_key or trust,
+                             (["--port", "0"] if port else []) + list(args))
+        started.append(agent)
+        if register is not None:
+            for path in agent.td_files:
+                add_device(register, path.read_bytes(), str(path))
+        return agent
+
+    yield start
+    for agent in started:
+        agent.stop()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for a device that is offline)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def register_offline(registry, name: str) -> str:
+    """A device whose TD offers the deploy action at a port where nothing listens."""
+    from tinyreg.deploy.protocol import affordances
+    td = make_td(name)
+    td["base"] = f"http://127.0.0.1:{free_port()}/{slug(td['id'])}/"
+    td["properties"], td["actions"] = affordances()["properties"], affordances()["actions"]
+    add_device(registry, json.dumps(td).encode(), f"{name}.jsonld")
+    return iri_of(name)
+
