@@ -10,6 +10,7 @@ _COMMAND_MODULES = (
     "core",
     "device",
     "serve",
+    "deploy",
 )
 
 for _name in _COMMAND_MODULES:

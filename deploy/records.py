@@ -1,0 +1,331 @@
+"""What was deployed where, as PROV activities in the graph: the durable state of rollouts.
+
+Every deployment is a `tr:Deployment` (a `prov:Activity`) in its own named graph, every
+rollout a `tr:Rollout` in its own. The rollout runner writes a state before it acts on it
+(Pending before anything is sent, Sending before a send), so a registry killed at any
+moment restarts from the graph: nothing it did is unrecorded, and what is recorded as in
+flight is checked with the device before it is sent again.
+
+    <deployment> a tr:Deployment ; tr:deployedVersion <v> ; tr:targetDevice <d> ;
+        tr:partOfRollout <r> ; tr:wave 0 ; tr:transport "http" ; tr:status tr:Active ;
+        tr:attempts 1 ; prov:startedAtTime … ; prov:endedAtTime … ; [tr:reason "…"] ;
+        [tr:replaces <previous deployment>] ; [tr:rollbackOf <deployment undone>] ;
+        prov:wasAssociatedWith <registry> .
+    <d> tr:activeDeployment <deployment> .        (in the graph of the active deployment)
+
+Status changes are targeted updates over many deployments at once (a VALUES block), not
+rewrites of whole graphs: a wave of a thousand devices costs a handful of requests.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from rdflib.namespace import PROV, RDF
+
+from tinyreg.registry.errors import NotFound
+from tinyreg.registry.keys import REGISTRY_IRI
+from tinyreg.registry.store import IRI
+from tinyreg.registry.store.base import revision_update_text
+from tinyreg.registry.store.terms import to_oxigraph
+from tinyreg.registry.vocab import ID, SCHEMA, TR, deployment_iri, slug
+
+from . import sparql
+
+PENDING, SENDING, ACTIVE, FAILED, REFUSED, ROLLED_BACK, CANCELLED, SUPERSEDED = (
+    "Pending", "Sending", "Active", "Failed", "Refused", "RolledBack", "Cancelled", "Superseded")
+STATUSES = (PENDING, SENDING, ACTIVE, FAILED, REFUSED, ROLLED_BACK, CANCELLED, SUPERSEDED)
+OPEN = (PENDING, SENDING)  # not decided yet: the runner (or a pulling device) still acts
+RUNNING, PAUSED, COMPLETED = "Running", "Paused", "Completed"
+ROLLOUT_STATES = (RUNNING, PAUSED, COMPLETED, CANCELLED)
+
+_PREFIXES = f"PREFIX tr: <{TR}>\nPREFIX prov: <{PROV}>\nPREFIX schema: <{SCHEMA}>\n"
+
+
+def rollout_iri(token: str) -> str:
+    return f"{ID}rollout/{slug(token)}"
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def local(iri: Any) -> str | None:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri is not None else None
+
+
+# ---------------------------------------------------------------- writing new records
+
+@dataclass
+class NewDeployment:
+    iri: str
+    device: str
+    version: str
+    wave: int
+    transport: str
+    status: str = PENDING
+    reason: str | None = None
+    rollback_of: str | None = None
+
+
+@dataclass
+class NewRollout:
+    iri: str
+    version: str | None  # None for a rollback, whose deployments go back to different versions
+    waves: Sequence[int]
+    max_failure_rate: float
+    max_attempts: int
+    selection: str
+    rollback_of: str | None = None
+    deployments: list[NewDeployment] = field(default_factory=list)
+
+
+def _triples(subject: str, pairs: Iterable[tuple[Any, Any]]) -> str:
+    s = str(to_oxigraph(IRI(subject)))
+    return "".join(f"{s} <{p}> {sparql.term(o)} .\n" for p, o in pairs if o is not None)
+
+
+def _deployment_ntriples(d: NewDeployment, rollout: str, started: dt.datetime) -> str:
+    ended = started if d.status not in OPEN else None
+    return _triples(d.iri, [
+        (RDF.type, IRI(str(TR.Deployment))), (TR.deployedVersion, IRI(d.version)),
+        (TR.targetDevice, IRI(d.device)), (TR.partOfRollout, IRI(rollout)),
+        (TR.wave, d.wave), (TR.transport, d.transport), (TR.status, IRI(str(TR[d.status]))),
+        (TR.attempts, 0), (PROV.startedAtTime, started), (PROV.endedAtTime, ended),
+        (TR.reason, d.reason), (PROV.wasAssociatedWith, IRI(REGISTRY_IRI)),
+        (TR.rollbackOf, IRI(d.rollback_of) if d.rollback_of else None)])
+
+
+def create(registry, rollout: NewRollout) -> None:
+    """The rollout and all its deployments, in one transaction: all recorded or none."""
+    started = now()
+    graphs = {rollout.iri: _triples(rollout.iri, [
+        (RDF.type, IRI(str(TR.Rollout))),
+        (PROV.used, IRI(rollout.version) if rollout.version else None),
+        (TR.rolloutState, IRI(str(TR[RUNNING]))),
+        (TR.waveSizes, ",".join(str(w) for w in rollout.waves)),
+        (TR.maxFailureRate, Decimal(str(rollout.max_failure_rate))),
+        (TR.maxAttempts, rollout.max_attempts), (TR.selection, rollout.selection),
+        (PROV.startedAtTime, started), (PROV.wasAssociatedWith, IRI(REGISTRY_IRI)),
+        (TR.rollbackOf, IRI(rollout.rollback_of) if rollout.rollback_of else None)])}
+    for d in rollout.deployments:
+        graphs[d.iri] = _deployment_ntriples(d, rollout.iri, started)
+    registry.store.put_graphs(graphs)
+
+
+def new_deployment_iri(rollout_token: str, index: int) -> str:
+    return deployment_iri(f"{rollout_token}-{index}")
+
+
+# ---------------------------------------------------------------- state changes
+
+@dataclass(frozen=True)
+class Change:
+    deployment: str
+    status: str
+    attempts: int | None = None  # None keeps the recorded count
+    reason: str | None = None  # replaces the recorded reason (None clears it)
+    ended: bool = False  # stamp prov:endedAtTime now
+
+
+_SET_STATUS = """
+DELETE { GRAPH ?d { ?d tr:status ?s0 . ?d tr:attempts ?a0 . ?d tr:reason ?r0 . ?d prov:endedAtTime ?e0 } }
+INSERT { GRAPH ?d { ?d tr:status ?status . ?d tr:attempts ?a1 . ?d tr:reason ?reason . ?d prov:endedAtTime ?e1 } }
+WHERE {
+  %s
+  GRAPH ?d { ?d tr:status ?s0 OPTIONAL { ?d tr:attempts ?a0 } OPTIONAL { ?d tr:reason ?r0 }
+             OPTIONAL { ?d prov:endedAtTime ?e0 } }
+  BIND(COALESCE(?attempts, ?a0) AS ?a1)
+  BIND(COALESCE(?ended, ?e0) AS ?e1)
+}"""
+
+# The device's previous deployment steps aside: RolledBack when the new one undoes it.
+_RETIRE_PREVIOUS = """
+DELETE { GRAPH ?prev { ?dev tr:activeDeployment ?prev . ?prev tr:status ?ps } }
+INSERT { GRAPH ?prev { ?prev tr:status ?next } GRAPH ?d { ?d tr:replaces ?prev } }
+WHERE {
+  %s
+  GRAPH ?prev { ?dev tr:activeDeployment ?prev . ?prev tr:status ?ps }
+  FILTER(?prev != ?d)
+  BIND(IF(EXISTS { GRAPH ?d { ?d tr:rollbackOf ?prev } }, tr:RolledBack, tr:Superseded) AS ?next)
+}"""
+
+_MARK_ACTIVE = """
+INSERT { GRAPH ?d { ?dev tr:activeDeployment ?d } } WHERE { %s }"""
+
+
+def _status_values(changes: Sequence[Change], stamp: dt.datetime) -> str:
+    return sparql.values(
+        ["d", "status", "attempts", "reason", "ended"],
+        ([IRI(c.deployment), IRI(str(TR[c.status])), c.attempts, c.reason,
+          stamp if c.ended else None] for c in changes))
+
+
+def set_status(registry, changes: Sequence[Change]) -> None:
+    """Apply many status changes in one atomic update."""
+    if not changes:
+        return
+    update = _PREFIXES + _SET_STATUS % _status_values(changes, now())
+    registry.store.update(update + " ;\n" + revision_update_text())
+
+
+def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> None:
+    """Mark deployments Active and make each its device's active deployment, retiring the
+    one before it, in one atomic update. `devices` maps deployment to device."""
+    if not changes:
+        return
+    pairs = sparql.values(["d", "dev"], ([IRI(c.deployment), IRI(devices[c.deployment])]
+                                         for c in changes))
+    ops = [_RETIRE_PREVIOUS % pairs, _SET_STATUS % _status_values(changes, now()),
+           _MARK_ACTIVE % pairs, revision_update_text()]
+    registry.store.update(_PREFIXES + " ;\n".join(ops))
+
+
+_SET_ROLLOUT = """
+DELETE { GRAPH ?r { ?r tr:rolloutState ?s0 . ?r tr:reason ?r0 . ?r prov:endedAtTime ?e0 } }
+INSERT { GRAPH ?r { ?r tr:rolloutState ?state . ?r tr:reason ?reason . ?r prov:endedAtTime ?ended } }
+WHERE {
+  %s
+  GRAPH ?r { ?r tr:rolloutState ?s0 OPTIONAL { ?r tr:reason ?r0 } OPTIONAL { ?r prov:endedAtTime ?e0 } }
+}"""
+
+
+def set_rollout_state(registry, rollout: str, state: str, reason: str | None = None) -> None:
+    ended = now() if state in (COMPLETED, CANCELLED) else None
+    block = sparql.values(["r", "state", "reason", "ended"],
+                          [[IRI(rollout), IRI(str(TR[state])), reason, ended]])
+    registry.store.update(_PREFIXES + _SET_ROLLOUT % block + " ;\n" + revision_update_text())
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Deployment:
+    iri: str
+    device: str
+    version: str
+    rollout: str | None
+    wave: int
+    status: str
+    attempts: int
+    transport: str
+    reason: str | None
+    started: str | None
+    ended: str | None
+    replaces: str | None
+    rollback_of: str | None
+    device_id: str | None
+    version_id: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_DEPLOYMENTS = _PREFIXES + """
+SELECT ?d ?device ?version ?rollout ?wave ?status ?attempts ?transport ?reason ?started ?ended
+       ?replaces ?rollbackOf ?deviceId ?versionId
+WHERE {
+  GRAPH ?d {
+    ?d a tr:Deployment ; tr:targetDevice ?device ; tr:deployedVersion ?version ; tr:status ?status .
+    OPTIONAL { ?d tr:partOfRollout ?rollout } OPTIONAL { ?d tr:wave ?wave }
+    OPTIONAL { ?d tr:attempts ?attempts } OPTIONAL { ?d tr:transport ?transport }
+    OPTIONAL { ?d tr:reason ?reason } OPTIONAL { ?d prov:startedAtTime ?started }
+    OPTIONAL { ?d prov:endedAtTime ?ended } OPTIONAL { ?d tr:replaces ?replaces }
+    OPTIONAL { ?d tr:rollbackOf ?rollbackOf }
+  }
+  OPTIONAL { GRAPH ?device { ?device schema:identifier ?deviceId } }
+  OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }
+}
+ORDER BY ?started ?d"""
+
+
+def read_deployments(registry, *, device: str | None = None, version: str | None = None,
+                     rollout: str | None = None, deployment: str | None = None) -> list[Deployment]:
+    bindings = {name: IRI(value) for name, value in (
+        ("device", device), ("version", version), ("rollout", rollout), ("d", deployment))
+        if value}
+    return [Deployment(
+        iri=r["d"], device=r["device"], version=r["version"], rollout=r.get("rollout"),
+        wave=int(r.get("wave") or 0), status=local(r["status"]),
+        attempts=int(r.get("attempts") or 0), transport=str(r.get("transport") or "http"),
+        reason=r.get("reason"), started=_text(r.get("started")), ended=_text(r.get("ended")),
+        replaces=r.get("replaces"), rollback_of=r.get("rollbackOf"),
+        device_id=r.get("deviceId"), version_id=r.get("versionId"))
+        for r in registry.store.select(_DEPLOYMENTS, bindings or None)]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Rollout:
+    iri: str
+    version: str | None
+    state: str
+    waves: tuple[int, ...]
+    max_failure_rate: float
+    max_attempts: int
+    selection: str
+    started: str | None
+    ended: str | None
+    reason: str | None
+    rollback_of: str | None
+
+    @property
+    def token(self) -> str:
+        return self.iri.rsplit("/", 1)[-1]
+
+
+_ROLLOUT = _PREFIXES + """
+SELECT ?version ?state ?waves ?rate ?attempts ?selection ?started ?ended ?reason ?rollbackOf WHERE {
+  GRAPH ?r {
+    ?r a tr:Rollout ; tr:rolloutState ?state ; tr:waveSizes ?waves ;
+       tr:maxFailureRate ?rate ; tr:maxAttempts ?attempts .
+    OPTIONAL { ?r prov:used ?version } OPTIONAL { ?r tr:selection ?selection } OPTIONAL { ?r prov:startedAtTime ?started }
+    OPTIONAL { ?r prov:endedAtTime ?ended } OPTIONAL { ?r tr:reason ?reason }
+    OPTIONAL { ?r tr:rollbackOf ?rollbackOf }
+  }
+}"""
+
+
+def read_rollout(registry, iri: str) -> Rollout:
+    rows = registry.store.select(_ROLLOUT, {"r": IRI(iri)})
+    if not rows:
+        raise NotFound(f"no rollout {local(iri)}")
+    r = rows[0]
+    return Rollout(iri=iri, version=r.get("version"), state=local(r["state"]),
+                   waves=tuple(int(w) for w in str(r["waves"]).split(",")),
+                   max_failure_rate=float(r["rate"]), max_attempts=int(r["attempts"]),
+                   selection=str(r.get("selection") or ""), started=_text(r.get("started")),
+                   ended=_text(r.get("ended")), reason=r.get("reason"),
+                   rollback_of=r.get("rollbackOf"))
+
+
+_ROLLOUTS = _PREFIXES + """
+SELECT ?r ?started WHERE { GRAPH ?r { ?r a tr:Rollout OPTIONAL { ?r prov:startedAtTime ?started } } }
+ORDER BY DESC(?started) ?r"""
+
+
+def list_rollouts(registry) -> list[Rollout]:
+    return [read_rollout(registry, row["r"]) for row in registry.store.select(_ROLLOUTS)]
+
+
+_ACTIVE = _PREFIXES + """
+SELECT ?device ?d WHERE { %s GRAPH ?d { ?device tr:activeDeployment ?d } }"""
+
+
+def active_deployments(registry, devices: Iterable[str]) -> dict[str, str]:
+    """Device → the deployment active on it, for the devices that have one."""
+    devices = list(devices)
+    if not devices:
+        return {}
+    rows = registry.store.select(_ACTIVE % sparql.iris("device", devices))
+    return {row["device"]: row["d"] for row in rows}

@@ -1,0 +1,70 @@
+"""Reading deployments and rollouts back, for the CLI, the API and the dashboard.
+
+Arguments accept what people type (a device identifier, `model@N`, a rollout's short id)
+as well as IRIs; answers are plain dicts ready for JSON.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tinyreg.registry.errors import NotFound
+from tinyreg.registry.vocab import ID, deployment_iri
+
+from . import records
+from .selection import named_devices
+
+
+def rollout_ref(ref: str) -> str:
+    return ref if ref.startswith(ID) else records.rollout_iri(ref)
+
+
+def deployment_ref(ref: str) -> str:
+    return ref if ref.startswith(ID) else deployment_iri(ref)
+
+
+def list_deployments(registry, device: str | None = None, version: str | None = None,
+                     rollout: str | None = None) -> list[dict[str, Any]]:
+    """Deployments, oldest first, optionally of one device, one model version, one rollout."""
+    from tinyreg.registry.models import resolve_version  # the model stack, only when asked
+
+    return [d.as_dict() for d in records.read_deployments(
+        registry,
+        device=named_devices(registry, [device])[0] if device else None,
+        version=resolve_version(registry, version) if version else None,
+        rollout=rollout_ref(rollout) if rollout else None)]
+
+
+def deployment_status(registry, deployment: str) -> dict[str, Any]:
+    found = records.read_deployments(registry, deployment=deployment_ref(deployment))
+    if not found:
+        raise NotFound(f"no deployment {deployment}")
+    return found[0].as_dict()
+
+
+def rollout_status(registry, rollout: str) -> dict[str, Any]:
+    """The rollout's state and policy, and its deployments counted by status and by wave."""
+    r = records.read_rollout(registry, rollout_ref(rollout))
+    deployments = records.read_deployments(registry, rollout=r.iri)
+    by_status: dict[str, int] = {}
+    by_wave: dict[int, dict[str, int]] = {}
+    for d in deployments:
+        by_status[d.status] = by_status.get(d.status, 0) + 1
+        wave = by_wave.setdefault(d.wave, {})
+        wave[d.status] = wave.get(d.status, 0) + 1
+    return {"rollout": r.iri, "id": r.token, "version": r.version, "state": r.state,
+            "reason": r.reason, "waves": list(r.waves), "maxFailureRate": r.max_failure_rate,
+            "maxAttempts": r.max_attempts, "selection": r.selection, "started": r.started,
+            "ended": r.ended, "rollbackOf": r.rollback_of, "deployments": len(deployments),
+            "byStatus": by_status, "byWave": {str(k): v for k, v in sorted(by_wave.items())}}
+
+
+def list_rollouts(registry) -> list[dict[str, Any]]:
+    return [{"id": r.token, "rollout": r.iri, "version": r.version, "state": r.state,
+             "started": r.started, "ended": r.ended, "selection": r.selection,
+             "reason": r.reason} for r in records.list_rollouts(registry)]
+
+
+def what_runs_where(registry) -> list[dict[str, Any]]:
+    """Each device with an active deployment: the deployment and its version."""
+    return [d.as_dict() for d in records.read_deployments(registry)
+            if d.status == records.ACTIVE]

@@ -1,0 +1,187 @@
+"""Rollouts against real agent processes on 127.0.0.1: the gate, waves, the failure
+threshold, retries, cancelling, and the faults of the issue. In every case no device
+activates bytes other than the version's, and every deployment is in the graph."""
+import json
+import os
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tinyreg.deploy import list_deployments, rollout
+from tinyreg.deploy.jobs import read_version
+from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.keys import public_key_text
+from tinyreg.registry.models import resolve_version
+from tinyreg.registry.models.artifacts import artifact_path
+from tinyreg.registry.store import IRI
+
+from .conftest import iri_of, make_td, register_offline
+
+FAST = dict(backoff_s=0.05, timeout_s=10, parallel=4)
+
+
+def _deploy(registry, ref: str, devices: list[str], **options):
+    version = resolve_version(registry, ref)
+    plan = rollout.plan(registry, version, devices)
+    iri = rollout.start(registry, plan, rollout.Options(**{**FAST, **options}), "test")
+    return rollout.run(registry, iri, rollout.Options(**FAST))
+
+
+def _by_device(registry, summary):
+    return {d["device"]: d for d in list_deployments(registry, rollout=summary.rollout)}
+
+
+def _sha(registry, ref: str) -> str:
+    return read_version(registry, resolve_version(registry, ref)).sha256
+
+
+def test_a_rollout_reaches_every_device_in_waves(registry, agents):
+    names = ["w1", "w2", "w3"]
+    agent = agents([make_td(n) for n in names], register=registry)
+    summary = _deploy(registry, "kws@1", [iri_of(n) for n in names], waves=(1, 2))
+    assert summary.state == "Completed" and summary.counts == {"Active": 3}
+    records = _by_device(registry, summary)
+    assert sorted(r["wave"] for r in records.values()) == [0, 1, 1]
+    assert all(r["attempts"] == 1 and r["ended"] for r in records.values())
+    for name in names:
+        assert agent.device_state(name)["active"]["sha256"] == _sha(registry, "kws@1")
+
+
+def test_deployments_are_prov_activities_answerable_in_sparql(registry, agents):
+    agents([make_td("q1")], register=registry)
+    summary = _deploy(registry, "kws@1", [iri_of("q1")])
+    rows = registry.query("""
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+        SELECT ?version ?status ?start ?end WHERE {
+          ?device tr:activeDeployment ?d .
+          ?d a/rdfs:subClassOf* prov:Activity ; tr:deployedVersion ?version ; tr:status ?status ;
+             tr:partOfRollout ?rollout ; prov:startedAtTime ?start ; prov:endedAtTime ?end .
+        }""", {"device": IRI(iri_of("q1")), "rollout": IRI(summary.rollout)}).rows
+    assert len(rows) == 1
+    assert rows[0]["version"] == resolve_version(registry, "kws@1")
+    assert rows[0]["status"].endswith("#Active") and rows[0]["end"] >= rows[0]["start"]
+
+
+def test_a_second_version_supersedes_the_first(registry, agents):
+    agent = agents([make_td("s1")], register=registry)
+    first = _deploy(registry, "kws@1", [iri_of("s1")])
+    second = _deploy(registry, "kws@2", [iri_of("s1")])
+    old, new = _by_device(registry, first)[iri_of("s1")], _by_device(registry, second)[iri_of("s1")]
+    assert (old["status"], new["status"]) == ("Superseded", "Active")
+    assert new["replaces"] == old["iri"]
+    state = agent.device_state("s1")
+    assert state["active"]["sha256"] == _sha(registry, "kws@2")
+    assert state["previous"]["sha256"] == _sha(registry, "kws@1")
+
+
+def test_an_incompatible_device_is_refused_with_the_reason_and_never_sent_the_file(registry, agents):
+    agent = agents([make_td("roomy"), make_td("cramped", ram=8192, reserved_ram=0)],
+                   register=registry)
+    summary = _deploy(registry, "conv@1", [iri_of("roomy"), iri_of("cramped")])
+    assert summary.counts == {"Active": 1, "Refused": 1}
+    refused = _by_device(registry, summary)[iri_of("cramped")]
+    assert refused["status"] == "Refused" and "RAM" in refused["reason"]
+    assert refused["attempts"] == 0
+    assert agent.info("cramped")["transfers"] == 0 and agent.info("roomy")["transfers"] == 1
+
+
+def test_a_device_that_cannot_load_the_model_fails_and_the_canary_pauses_the_rollout(
+        registry, agents):
+    # The agent's own TD says 8 KB of RAM; the registry was told 256 KB, so the gate lets the
+    # model through and the device's TFLM test load refuses it.
+    liar = agents([make_td("liar", ram=8192, reserved_ram=0)])
+    told = json.loads(liar.td_files[0].read_text())
+    told.update(ramBytes=262144, reservedRamBytes=65536)
+    add_device(registry, json.dumps(told).encode(), "liar.jsonld")
+    truthful = agents([make_td(n) for n in ("later1", "later2")], register=registry)
+    summary = _deploy(registry, "conv@1", [iri_of("liar"), iri_of("later1"), iri_of("later2")],
+                      waves=(1, 2))
+    assert summary.state == "Paused" and "wave 0: 1 of 1" in summary.reason
+    records = _by_device(registry, summary)
+    failed = records[iri_of("liar")]
+    assert failed["status"] == "Failed" and failed["attempts"] == 1
+    assert "8192-byte arena" in failed["reason"]
+    assert liar.activations("liar") == []
+    assert [records[iri_of(n)]["status"] for n in ("later1", "later2")] == ["Pending", "Pending"]
+    assert truthful.info("later1")["transfers"] == truthful.info("later2")["transfers"] == 0
+
+
+def test_a_rejecting_device_is_not_retried(registry, agents):
+    agent = agents([make_td("no")], "--fault", "reject", register=registry)
+    summary = _deploy(registry, "kws@1", [iri_of("no")])
+    record = _by_device(registry, summary)[iri_of("no")]
+    assert (record["status"], record["attempts"]) == ("Failed", 1)
+    assert "refuses this model" in record["reason"]
+    assert agent.activations("no") == []
+
+
+@pytest.mark.parametrize("fault", ["drop=1", "corrupt=1"])
+def test_a_dropped_or_damaged_transfer_is_retried(registry, agents, fault):
+    agent = agents([make_td("flaky")], "--fault", fault, register=registry)
+    summary = _deploy(registry, "kws@1", [iri_of("flaky")])
+    record = _by_device(registry, summary)[iri_of("flaky")]
+    assert (record["status"], record["attempts"]) == ("Active", 2)
+    assert [a["sha256"] for a in agent.activations("flaky")] == [_sha(registry, "kws@1")]
+
+
+def test_bytes_damaged_every_time_are_never_activated(registry, agents):
+    agent = agents([make_td("badlink")], "--fault", "corrupt", register=registry)
+    summary = _deploy(registry, "kws@1", [iri_of("badlink")], max_attempts=3)
+    record = _by_device(registry, summary)[iri_of("badlink")]
+    assert (record["status"], record["attempts"]) == ("Failed", 3)
+    assert "SHA-256" in record["reason"]
+    assert agent.activations("badlink") == [] and agent.device_state("badlink")["active"] is None
+
+
+def test_an_offline_device_fails_after_its_retries(registry):
+    device = register_offline(registry, "gone")
+    summary = _deploy(registry, "kws@1", [device], max_attempts=2)
+    record = _by_device(registry, summary)[device]
+    assert (record["status"], record["attempts"]) == ("Failed", 2)
+    assert "offline" in record["reason"]
+
+
+def test_a_device_trusting_another_key_refuses_and_is_not_retried(registry, agents):
+    stranger = public_key_text(Ed25519PrivateKey.generate())
+    agent = agents([make_td("wary")], register=registry, trust_key=stranger)
+    summary = _deploy(registry, "kws@1", [iri_of("wary")])
+    record = _by_device(registry, summary)[iri_of("wary")]
+    assert (record["status"], record["attempts"]) == ("Failed", 1)
+    assert "signature" in record["reason"]
+    assert agent.activations("wary") == []
+
+
+def test_an_artifact_damaged_in_the_registry_is_never_sent(registry, agents):
+    agent = agents([make_td("victim")], register=registry)
+    path = artifact_path(registry.artifacts_path, _sha(registry, "kws@1"))
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    summary = _deploy(registry, "kws@1", [iri_of("victim")])
+    assert summary.state == "Paused" and "nothing sent" in summary.reason
+    assert _by_device(registry, summary)[iri_of("victim")]["status"] == "Pending"
+    assert agent.info("victim")["transfers"] == 0
+
+
+def test_a_cancelled_rollout_sends_nothing_more(registry, agents):
+    agent = agents([make_td("c1"), make_td("c2")], register=registry)
+    version = resolve_version(registry, "kws@1")
+    iri = rollout.start(registry, rollout.plan(registry, version, [iri_of("c1"), iri_of("c2")]),
+                        rollout.Options(**FAST), "test")
+    rollout.request_cancel(registry.data_path, iri)
+    summary = rollout.run(registry, iri, rollout.Options(**FAST))
+    assert summary.state == "Cancelled" and summary.counts == {"Cancelled": 2}
+    assert agent.info("c1")["transfers"] == agent.info("c2")["transfers"] == 0
+    with pytest.raises(Exception, match="cancelled; nothing to resume"):
+        rollout.run(registry, iri)
+
+
+def test_options_are_checked():
+    with pytest.raises(Exception, match="at least one device"):
+        rollout.parse_waves("1,0")
+    with pytest.raises(Exception, match="share between 0 and 1"):
+        rollout.Options(max_failure_rate=2)
+    assert rollout.wave_numbers(7, (1, 2)) == [0, 1, 1, 2, 2, 3, 3]
