@@ -11,7 +11,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, summarise
+from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, open_input, summarise
 from .litert import LiteRtResult, check_litert
 from .model import parse
 from .planner import PlannerEstimate, estimate_activation_memory
@@ -28,7 +28,9 @@ class ModelReport:
     analysis: ModelAnalysis
     tflm: TflmResult
     litert: LiteRtResult
-    planner: PlannerEstimate | None  # only when TFLM did not run the model
+    # Only when TFLM did not run the model, and not for a placeholder input shape (see
+    # analysis.open_input): an estimate at that shape would fit no real input.
+    planner: PlannerEstimate | None
 
 
 def measure_file(data: bytes, *, max_bytes: int, timeout_s: float,
@@ -42,5 +44,6 @@ def measure_file(data: bytes, *, max_bytes: int, timeout_s: float,
     with ThreadPoolExecutor(max_workers=1) as pool:
         litert = pool.submit(check_litert, data, timeout_s=timeout_s, max_memory=max_memory)
         tflm = measure_tflm(data, analysis, timeout_s=timeout_s, max_memory=max_memory)
-    planner = None if tflm.runs else estimate_activation_memory(model)
+    planner = (None if tflm.runs or open_input(analysis) is not None
+               else estimate_activation_memory(model))
     return ModelReport(analysis=analysis, tflm=tflm, litert=litert.result(), planner=planner)

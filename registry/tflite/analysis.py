@@ -37,6 +37,7 @@ class OperatorUse:
 class TensorSpec:
     name: str
     shape: tuple[int, ...]
+    shape_signature: tuple[int, ...]  # -1 for a dimension left open; empty when not given
     type: str  # INT8, FLOAT32, ...
     scales: tuple[float, ...]  # empty when not quantized; one per channel when per-channel
     zero_points: tuple[int, ...]
@@ -97,8 +98,34 @@ def _decoded(model: Model, name: str, decode):
 
 
 def _spec(t: Tensor) -> TensorSpec:
-    return TensorSpec(name=t.name, shape=t.shape, type=t.type, scales=t.scales,
-                      zero_points=t.zero_points)
+    return TensorSpec(name=t.name, shape=t.shape, shape_signature=t.shape_signature,
+                      type=t.type, scales=t.scales, zero_points=t.zero_points)
+
+
+def has_open_dimension(shape, signature) -> bool:
+    """Whether the stored `shape` is a placeholder: the converter left a dimension open (-1 in
+    the signature) and wrote 1 for it. An open batch, the first of several dimensions, does
+    not count: batch 1 is how microcontrollers run a model. A size other than 1 stored for an
+    open dimension was chosen by someone, and is taken as the size to run."""
+    if len(signature) != len(shape):
+        return False
+    first = 1 if len(shape) > 1 else 0
+    return any(open_ == -1 and stored == 1
+               for open_, stored in zip(signature[first:], shape[first:]))
+
+
+def open_input(analysis: ModelAnalysis) -> str | None:
+    """Names the first input whose stored shape is a placeholder (see `has_open_dimension`);
+    figures measured at that shape say nothing about the model's real use."""
+    for spec in analysis.inputs:
+        if has_open_dimension(spec.shape, spec.shape_signature):
+            return describe_open_input(spec.name, spec.shape, spec.shape_signature)
+    return None
+
+
+def describe_open_input(name: str, shape, signature) -> str:
+    return (f"input {name!r} has an open dimension (shape signature {list(signature)}; "
+            f"the file stores {list(shape)} as a placeholder)")
 
 
 def _operator_uses(model: Model) -> tuple[OperatorUse, ...]:

@@ -4,13 +4,16 @@ devices (single-board computers, gateways, phones).
 LiteRT is the successor of tflite-runtime and works with NumPy 2. It runs what TFLM refuses:
 hybrid and float16-weight models, the legacy uint8 scheme, any builtin operator. The probe
 loads the model, allocates its tensors and invokes it once on zeros with one thread; a custom
-operator the runtime does not know is the usual reason it fails.
+operator the runtime does not know is the usual reason it fails. A model whose input has an
+open dimension is checked at the placeholder size the file stores; if it fails there, the
+verdict is unknown rather than "does not run".
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib.metadata import version
 
+from .analysis import describe_open_input, has_open_dimension
 from .sandbox import DEFAULT_MAX_MEMORY, run_probe
 
 
@@ -35,6 +38,14 @@ def check_litert(data: bytes, *, timeout_s: float,
         return LiteRtResult(runs=True, measured=True, reason=None, litert_version=litert_version)
     # LiteRT's messages run on with links and node numbers; the first line names the cause.
     lines = error.strip().splitlines()
-    return LiteRtResult(runs=False, measured=True,
-                        reason=lines[0] if lines else "LiteRT refused the model without a message",
-                        litert_version=litert_version)
+    cause = lines[0] if lines else "LiteRT refused the model without a message"
+    placeholders = [describe_open_input(*spec) for spec in run.output["inputs"]
+                    if has_open_dimension(spec[1], spec[2])]
+    if placeholders:
+        # The application gives open dimensions their size; the probe cannot know it, and a
+        # model made for, say, a second of audio need not compute at one sample.
+        return LiteRtResult(runs=False, measured=False,
+                            reason=f"could not check: {placeholders[0]}, and at that shape "
+                                   f"LiteRT failed ({cause})",
+                            litert_version=litert_version)
+    return LiteRtResult(runs=False, measured=True, reason=cause, litert_version=litert_version)

@@ -25,6 +25,9 @@ TYPE_NAMES = {code: name for name, code in vars(TensorType).items() if not name.
 class Tensor:
     name: str
     shape: tuple[int, ...]
+    # -1 marks a dimension the converter left open; `shape` then holds a placeholder (1).
+    # Empty when the file does not say.
+    shape_signature: tuple[int, ...]
     type: str  # TensorType name: INT8, FLOAT32, ...
     buffer: int
     is_variable: bool
@@ -162,6 +165,7 @@ def _tensor(table: Table, buffer_count: int) -> Tensor:
     shape = table.vector(0, "i", f"shape of tensor {name!r}")
     if any(dim < 0 for dim in shape):
         raise Invalid(f"tensor {name!r} has a negative dimension in its shape {list(shape)}")
+    signature = table.vector(7, "i", f"shape signature of tensor {name!r}")
     code = table.scalar(1, "b")
     if code not in TYPE_NAMES:
         raise Invalid(f"tensor {name!r} has unknown element type {code}")
@@ -171,5 +175,6 @@ def _tensor(table: Table, buffer_count: int) -> Tensor:
     quant = table.table(4, f"quantization of tensor {name!r}")
     scales = quant.vector(2, "f", "quantization scales") if quant else ()
     zero_points = quant.vector(3, "q", "quantization zero points") if quant else ()
-    return Tensor(name=name, shape=shape, type=TYPE_NAMES[code], buffer=buffer,
-                  is_variable=bool(table.scalar(5, "B")), scales=scales, zero_points=zero_points)
+    return Tensor(name=name, shape=shape, shape_signature=signature, type=TYPE_NAMES[code],
+                  buffer=buffer, is_variable=bool(table.scalar(5, "B")), scales=scales,
+                  zero_points=zero_points)

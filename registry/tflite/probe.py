@@ -142,15 +142,19 @@ def _minimum_arena(load, works_at: int, recorded_total: int) -> int:
 def litert(data: bytes) -> dict:
     from ai_edge_litert.interpreter import Interpreter
 
+    inputs = []  # [name, shape, shape signature] of each, once the model has loaded
+
     def run() -> None:
         interpreter = Interpreter(model_content=data, num_threads=1)
+        inputs.extend([d["name"], d["shape"].tolist(), d["shape_signature"].tolist()]
+                      for d in interpreter.get_input_details())
         interpreter.allocate_tensors()
         for details in interpreter.get_input_details():
             interpreter.set_tensor(details["index"], np.zeros(details["shape"], details["dtype"]))
         interpreter.invoke()
 
     outcome, _ = _call(run)  # LiteRT's log repeats what its exception says
-    return {"error": str(outcome) if _failed(outcome) else None}
+    return {"error": str(outcome) if _failed(outcome) else None, "inputs": inputs}
 
 
 def _limit_resources(max_memory: int) -> None:

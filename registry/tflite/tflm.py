@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from importlib.metadata import version
 
-from .analysis import ModelAnalysis
+from .analysis import ModelAnalysis, open_input
 from .compute import KERNELS
 from .sandbox import DEFAULT_MAX_MEMORY, run_probe
 
@@ -64,6 +64,12 @@ def measure_tflm(data: bytes, analysis: ModelAnalysis, *, timeout_s: float,
                  max_arena: int = DEFAULT_MAX_ARENA) -> TflmResult:
     """`data` must have passed `analyse` (which gave `analysis`)."""
     tflm_version = version("tflite-micro")
+    if placeholder := open_input(analysis):
+        # TFLM would run the placeholder shape; an arena measured there fits no real input.
+        return TflmResult(runs=False, measured=True,
+                          reason=f"{placeholder}, and TFLM has no dynamic shapes: convert the "
+                                 f"model with a fixed input shape",
+                          arena=None, minimum_arena=None, tflm_version=tflm_version)
     run = run_probe("tflm", data, timeout_s=timeout_s, max_memory=max_memory,
                     options=("--max-arena", str(max_arena)))
     if run.output is None:

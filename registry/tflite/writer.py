@@ -86,14 +86,16 @@ class ModelBuilder:
     metadata: dict[str, bytes] = field(default_factory=dict)
 
     def tensor(self, name: str, shape, type_name: str, data: np.ndarray | None = None,
-               scales=(), zero_points=(), axis: int = 0) -> int:
+               scales=(), zero_points=(), axis: int = 0, signature=None) -> int:
+        """`signature`: the shape signature, -1 for a dimension left open (None: none written)."""
         buffer = 0
         if data is not None:
             self.buffers.append(np.asarray(data, dtype=_NUMPY[type_name]).tobytes())
             buffer = len(self.buffers) - 1
         self.tensors.append(dict(name=name, shape=list(shape), type=getattr(TensorType, type_name),
                                  buffer=buffer, scales=list(scales),
-                                 zero_points=list(zero_points), axis=axis))
+                                 zero_points=list(zero_points), axis=axis,
+                                 signature=None if signature is None else list(signature)))
         return len(self.tensors) - 1
 
     def operator(self, op: str, inputs: list[int], outputs: list[int],
@@ -133,13 +135,15 @@ class ModelBuilder:
 
     @staticmethod
     def _write_tensor(b: flatbuffers.Builder, t: dict) -> int:
-        quant = {}
+        extra = {}
         if t["scales"]:
-            quant["Quantization"] = _table(
+            extra["Quantization"] = _table(
                 b, "QuantizationParameters", Scale=_numbers(b, t["scales"], np.float32),
                 ZeroPoint=_numbers(b, t["zero_points"], np.int64), QuantizedDimension=t["axis"])
+        if t["signature"] is not None:
+            extra["ShapeSignature"] = _numbers(b, t["signature"], np.int32)
         return _table(b, "Tensor", Shape=_numbers(b, t["shape"], np.int32), Type=t["type"],
-                      Buffer=t["buffer"], Name=b.CreateString(t["name"]), **quant)
+                      Buffer=t["buffer"], Name=b.CreateString(t["name"]), **extra)
 
     @staticmethod
     def _write_operator(b: flatbuffers.Builder, opcode, inputs, outputs, options) -> int:
@@ -272,6 +276,21 @@ def custom_op(*, name: str = "TinyregCustom", width: int = 4) -> bytes:
     m = ModelBuilder(f"tinyreg writer: custom op {name}")
     x, y = m.tensor("input", [1, width], "FLOAT32"), m.tensor("output", [1, width], "FLOAT32")
     m.operator("CUSTOM", [x], [y], custom=name)
+    return m.build([x], [y])
+
+
+def open_length_reshape(*, length: int = 1, signature=(1, -1), width: int = 4) -> bytes:
+    """input [1, length] with shape signature `signature` -> RESHAPE to [-1, width] -> output.
+
+    The way converters write a model for inputs of any length (audio front ends, say): the
+    open dimension is -1 in the signature and 1 in the stored shape, and at length 1 the
+    RESHAPE cannot be computed (unless `width` is 1).
+    """
+    m = ModelBuilder("tinyreg writer: open-length reshape")
+    x = m.tensor("samples", [1, length], "FLOAT32", signature=signature)
+    new_shape = m.tensor("new_shape", [2], "INT32", data=np.array([-1, width]))
+    y = m.tensor("frames", [max(1, length // width), width], "FLOAT32", signature=[-1, width])
+    m.operator("RESHAPE", [x, new_shape], [y])
     return m.build([x], [y])
 
 

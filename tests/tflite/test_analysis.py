@@ -9,7 +9,7 @@ import pytest
 
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.tflite import analyse, writer
-from tinyreg.registry.tflite.analysis import NUMBER_FORMATS
+from tinyreg.registry.tflite.analysis import NUMBER_FORMATS, has_open_dimension, open_input
 from tinyreg.registry.tflite.model import parse
 
 from .conftest import MAX_BYTES, small_vision
@@ -28,6 +28,8 @@ def test_sine_model_from_the_tflite_micro_wheel(sine):
     assert ops(a) == [("FULLY_CONNECTED", 1, None, 3)]
     assert [(t.shape, t.type) for t in a.inputs] == [((1, 1), "FLOAT32")]
     assert [(t.shape, t.type) for t in a.outputs] == [((1, 1), "FLOAT32")]
+    # The converter left the batch open; batch 1 is the size to run.
+    assert a.inputs[0].shape_signature == (-1, 1) and open_input(a) is None
     assert a.tensor_count == 10
     # Dense 1->16->16->1: weights 16 + 256 + 16, biases 16 + 16 + 1.
     assert a.parameter_count == 16 + 256 + 16 + 16 + 16 + 1
@@ -157,3 +159,22 @@ def test_writer_is_deterministic_and_sized_for_benchmarks():
     assert writer.vision() == writer.vision()
     assert writer.conv2d(dtype="float32") == writer.conv2d(dtype="float32")
     assert 500_000 < len(writer.vision()) < 600_000  # the ~550 KB int8 benchmark model
+
+
+@pytest.mark.parametrize("shape, signature, expected", [
+    ((1, 1), (-1, -1), True),  # openWakeWord's melspectrogram input
+    ((1, 1), (1, -1), True),
+    ((1,), (-1,), True),  # one dimension: the length, not a batch
+    ((1, 76, 32, 1), (-1, 76, 32, 1), False),  # an open batch
+    ((1, 8), (1, -1), False),  # a size someone chose
+    ((1, 16), (), False),  # no signature written
+    ((1, 1), (-1,), False),  # a signature of another rank says nothing
+])
+def test_open_dimensions(shape, signature, expected):
+    assert has_open_dimension(shape, signature) is expected
+
+
+def test_the_shape_signature_is_read_from_the_file():
+    a = analyse(writer.open_length_reshape(length=8, signature=(-1, 8)), max_bytes=MAX_BYTES)
+    assert a.inputs[0].shape_signature == (-1, 8) and a.outputs[0].shape_signature == (-1, 4)
+    assert analyse(writer.fully_connected(), max_bytes=MAX_BYTES).inputs[0].shape_signature == ()
