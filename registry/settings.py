@@ -59,6 +59,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Graph Store Protocol endpoint of the external store (default: derived from store_url)."),
     Setting("store_user", "", str, "User name for the external store (HTTP basic auth)."),
     Setting("store_password", "", str, "Password for the external store (HTTP basic auth)."),
+    Setting("store_profile", "oxigraph", str,
+            "Kind of external store: oxigraph, fuseki, graphdb, virtuoso, neptune or generic "
+            "(endpoint paths, union default graph, atomic updates)."),
+    Setting("store_timeout_s", 30, _positive_int,
+            "Time limit of one request to the external store, in seconds."),
+    Setting("store_max_request_bytes", 1024 * 1024, _positive_int,
+            "Largest SPARQL Update request sent to the external store; bigger writes are split."),
     Setting("max_model_bytes", 16 * 1024 * 1024, _positive_int,
             "Largest .tflite file accepted, in bytes."),
     Setting("measure_timeout_s", 60, _positive_int,

@@ -18,6 +18,7 @@ import rdflib
 
 from ..errors import Invalid
 from ..vocab import META_GRAPH, TR
+from .terms import to_python, to_rdflib
 
 # A graph to write: an rdflib Graph, or N-Triples text (the fast path for bulk importers).
 GraphLike = Union[rdflib.Graph, str]
@@ -34,6 +35,20 @@ class QueryResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     boolean: bool | None = None
     graph: rdflib.Graph | None = None
+
+    @classmethod
+    def from_oxigraph(cls, result: Any) -> "QueryResult":
+        """Collect a pyoxigraph answer (the embedded store's, or one parsed from a server)."""
+        if isinstance(result, ox.QueryBoolean):
+            return cls("ask", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = [{n: to_python(sol[n]) for n in names} for sol in result]
+            return cls("select", variables=names, rows=rows)
+        graph = rdflib.Graph()
+        for t in result:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return cls("graph", graph=graph)
 
 
 def to_ntriples(graph: GraphLike, validate: bool = True) -> str:
@@ -167,12 +182,13 @@ class Store(abc.ABC):
         self.close()
 
 
-def revision_update_text() -> str:
-    """SPARQL Update operations that add one to the store's revision counter."""
+def revision_update_text(subject: str = REVISION_SUBJECT) -> str:
+    """SPARQL Update operations that add one to the store's revision counter (or to the
+    counter of one writer, `subject`, where the store sums several)."""
     return (
-        f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?r }} }} "
-        f"INSERT {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?n }} }} "
-        f"WHERE {{ OPTIONAL {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> <{REVISION_PREDICATE}> ?r }} }} "
+        f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?r }} }} "
+        f"INSERT {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?n }} }} "
+        f"WHERE {{ OPTIONAL {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?r }} }} "
         f"BIND(COALESCE(?r + 1, 1) AS ?n) }}"
     )
 

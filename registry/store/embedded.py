@@ -17,7 +17,7 @@ from ..errors import Invalid, Unavailable
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
-from .terms import inline_bindings, to_python, to_rdflib
+from .terms import inline_bindings, to_rdflib
 from ..vocab import META_GRAPH
 
 log = logging.getLogger(__name__)
@@ -57,20 +57,7 @@ class EmbeddedStore(Store):
             result = self._ox.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise Invalid(f"invalid SPARQL query: {exc}") from exc
-        return self._collect(result)
-
-    @staticmethod
-    def _collect(result: Any) -> QueryResult:
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            rows = [{n: to_python(sol[n]) for n in names} for sol in result]
-            return QueryResult("select", variables=names, rows=rows)
-        graph = rdflib.Graph()
-        for t in result:
-            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-        return QueryResult("graph", graph=graph)
+        return QueryResult.from_oxigraph(result)
 
     def raw_query(self, sparql: str, **kwargs: Any) -> Any:
         """The backend's own result object, for serialising straight to a response."""

@@ -1,0 +1,104 @@
+"""SPARQL Update text for writing whole named graphs to a remote server.
+
+Two ways to replace graphs:
+
+- In place, when one request is one transaction on the server and the request is small
+  enough: drop each graph and insert its new triples, all in one request.
+- Write the new graph, then switch, everywhere else. The new triples go first into a
+  staging graph with every IRI renamed under `urn:tinyreg:staged:<token>:`, so that no
+  registry query (which names classes and properties by their real IRIs) can meet them
+  while they are being written, however many requests that takes. Then one
+  DELETE/INSERT operation per graph removes the old triples and inserts the staged ones
+  under their real IRIs. A SPARQL operation is applied whole even by servers that do not
+  group a request's operations into one transaction, so a reader sees the old graph or
+  the new one, never a mixture.
+
+Every graph is parsed here before any of it is sent (the validation of importer text),
+and its blank nodes are relabelled, because one request may not use a blank node label
+in two INSERT DATA blocks.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..errors import Invalid
+from .base import GraphLike, check_graph_name, to_ntriples
+
+STAGING_GRAPH_PREFIX = "urn:tinyreg:staging:"
+_STAGED_IRI_PREFIX = "urn:tinyreg:staged:"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One graph to write: its name and its triples, parsed, as N-Triples text."""
+    name: str
+    ntriples: str
+    triples: tuple[ox.Quad, ...]
+
+    def insert_op(self, target: str | None = None) -> str:
+        return f"INSERT DATA {{ GRAPH <{target or self.name}> {{\n{self.ntriples}}} }}"
+
+
+def prepare(name: str, graph: GraphLike) -> Prepared:
+    check_graph_name(name)
+    text = to_ntriples(graph, validate=False)
+    try:
+        triples = tuple(ox.parse(text, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=True))
+    except SyntaxError as exc:
+        raise Invalid(f"graph {name}: not valid N-Triples: {exc}") from exc
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode() if triples else ""
+    return Prepared(name, body, triples)
+
+
+def drop_op(name: str) -> str:
+    return f"DROP SILENT GRAPH <{name}>"
+
+
+def in_place_ops(puts: list[Prepared], deletes: list[str]) -> list[str]:
+    """Operations replacing `puts` and dropping `deletes`, for a server that runs a request whole."""
+    ops = [drop_op(name) for name in deletes]
+    for graph in puts:
+        ops.append(drop_op(graph.name))
+        if graph.triples:
+            ops.append(graph.insert_op())
+    return ops
+
+
+class Staging:
+    """The staged copies of one transaction's graphs, under names no query will meet."""
+
+    def __init__(self) -> None:
+        token = uuid.uuid4().hex
+        self.prefix = f"{_STAGED_IRI_PREFIX}{token}:"
+        self._graph_prefix = f"{STAGING_GRAPH_PREFIX}{token}:"
+        self.graphs: dict[str, str] = {}  # target graph -> staging graph
+
+    def stage(self, graph: Prepared) -> Prepared:
+        """The staged copy of `graph`: same triples, every IRI renamed, in a staging graph."""
+        staging = f"{self._graph_prefix}{len(self.graphs)}"
+        self.graphs[graph.name] = staging
+        renamed = tuple(ox.Quad(self._rename(q.subject), self._rename(q.predicate),
+                                self._rename(q.object)) for q in graph.triples)
+        return Prepared(staging, ox.serialize(renamed, format=ox.RdfFormat.N_TRIPLES).decode(),
+                        renamed)
+
+    def _rename(self, term):
+        return ox.NamedNode(self.prefix + term.value) if isinstance(term, ox.NamedNode) else term
+
+    def switch_op(self, target: str) -> str:
+        """One operation that swaps the old triples of `target` for its staged ones."""
+        staging, prefix = self.graphs[target], self.prefix
+        real = "IF(isIRI(?{0}0), IRI(STRAFTER(STR(?{0}0), \"{1}\")), ?{0}0)"
+        return (
+            f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} "
+            f"INSERT {{ GRAPH <{target}> {{ ?s1 ?p1 ?o1 }} }} WHERE {{ "
+            f"{{ GRAPH <{target}> {{ ?s ?p ?o }} }} UNION "
+            f"{{ GRAPH <{staging}> {{ ?s0 ?p0 ?o0 }} "
+            f"BIND({real.format('s', prefix)} AS ?s1) BIND({real.format('p', prefix)} AS ?p1) "
+            f"BIND({real.format('o', prefix)} AS ?o1) }} }}")
+
+    def cleanup_ops(self) -> list[str]:
+        return [drop_op(g) for g in self.graphs.values()]
