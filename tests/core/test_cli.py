@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def test_init_and_stats(invoke):
     result = invoke("init")
@@ -40,6 +42,7 @@ def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
     assert len(lines) == 1 and "invalid SPARQL query" in lines[0]
 
 
+@pytest.mark.stores("embedded")  # the lock of an embedded store's directory; a server has none
 def test_store_in_use_is_a_clear_error(tmp_path, invoke):
     from tinyreg.registry.store import EmbeddedStore
     holder = EmbeddedStore(tmp_path / "d" / "store")
@@ -53,6 +56,7 @@ def test_store_in_use_is_a_clear_error(tmp_path, invoke):
     assert "Traceback" not in proc.stderr and "in use" in proc.stderr
 
 
+@pytest.mark.stores("embedded")  # reasons over the shipped ontology file, not over the store
 def test_ontology_check_prints_counts(invoke):
     result = invoke("ontology", "check")
     assert result.exit_code == 0

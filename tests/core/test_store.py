@@ -20,6 +20,8 @@ def _graph(n, tag="v"):
 
 
 def test_round_trip_survives_a_process_restart(tmp_path):
+    # Embedded only: it reopens the store's directory in a new process. A remote server
+    # keeps its data whatever happens to the registry's processes.
     path = tmp_path / "store"
     writer = (
         "import rdflib; from tinyreg.registry.store import EmbeddedStore\n"
@@ -36,8 +38,7 @@ def test_round_trip_survives_a_process_restart(tmp_path):
     store.close()
 
 
-def test_replacing_a_graph_is_atomic_when_the_new_graph_fails(tmp_path):
-    store = EmbeddedStore(tmp_path / "store")
+def test_replacing_a_graph_is_atomic_when_the_new_graph_fails(store):
     old = _graph(50, "old")
     store.put_graph(str(EX.g1), old)
     store.put_graph(str(EX.g2), _graph(3, "other"))
@@ -63,8 +64,7 @@ def test_replacing_a_graph_is_atomic_when_the_new_graph_fails(tmp_path):
     assert rdflib.compare.isomorphic(store.get_graph(str(EX.g1)), old)
 
 
-def test_replace_and_delete_bump_the_revision(tmp_path):
-    store = EmbeddedStore(None)
+def test_replace_and_delete_bump_the_revision(store):
     assert store.revision() == 0
     store.put_graph(str(EX.g), _graph(3))
     store.put_graph(str(EX.g), _graph(2, "b"))
@@ -75,8 +75,7 @@ def test_replace_and_delete_bump_the_revision(tmp_path):
     assert store.graph_names() == []
 
 
-def test_bound_values_cannot_change_the_query():
-    store = EmbeddedStore(None)
+def test_bound_values_cannot_change_the_query(store):
     store.put_graph(str(EX.g), _graph(3))
     rows = store.select("SELECT ?o WHERE { ?s <http://example.org/p> ?o }", {"s": IRI(EX.s1)})
     assert rows == [{"o": "v1"}]
@@ -89,23 +88,20 @@ def test_bound_values_cannot_change_the_query():
         store.select("SELECT ?o WHERE { ?s ?p ?o }", {"s o": 1})
 
 
-def test_bad_graph_names_are_refused():
-    store = EmbeddedStore(None)
+def test_bad_graph_names_are_refused(store):
     for name in ("", "no-scheme", "http://x/a> <b", "http://x/{}"):
         with pytest.raises(Invalid):
             store.put_graph(name, _graph(1))
 
 
-def test_bulk_load_writes_every_graph_in_batches():
-    store = EmbeddedStore(None)
+def test_bulk_load_writes_every_graph_in_batches(store):
     count = store.bulk_load(((f"http://example.org/g{i}", _graph(2, str(i))) for i in range(25)),
                             batch=10)
     assert count == 25 and len(store.graph_names()) == 25
     assert store.revision() == 3
 
 
-def test_bulk_load_replaces_existing_graphs_whole_and_keeps_blank_nodes_apart():
-    store = EmbeddedStore(None)
+def test_bulk_load_replaces_existing_graphs_whole_and_keeps_blank_nodes_apart(store):
     store.put_graph("http://example.org/g0", _graph(9, "old"))
     text = '<http://example.org/d> <http://example.org/has> _:b0 .\n_:b0 <http://example.org/p> "x" .\n'
     store.bulk_load([("http://example.org/g0", _graph(1, "new")),

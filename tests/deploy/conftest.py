@@ -25,7 +25,11 @@ from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import publish_key
 from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
+from tinyreg.registry.store import EmbeddedStore
+from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.vocab import device_iri, slug
+
+from ..conftest import copy_graphs
 
 START_TIMEOUT_S = 60
 
@@ -73,10 +77,14 @@ def seed(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def registry(seed, tmp_path):
+def registry(seed, tmp_path, store_overrides):
     data = tmp_path / "data"
     shutil.copytree(seed, data)
-    reg = Registry(load_settings(environ={}, data_dir=str(data)))
+    if store_overrides:  # on a server: the seed's graphs go there from its embedded store
+        with EmbeddedStore(data / "store") as source, RemoteStore(
+                store_overrides["store_url"]) as target:
+            copy_graphs(source, target)
+    reg = Registry(load_settings(environ={}, data_dir=str(data), **store_overrides))
     yield reg
     reg.close()
 

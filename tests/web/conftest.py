@@ -34,10 +34,10 @@ def load_demo(registry: Registry) -> Registry:
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    """A registry with the bundled catalog and one keyword-spotting model."""
+def loaded(tmp_path_factory, module_store_settings):
+    """A registry with the bundled catalog and one keyword-spotting model, on each store."""
     settings = load_settings(environ={}, data_dir=str(tmp_path_factory.mktemp("web") / "data"),
-                             write_token=TOKEN)
+                             write_token=TOKEN, **module_store_settings)
     registry = Registry(settings)
     registry.init()
     load_demo(registry)
