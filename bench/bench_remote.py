@@ -1,0 +1,148 @@
+"""The registry on an Oxigraph server against the registry on the embedded store, side by side.
+
+The same work runs on both stores in one run: registering a fleet of device files (the
+devices benchmark's generator) and single devices, registering model versions (TFLM
+measures each), matching one model against the fleet with the compatibility engine (cold:
+the engine reads the fleet from the store; warm: its arrays are cached and only the
+revision is read), and the three example questions. Our figure is the remote store's; the
+anchor is the embedded store's, measured in the same run; the overhead is remote/embedded.
+The server runs on loopback, so the figures show the protocol's cost, not a network's.
+Set TINYREG_BENCH_REMOTE_DEVICES for another fleet size.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from bench_devices import platformio, boards, write_fleet
+from common import best_of, report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's server helper
+from tests.remote.server import OxigraphServer  # noqa: E402
+
+from tinyreg.registry import Registry, load_settings  # noqa: E402
+from tinyreg.registry.compat import devices_for_model  # noqa: E402
+from tinyreg.registry.devices.register import add_device, import_dir  # noqa: E402
+from tinyreg.registry.examples import EXAMPLES  # noqa: E402
+from tinyreg.registry.models import register_model  # noqa: E402
+from tinyreg.registry.store import IRI  # noqa: E402
+from tinyreg.registry.tflite import writer  # noqa: E402
+from tinyreg.registry.vocab import META_GRAPH, TR  # noqa: E402
+
+DEVICES = int(os.environ.get("TINYREG_BENCH_REMOTE_DEVICES", "3000"))
+SINGLE_DEVICES = 20
+MODELS = [(writer.conv2d(size=16, channels=1, filters=f), f"KWS conv {f}", 0.80 + f / 100)
+          for f in (4, 6, 8)]
+
+
+@contextmanager
+def registry_on(kind: str, tmp: Path) -> Iterator[Registry]:
+    if kind == "embedded":
+        with Registry(load_settings(environ={}, data_dir=str(tmp / "embedded"))) as reg:
+            yield reg
+        return
+    server = OxigraphServer(tmp / "server")
+    (tmp / "server").mkdir()
+    server.start()
+    try:
+        with Registry(load_settings(environ={}, data_dir=str(tmp / "remote"),
+                                    store_url=server.query_url)) as reg:
+            yield reg
+    finally:
+        server.stop()
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def warm_up(tmp: Path) -> None:
+    """Import, measure and query once before timing, so that neither store pays the first
+    run's costs (imports, JSON-LD contexts, the TFLM sandbox) for the other."""
+    folder = tmp / "warm-up-fleet"
+    folder.mkdir()
+    write_fleet(folder, 30, seed=5)
+    with Registry(load_settings(environ={}, data_dir=str(tmp / "warm-up"))) as reg:
+        reg.init()
+        import_dir(reg, folder)
+        version = register_model(reg, MODELS[0][0], {"name": "warm up"}).iri
+        devices_for_model(reg, version)
+
+
+def run(kind: str, tmp: Path, fleet: Path) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    with registry_on(kind, tmp) as reg:
+        reg.init()
+        figures[f"register {DEVICES} device files (import_dir)"] = timed(lambda: import_dir(reg, fleet))
+
+        templates = boards()
+        singles = iter(range(SINGLE_DEVICES * 10))
+
+        def add_one() -> None:
+            i = next(singles)
+            data = json.dumps(platformio(i, templates[i % len(templates)])).encode()
+            add_device(reg, data, f"single-{kind}-{i}.json")
+        figures["register one device (add_device)"] = best_of(add_one, SINGLE_DEVICES)
+
+        versions = []
+        start = time.perf_counter()
+        for data, name, accuracy in MODELS:
+            card = {"name": name, "task": "keyword-spotting", "license": "Apache-2.0",
+                    "metrics": [{"metric": "accuracy", "value": accuracy,
+                                 "dataset": "Speech Commands"}]}
+            versions.append(register_model(reg, data, card).iri)
+        figures["register one model version (TFLM measures it)"] = \
+            (time.perf_counter() - start) / len(MODELS)
+
+        def cold() -> None:
+            reg.cache.clear()
+            devices_for_model(reg, versions[0])
+        figures["match one model against the fleet, cold (engine built)"] = best_of(cold, 3)
+        devices_for_model(reg, versions[0])
+        figures["match one model against the fleet, warm (cached arrays)"] = \
+            best_of(lambda: devices_for_model(reg, versions[0]), 20)
+
+        fitting = [m.iri for m in devices_for_model(reg, versions[0]) if m.fits]
+        figures["_fitting devices"] = len(fitting)
+        values = {"model": IRI(versions[0]), "device": IRI(fitting[0]),
+                  "task": IRI(TR.KeywordSpotting)}
+        for example in EXAMPLES:
+            bound = {p: values[p] for p in example.parameters}
+            figures[f"_rows of '{example.title}'"] = len(reg.store.select(example.sparql, bound))
+            figures[f"example '{example.title}'"] = \
+                best_of(lambda: reg.store.select(example.sparql, bound), 15)
+        figures["_triples"] = reg.store.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?meta) }",
+            {"meta": IRI(META_GRAPH)})[0]["n"]  # the stores count revisions differently
+    return figures
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        fleet = tmp / "fleet"
+        fleet.mkdir()
+        write_fleet(fleet, DEVICES)
+        warm_up(tmp)
+        embedded = run("embedded", tmp, fleet)
+        remote = run("oxigraph", tmp, fleet)
+    answers = {k: v for k, v in embedded.items() if k.startswith("_")}
+    assert answers == {k: v for k, v in remote.items() if k.startswith("_")}, (answers, remote)
+    print(f"fleet: {DEVICES} device files, {answers['_triples']} triples on each store; "
+          f"{answers['_fitting devices']} devices fit the first model; the same answers on both")
+    for name, anchor in embedded.items():
+        if not name.startswith("_"):
+            report(f"{name} on oxigraph serve", remote[name], anchor, "embedded store")
+            print(f"   remote overhead (oxigraph / embedded): {remote[name] / anchor:.2f}x",
+                  flush=True)
+
+if __name__ == "__main__":
+    main()
