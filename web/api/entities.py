@@ -133,7 +133,7 @@ def device_iri_of(registry, device_id: str) -> str:
 
 
 def device_graph(registry, device_id: str):
-    return show_device(registry, device_id)
+    return show_device(registry, device_iri_of(registry, device_id))
 
 
 def device_view(registry, device_id: str) -> dict[str, Any]:

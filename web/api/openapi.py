@@ -42,6 +42,8 @@ def _page_of(item: str) -> dict:
                            "offset": {"type": "integer"}}}
 
 
+# A model's name has a letter or digit to make a slug from; a version is `@N`.
+_MODEL_REF = r"^(https?://.+|[^@]*[A-Za-z0-9][^@]*(@[0-9]+)?)$"
 _NULLABLE_INT = {"type": ["integer", "null"]}
 _NULLABLE_STR = {"type": ["string", "null"]}
 
@@ -105,7 +107,7 @@ def openapi_document() -> dict:
             "/api/models/{ref}": {"get": {
                 "summary": "One model version: `slug` (latest), `slug@N` or its IRI",
                 "parameters": [{"name": "ref", "in": "path", "required": True,
-                                "schema": {"type": "string"}}, _FORMAT],
+                                "schema": {"type": "string", "pattern": _MODEL_REF}}, _FORMAT],
                 "responses": {"200": _rdf_or_json({"$ref": "#/components/schemas/ModelVersion"}),
                               "400": PROBLEM, "404": PROBLEM, "406": PROBLEM}}},
         },

@@ -5,16 +5,14 @@ so the threads share it (pyoxigraph releases the GIL while it evaluates queries)
 """
 from __future__ import annotations
 
-import logging
+import signal
+import threading
 
 import click
 
 from tinyreg.registry import Registry, Settings
 
-from .base import cli, pass_state
-
-log = logging.getLogger(__name__)
-
+from .base import EnvironmentProblem, cli, pass_state
 
 def serve(registry_settings: Settings, host: str | None = None, port: int | None = None,
           threads: int | None = None, *, registry: Registry | None = None) -> None:
@@ -26,23 +24,39 @@ def serve(registry_settings: Settings, host: str | None = None, port: int | None
 
     from tinyreg.web.app import create_app
 
-    settings = registry_settings.with_overrides(host=host, port=port, threads=threads)
+    given = {"host": host, "port": port, "threads": threads}
+    settings = registry_settings.with_overrides(**{k: v for k, v in given.items() if v is not None})
     own = registry is None
     if own:
         registry = Registry(settings)
         registry.ensure_initialized()
     # The same store under the settings given here (host, port and threads may differ).
     app = create_app(registry=Registry(settings, store=registry.store))
-    click.echo(f"tinyreg on http://{settings.host}:{settings.port}/  "
-               f"({settings.threads} threads; SPARQL at /sparql, API at /api)", err=True)
     try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                       ident="tinyreg", clear_untrusted_proxy_headers=True,
-                       max_request_body_size=settings.max_model_bytes + 1024 * 1024)
+        try:
+            server = waitress.create_server(
+                app, host=settings.host, port=settings.port, threads=settings.threads,
+                ident="tinyreg", clear_untrusted_proxy_headers=True,
+                max_request_body_size=settings.max_model_bytes + 1024 * 1024)
+        except (OSError, ValueError) as exc:
+            raise EnvironmentProblem(
+                f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
+        click.echo(f"tinyreg on http://{settings.host}:{server.effective_port}/  "
+                   f"({settings.threads} threads; SPARQL at /sparql, API at /api)", err=True)
+        _stop_on_sigterm()
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
         app.extensions["tinyreg.runner"].close()
         if own:
             registry.close()
+
+
+def _stop_on_sigterm() -> None:
+    """A service manager's SIGTERM ends the server like Ctrl-C: the store is closed cleanly."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @cli.command("serve")

@@ -59,7 +59,8 @@ def models():
 
 @bp.get("/models/<path:ref>")
 def model(ref: str):
-    view = model_view(_registry(), ref)
+    registry = _registry()
+    view = model_view(registry, ref)
     arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
                                                for r in view["arena_breakdown"]], unit=" B")
     return render_template("model.html", m=view, arena_chart=arena if arena.bars else None)
@@ -73,7 +74,9 @@ def devices():
 
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
-    return render_template("device.html", d=device_view(_registry(), device_id))
+    registry = _registry()
+    view = device_view(registry, device_id)
+    return render_template("device.html", d=view)
 
 
 def _examples(registry) -> list[dict[str, str]]:

@@ -1,0 +1,144 @@
+"""The JSON API with Flask's test client: lists, entities, uploads, compatibility, errors."""
+from __future__ import annotations
+
+import copy
+import io
+
+import pytest
+import rdflib
+
+from tinyreg.registry.tflite import writer
+from tinyreg.registry.vocab import TR, device_iri
+
+from .conftest import TOKEN, make_app
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def test_device_list_pages_and_filters(client):
+    first = client.get("/api/devices", query_string={"limit": 5})
+    body = first.get_json()
+    assert body["total"] == int(first.headers["X-Total-Count"]) >= 50
+    assert len(body["items"]) == 5 and body["offset"] == 0
+    second = client.get("/api/devices", query_string={"limit": 5, "offset": 5}).get_json()
+    assert {d["id"] for d in second["items"]}.isdisjoint(d["id"] for d in body["items"])
+    big = client.get("/api/devices", query_string={"min_ram": 1_000_000, "limit": 1000}).get_json()
+    assert big["items"] and all(d["ram"] >= 1_000_000 for d in big["items"])
+    nano = client.get("/api/devices", query_string={"q": "nano 33 ble sense rev2"}).get_json()
+    assert [d["id"] for d in nano["items"]] == ["arduino-nano-33-ble-sense-rev2"]
+
+
+def test_device_as_json_and_as_rdf(client):
+    view = client.get("/api/devices/arduino-nano-33-ble-sense").get_json()
+    assert (view["ram"], view["flash"], view["core"]) == (262144, 1048576, "CortexM4F")
+    assert any("PDMMicrophone" in s["kinds"] for s in view["sensors"])
+    for accept, fmt in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+        response = client.get("/api/devices/arduino-nano-33-ble-sense", headers={"Accept": accept})
+        assert response.mimetype == accept
+        graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format=fmt)
+        assert (rdflib.URIRef(device_iri("arduino-nano-33-ble-sense")), TR.ramBytes,
+                rdflib.Literal(262144)) in graph
+
+
+def test_model_list_and_version(client):
+    models = client.get("/api/models", query_string={"task": "KeywordSpotting"}).get_json()
+    assert [m["id"] for m in models["items"]] == ["kws-tiny"]
+    version = client.get("/api/models/kws-tiny@1").get_json()
+    assert version["arena_method"] == "TFLMRecordingAllocator" and version["arena_bytes"] > 0
+    assert {o["operator"] for o in version["operators"]} >= {"CONV_2D"}
+    assert version["sensors"] == ["Microphone"]
+    assert sum(r["bytes"] for r in version["arena_breakdown"]) > 0
+    turtle = client.get("/api/models/kws-tiny", query_string={"format": "turtle"})
+    assert turtle.mimetype == "text/turtle" and b"tr:arenaBytes" in turtle.data
+
+
+def test_uploads_need_the_token(loaded):
+    closed = make_app(loaded, write_token="").test_client()
+    refused = closed.post("/api/models", data={"file": (io.BytesIO(b"x"), "m.tflite")})
+    assert refused.status_code == 403 and "write_token" in refused.get_json()["detail"]
+    client = make_app(loaded).test_client()
+    assert client.post("/api/models", data={"file": (io.BytesIO(b"x"), "m.tflite")}
+                       ).status_code == 401
+    assert client.post("/api/devices", data=b"{}", headers={"Authorization": "Bearer nope"}
+                       ).status_code == 401
+
+
+def test_model_upload_measures_and_registers(loaded):
+    client = make_app(loaded).test_client()
+    data = {"file": (io.BytesIO(writer.fully_connected(inputs=64, units=4)), "wand.tflite"),
+            "task": "gesture", "sensors": "accelerometer",
+            "metrics": '[{"metric": "accuracy", "value": 0.93}]'}
+    response = client.post("/api/models", data=data, headers=AUTH)
+    assert response.status_code == 201, response.data
+    body = response.get_json()
+    assert body["model"] == "wand" and body["version"] == 1
+    shown = client.get(response.headers["Location"]).get_json()
+    assert shown["task"] == "GestureRecognition" and shown["arena_bytes"] > 0
+    again = client.post("/api/models", headers=AUTH, data={
+        "file": (io.BytesIO(writer.fully_connected(inputs=64, units=4)), "wand.tflite")})
+    assert again.status_code == 200 and again.get_json()["created"] is False
+
+
+def test_device_upload_from_a_thing_description(loaded):
+    from ..conftest import DATA
+    client = make_app(loaded).test_client()
+    td = (DATA / "devices" / "td11-tinyml.jsonld").read_bytes()
+    response = client.post("/api/devices", headers=AUTH,
+                           data={"file": (io.BytesIO(td), "td11-tinyml.jsonld")})
+    assert response.status_code == 201, response.data
+    location = response.headers["Location"]
+    assert client.get(location).status_code == 200
+
+
+@pytest.mark.parametrize("method, url, kwargs, status", [
+    ("GET", "/api/devices/no-such-board", {}, 404),
+    ("GET", "/api/devices/!!", {}, 404),
+    ("GET", "/api/models/no-such-model", {}, 404),
+    ("GET", "/api/models/kws-tiny@x", {}, 400),
+    ("GET", "/api/devices?limit=0", {}, 400),
+    ("GET", "/api/devices?offset=-1", {}, 400),
+    ("GET", "/api/devices?min_ram=lots", {}, 400),
+    ("GET", "/api/devices/arduino-nano-33-ble-sense?format=pdf", {}, 400),
+    ("GET", "/api/devices/arduino-nano-33-ble-sense", {"headers": {"Accept": "image/png"}}, 406),
+    ("POST", "/api/models", {"headers": AUTH, "data": {"file": (io.BytesIO(b"not a model"), "x.tflite")}}, 400),
+    ("POST", "/api/models", {"headers": AUTH, "data": {"nofile": "1"}}, 400),
+    ("POST", "/api/models", {"headers": AUTH, "data": {
+        "file": (io.BytesIO(b"x"), "x.tflite"), "metrics": "[not json"}}, 400),
+    ("POST", "/api/devices", {"headers": AUTH, "data": {"file": (io.BytesIO(b"{]"), "d.json")}}, 400),
+    ("DELETE", "/api/models", {}, 405),
+    ("GET", "/api/nothing-here", {}, 404),
+])
+def test_errors_are_one_problem_shape(client, method, url, kwargs, status):
+    kwargs = copy.deepcopy(kwargs)  # the upload streams are read once, and this runs per store
+    response = client.open(url, method=method, **kwargs)
+    assert response.status_code == status, response.data
+    assert response.mimetype == "application/problem+json"
+    problem = response.get_json(force=True)
+    assert set(problem) >= PROBLEM_KEYS
+    assert problem["status"] == status and problem["instance"] == url.split("?")[0]
+    assert problem["type"].startswith("https://w3id.org/tinyreg/problems/")
+    assert problem["detail"] and "Traceback" not in problem["detail"]
+
+
+def test_too_large_upload_is_413(loaded):
+    client = make_app(loaded, max_model_bytes=1024).test_client()
+    response = client.post("/api/models", headers=AUTH, data={
+        "file": (io.BytesIO(b"\0" * 2_000_000), "big.tflite")})
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+
+
+def test_ontology_and_shapes_by_content_negotiation(client):
+    turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=turtle.get_data(as_text=True), format="turtle")
+    assert (TR.ModelVersion, rdflib.RDF.type, rdflib.OWL.Class) in graph
+    jsonld = client.get("/ontology", headers={"Accept": "application/ld+json"})
+    assert len(rdflib.Graph().parse(data=jsonld.get_data(as_text=True), format="json-ld")) == len(graph)
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="ModelVersion"' in html and "One concrete model, one .tflite file" in html
+    shapes = client.get("/shapes", headers={"Accept": "text/turtle"})
+    assert shapes.status_code == 200
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert (None, rdflib.RDF.type, sh.NodeShape) in rdflib.Graph().parse(
+        data=shapes.get_data(as_text=True), format="turtle")

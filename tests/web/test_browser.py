@@ -1,0 +1,72 @@
+"""The dashboard in headless Chromium (Debian's chromium and chromium-driver, driven by
+Selenium): open it, upload a model, see its page, run an example SPARQL query. Screenshots go to test-artifacts/browser/."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tinyreg.registry.tflite import writer
+
+from ..conftest import REPO
+from .conftest import TOKEN
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="tinyreg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(60)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver, seconds: float = 30):
+    return WebDriverWait(driver, seconds)
+
+
+def test_upload_a_model_and_run_an_example_query(browser, live_server, tmp_path):
+    browser.get(live_server + "/")
+    assert "What the registry knows" in browser.page_source
+    browser.save_screenshot(str(ARTIFACTS / "1-overview.png"))
+
+    model = tmp_path / "browser-kws.tflite"
+    model.write_bytes(writer.conv2d(size=24, channels=1, filters=8))
+    browser.get(live_server + "/upload")
+    form = browser.find_element(By.ID, "model-upload")
+    form.find_element(By.NAME, "file").send_keys(str(model))
+    form.find_element(By.NAME, "name").send_keys("Browser KWS")
+    Select(form.find_element(By.NAME, "task")).select_by_visible_text("keyword-spotting")
+    form.find_element(By.NAME, "sensors").send_keys("microphone")
+    form.find_element(By.NAME, "token").send_keys(TOKEN)
+    form.find_element(By.TAG_NAME, "button").click()
+    wait(browser, 90).until(lambda d: d.current_url.endswith("/models/browser-kws@1"))
+    assert "CONV_2D" in browser.page_source
+    browser.save_screenshot(str(ARTIFACTS / "2-model.png"))
+
+    browser.get(live_server + "/query")
+    browser.find_element(By.CSS_SELECTOR, 'button.example[data-key="devices-for-model"]').click()
+    assert "?device" in browser.find_element(By.ID, "query").get_property("value")
+    browser.find_element(By.ID, "run").click()
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
+    assert len(rows) >= 1 and "/id/device/" in rows[0].text
+    assert "row" in browser.find_element(By.ID, "status").text
+    browser.save_screenshot(str(ARTIFACTS / "3-sparql-example.png"))

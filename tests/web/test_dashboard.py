@@ -1,0 +1,78 @@
+"""The dashboard's pages through Flask's test client: each renders what its API twin says."""
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+
+from tinyreg.registry.tflite import writer
+
+from .conftest import TOKEN, make_app
+
+
+def page(client, url, status=200):
+    response = client.get(url, headers={"Accept": "text/html"})
+    assert response.status_code == status, response.data[:500]
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def test_overview_counts_and_charts(client):
+    stats = client.get("/api/stats").get_json()
+    html = page(client, "/")
+    assert f"<b>{stats['devices']}</b>devices" in html
+    assert html.count("<svg") >= 3 and "Devices by core" in html and "CortexM4F" in html
+
+
+def test_no_page_loads_anything_from_another_host(client):
+    for url in ("/", "/models", "/devices", "/query", "/upload", "/ontology"):
+        html = page(client, url)
+        assert not re.search(r'(src|href)="(https?:)?//', html.split("<main>")[0]), url
+
+
+def test_model_page_shows_what_was_measured(client):
+    html = page(client, "/models/kws-tiny")
+    assert "CONV_2D" in html and "TFLMRecordingAllocator" in html
+    assert "Bytes by allocation" in html  # the arena breakdown chart
+
+
+def test_lists_search_and_filter(client):
+    html = page(client, "/devices?q=nicla&kind=MicrocontrollerBoard")
+    assert "Arduino Nicla Vision" in html and "Arduino Nano 33 BLE Sense" not in html
+    assert "KWS tiny" in page(client, "/models?q=kws")
+    assert "No model matches" in page(client, "/models?task=Regression")
+
+
+def test_device_page_shows_hardware_and_models(client):
+    html = page(client, "/devices/arduino-nano-33-ble-sense")
+    for text in ("256 KiB", "1 MiB", "CortexM4F", "nRF52840", "PDMMicrophone", "TFLM"):
+        assert text in html, text
+
+
+def test_query_page_offers_the_three_examples_bound_to_real_entities(client):
+    html = page(client, "/query")
+    examples = re.findall(r'<template id="example-([a-z-]+)">(.*?)</template>', html, re.S)
+    assert [key for key, _ in examples] == ["devices-for-model", "models-for-device",
+                                           "best-model-for-task"]
+    for _, text in examples:
+        response = client.post("/sparql", data={"query": html_lib.unescape(text)})
+        assert response.status_code == 200, response.data
+    rows = client.post("/sparql", data={"query": html_lib.unescape(examples[0][1])}
+                       ).get_json()["results"]["bindings"]
+    assert any(r["device"]["value"].endswith("/arduino-nano-33-ble-sense") for r in rows)
+
+
+def test_upload_form_registers_a_model_and_refuses_a_wrong_token(loaded):
+    client = make_app(loaded).test_client()
+    form = {"kind": "model", "token": "wrong", "name": "Upload form model",
+            "file": (io.BytesIO(writer.fully_connected(inputs=24, units=3)), "f.tflite")}
+    refused = client.post("/upload", data=form)
+    assert refused.status_code == 401 and "write token is not correct" in refused.get_data(as_text=True)
+    form.update(token=TOKEN, file=(io.BytesIO(writer.fully_connected(inputs=24, units=3)), "f.tflite"))
+    done = client.post("/upload", data=form)
+    assert done.status_code == 303 and done.headers["Location"].endswith("/models/upload-form-model@1")
+
+
+def test_unknown_page_is_an_html_error_page(client):
+    html = page(client, "/devices/no-such-board", status=404)
+    assert "no device no-such-board" in html and "<title>Not found" in html

@@ -1,0 +1,28 @@
+"""The OpenAPI document tested against the running app with Schemathesis: every operation,
+generated inputs, each answer checked against the document (status, content type, schema)
+and never a server error."""
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from .conftest import make_app
+
+
+def test_api_conforms_to_its_openapi_document(loaded):
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", make_app(loaded))
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 7
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck),
+                  database=None)
+        def conforms(case):
+            case.call_and_validate()
+        conforms()
+
+
+def test_document_is_served_at_a_stable_url(client):
+    document = client.get("/api/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    assert {"/api/models", "/api/devices", "/api/models/{ref}"} <= set(document["paths"])
