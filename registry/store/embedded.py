@@ -7,6 +7,7 @@ middle leaves the previous graphs whole.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -27,6 +28,10 @@ class EmbeddedStore(Store):
     def __init__(self, path: str | Path | None):
         """Open (or create) the store in directory `path`; `None` keeps it in memory."""
         self.path = Path(path) if path is not None else None
+        # Oxigraph runs concurrent updates side by side; two threads bumping the revision
+        # at once would both write the same number, and a cache could keep stale contents
+        # under it. Writes of this process take turns (reads do not wait).
+        self._writing = threading.Lock()
         try:
             if self.path is None:
                 self._ox = ox.Store()
@@ -89,14 +94,16 @@ class EmbeddedStore(Store):
     # ---- writing
     def update(self, sparql: str) -> None:
         try:
-            self._ox.update(sparql)
+            with self._writing:
+                self._ox.update(sparql)
         except SyntaxError as exc:
             raise Invalid(f"invalid SPARQL update: {exc}") from exc
 
     def apply(self, txn: Transaction) -> None:
         text = transaction_update_text(txn)
         try:
-            self._ox.update(text)
+            with self._writing:
+                self._ox.update(text)
         except SyntaxError as exc:
             # Our own serialisation should always parse; if not, nothing was written.
             raise Invalid(f"could not write the graphs: {exc}") from exc
@@ -133,8 +140,9 @@ class EmbeddedStore(Store):
             except SyntaxError as exc:
                 raise Invalid(f"graph {name}: not valid N-Triples: {exc}") from exc
         if quads:
-            self._ox.extend(quads)
-            self._ox.update(revision_update_text())
+            with self._writing:
+                self._ox.extend(quads)
+                self._ox.update(revision_update_text())
         if existing:
             self.put_graphs(existing)
         return len(items)

@@ -187,6 +187,20 @@ def test_writers_in_several_processes_each_move_the_revision(server, remote):
     assert remote.revision() == 3 * writes
 
 
+def test_writers_in_several_threads_each_move_the_revision(store):
+    # The same on both stores: a web server writes from several threads at once.
+    def write(tag: str) -> None:
+        for i in range(40):
+            store.put_graph(f"http://example.org/{tag}/{i}", device(tag, 1))
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in "abcd"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(store.graph_names()) == 160 and store.revision() == 160
+
+
 def test_a_server_that_does_not_query_the_union_is_named(server):
     # The test server runs without --union-default-graph; the generic profile does not ask
     # for the union, so its default graph is the server's own, empty one.
