@@ -1,0 +1,17 @@
+"""Compatibility: when a model version fits a device, for one pair or a whole fleet.
+
+shapes/ is the one definition. `check_shacl` asks pySHACL about one pair; every other
+question runs on the fleet engine, which compiles the same shapes to array operations over
+columns read from the store (rebuilt when the store's revision changes) and gives the same
+results. See shapes/patterns.ttl for how a constraint is written.
+"""
+from .engine import Engine, fleet_engine
+from .ids import resolve_device, resolve_model
+from .questions import best_model, check, devices_for_model, matrix, models_for_device, what_if
+from .results import Match, Matrix, Ranked, Result, Verdict, WhatIf
+from .shacl import check_shacl
+from .shapes import Constraint, read_constraints
+
+__all__ = ["Constraint", "Engine", "Match", "Matrix", "Ranked", "Result", "Verdict", "WhatIf",
+           "best_model", "check", "check_shacl", "devices_for_model", "fleet_engine", "matrix",
+           "models_for_device", "read_constraints", "resolve_device", "resolve_model", "what_if"]

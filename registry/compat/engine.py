@@ -1,0 +1,135 @@
+"""The fleet engine: the compatibility shapes compiled to NumPy over a whole fleet.
+
+`Engine.load` reads the constraints from the shapes (shapes.py), the columns from the store
+(fleet.py) and compiles each constraint with its pattern (patterns.py). A pair fits when no
+constraint of severity sh:Violation reports it; other severities make it "warned". The
+answers are the same as pySHACL's on the same shapes, result by result (tests/compat).
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from ..errors import Invalid, NotFound
+from ..store import Store
+from .fleet import Fleet
+from .patterns import NO_ADJUST, PATTERNS, Adjust
+from .results import Matrix, Result, Verdict, render, sort_results
+from .shapes import Constraint, read_constraints
+
+# Rows of the matrix computed at once: 64 models x 100,000 devices is 6.4 MB per bool array.
+_CHUNK_CELLS = 6_400_000
+_CACHE_KEY = "compat"
+_BUILDING = threading.Lock()
+
+
+class Engine:
+    def __init__(self, constraints: tuple[Constraint, ...], fleet: Fleet):
+        self.constraints = constraints
+        self.fleet = fleet
+        self.compiled = []
+        for c in constraints:
+            if c.pattern not in PATTERNS:
+                raise Invalid(f"compatibility shape {c.shape}: the engine has no compiler for "
+                              f"pattern {c.pattern}")
+            self.compiled.append(PATTERNS[c.pattern](c, fleet))
+        fleet.loaded()
+
+    @classmethod
+    def load(cls, store: Store, constraints: tuple[Constraint, ...] | None = None,
+             model: str | None = None, device: str | None = None) -> "Engine":
+        """Compile the constraints (the shipped shapes by default) over the store's fleet,
+        or over one model version and one device when they are given."""
+        return cls(constraints if constraints is not None else read_constraints(),
+                   Fleet(store, model=model, device=device))
+
+    @property
+    def revision(self) -> int:
+        return self.fleet.revision
+
+    # ---- indexes
+    def model(self, iri: str) -> int:
+        try:
+            return self.fleet.model_index[iri]
+        except KeyError:
+            raise NotFound(f"no model version {iri}") from None
+
+    def device(self, iri: str) -> int:
+        try:
+            return self.fleet.device_index[iri]
+        except KeyError:
+            raise NotFound(f"no device {iri}") from None
+
+    # ---- verdicts
+    def verdicts(self, models: np.ndarray, devices=slice(None),
+                 adjust: Adjust = NO_ADJUST) -> tuple[np.ndarray, np.ndarray]:
+        """(blocked, warned) for models x devices: blocked by a violation, or fitting with
+        a result of lower severity."""
+        width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
+        blocked = np.zeros((len(models), width), dtype=bool)
+        warned = np.zeros_like(blocked)
+        for compiled in self.compiled:
+            hits = compiled.violations(models, devices, adjust)
+            target = blocked if compiled.constraint.blocking else warned
+            np.logical_or(target, hits, out=target)
+        np.logical_and(warned, ~blocked, out=warned)
+        return blocked, warned
+
+    def results(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> list[Result]:
+        """Every result the shapes report for one pair, with its message filled in."""
+        out = []
+        for compiled in self.compiled:
+            c = compiled.constraint
+            for variables in compiled.explain(model, device, adjust):
+                variables = dict(variables, currentShape=c.shape)
+                figures = variables.pop("figures", {})
+                out.append(Result(severity=c.severity, constraint=c.shape,
+                                  message=render(c.message, variables),
+                                  path=variables.get("path"), value=variables.get("value"),
+                                  figures=figures))
+        return sort_results(out)
+
+    def verdict(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> Verdict:
+        blocked, _ = self.verdicts(np.array([model]), np.array([device]), adjust)
+        return Verdict(self.fleet.models[model], self.fleet.devices[device],
+                       not blocked[0, 0], self.results(model, device, adjust))
+
+    def matrix(self, models: np.ndarray | None = None, devices: np.ndarray | None = None) -> Matrix:
+        m = np.arange(len(self.fleet.models)) if models is None else np.asarray(models)
+        d = slice(None) if devices is None else np.asarray(devices)
+        width = len(self.fleet.devices) if devices is None else len(d)
+        fits = np.zeros((len(m), (width + 7) // 8), dtype=np.uint8)
+        warned = np.zeros_like(fits)
+        step = max(1, _CHUNK_CELLS // max(width, 1))
+        for start in range(0, len(m), step):
+            rows = m[start:start + step]
+            blocked, warn = self.verdicts(rows, d)
+            fits[start:start + len(rows)] = np.packbits(~blocked, axis=1)
+            warned[start:start + len(rows)] = np.packbits(warn, axis=1)
+        device_iris = self.fleet.devices if devices is None else [self.fleet.devices[i] for i in d]
+        return Matrix([self.fleet.models[i] for i in m], device_iris, fits, warned)
+
+
+def fleet_engine(registry, constraints: tuple[Constraint, ...] | None = None) -> Engine:
+    """The registry's engine for the current store revision, built once per revision."""
+    constraints = constraints if constraints is not None else read_constraints()
+    revision = registry.store.revision()
+    engine = registry.cache.get(_CACHE_KEY)
+    if engine is None or engine.revision != revision or engine.constraints is not constraints:
+        with _BUILDING:
+            engine = registry.cache.get(_CACHE_KEY)
+            if engine is None or engine.revision != revision or engine.constraints is not constraints:
+                engine = Engine.load(registry.store, constraints)
+                registry.cache[_CACHE_KEY] = engine
+    return engine
+
+
+def current_engine(registry, constraints: tuple[Constraint, ...] | None = None) -> Engine | None:
+    """The cached engine if it is up to date, without building one."""
+    constraints = constraints if constraints is not None else read_constraints()
+    engine = registry.cache.get(_CACHE_KEY)
+    if engine is not None and engine.revision == registry.store.revision() \
+            and engine.constraints is constraints:
+        return engine
+    return None

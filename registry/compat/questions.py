@@ -1,0 +1,168 @@
+"""The questions the registry answers about fit, each one call on the fleet engine.
+
+Which devices can take this model version? Which models fit this device? The whole matrix.
+What would fit if the model needed N bytes less, or the device had M bytes more? Which model
+is best for a task on this device? Every answer can carry its explanations: the SHACL
+results, with their messages and figures, for each pair.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import Invalid
+from ..store import IRI
+from ..vocab import TR
+from .engine import Engine, current_engine, fleet_engine
+from .patterns import Adjust
+from .results import Match, Matrix, Ranked, Verdict, WhatIf
+
+
+def check(registry, model_version_iri: str, device_iri: str) -> Verdict:
+    """Does this model version fit this device, and why (not)?"""
+    engine = current_engine(registry)
+    if engine is None:
+        # A single question does not pay for loading the fleet: load just the pair.
+        engine = Engine.load(registry.store, model=model_version_iri, device=device_iri)
+    return engine.verdict(engine.model(model_version_iri), engine.device(device_iri))
+
+
+def devices_for_model(registry, version_iri: str, explain: bool = False,
+                      limit: int | None = None) -> list[Match]:
+    """The devices the model version fits (with their warnings flagged); with `explain`,
+    every other device too, after them, with the results that rule it out."""
+    engine = fleet_engine(registry)
+    model = engine.model(version_iri)
+    blocked, warned = engine.verdicts(np.array([model]))
+    fleet = engine.fleet
+    order = _fitting_first(blocked[0], explain)[:limit]
+    return [Match(fleet.devices[d], fleet.device_names[d], not blocked[0, d], bool(warned[0, d]),
+                  engine.results(model, d) if explain else [])
+            for d in order]
+
+
+def models_for_device(registry, device_iri: str, explain: bool = False,
+                      limit: int | None = None) -> list[Match]:
+    """The model versions that fit the device; with `explain`, the others too, with why."""
+    engine = fleet_engine(registry)
+    device = engine.device(device_iri)
+    blocked, warned = engine.verdicts(np.arange(len(engine.fleet.models)), np.array([device]))
+    fleet = engine.fleet
+    order = _fitting_first(blocked[:, 0], explain)[:limit]
+    return [Match(fleet.models[m], fleet.model_names[m], not blocked[m, 0], bool(warned[m, 0]),
+                  engine.results(m, device) if explain else [])
+            for m in order]
+
+
+def _fitting_first(blocked: np.ndarray, everything: bool) -> np.ndarray:
+    fitting = np.flatnonzero(~blocked)
+    return np.concatenate([fitting, np.flatnonzero(blocked)]) if everything else fitting
+
+
+def matrix(registry, models: list[str] | None = None, devices: list[str] | None = None) -> Matrix:
+    """Fit of every model version (or those listed) on every device (or those listed)."""
+    engine = fleet_engine(registry)
+    rows = None if models is None else [engine.model(iri) for iri in models]
+    columns = None if devices is None else [engine.device(iri) for iri in devices]
+    return engine.matrix(rows, columns)
+
+
+def what_if(registry, version_iri: str | None = None, device_iri: str | None = None, *,
+            arena_delta: int = 0, flash_delta: int = 0, ram_delta: int = 0,
+            deltas: dict[str, int] | None = None, explain: bool = False) -> WhatIf:
+    """The pairs a change would win or lose.
+
+    For a model version: its arena or flash need changed by `arena_delta` / `flash_delta`
+    bytes (negative: smaller), which devices would it gain or lose? For a device: its RAM or
+    flash changed by `ram_delta` / `flash_delta`, which model versions? `deltas` names any
+    other need or capacity property by IRI. With `explain`, each gained pair says what rules
+    it out today, and each lost pair what would rule it out.
+    """
+    if (version_iri is None) == (device_iri is None):
+        raise Invalid("what-if takes a model version or a device, not both or neither")
+    engine = fleet_engine(registry)
+    fleet = engine.fleet
+    if version_iri is not None:
+        if ram_delta:
+            raise Invalid("ram_delta changes a device; for a model version use arena_delta")
+        change = {str(TR.arenaBytes): arena_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
+        adjust = Adjust(model={k: v for k, v in change.items() if v})
+        model = engine.model(version_iri)
+        rows, columns = np.array([model]), slice(None)
+        names, iris = fleet.device_names, fleet.devices
+
+        def pair(i):
+            return model, i
+    else:
+        if arena_delta:
+            raise Invalid("arena_delta changes a model version; for a device use ram_delta")
+        change = {str(TR.ramBytes): ram_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
+        adjust = Adjust(device={k: v for k, v in change.items() if v})
+        device = engine.device(device_iri)
+        rows, columns = np.arange(len(fleet.models)), np.array([device])
+        names, iris = fleet.model_names, fleet.models
+
+        def pair(i):
+            return i, device
+    before, _ = engine.verdicts(rows, columns)
+    after, after_warned = engine.verdicts(rows, columns, adjust)
+    before, after, after_warned = before.ravel(), after.ravel(), after_warned.ravel()
+
+    def matches(indices, fits, results_adjust):
+        return [Match(iris[i], names[i], fits, bool(after_warned[i]) if fits else False,
+                      engine.results(*pair(i), results_adjust) if explain else [])
+                for i in indices]
+    return WhatIf(gained=matches(np.flatnonzero(before & ~after), True, Adjust()),
+                  lost=matches(np.flatnonzero(~before & after), False, adjust))
+
+
+_EVALUATIONS = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX schema: <https://schema.org/>
+SELECT ?v ?value ?dataset ?slice WHERE {
+  GRAPH ?v {
+    ?v tr:evaluation ?e .
+    ?e tr:metric ?metric ; schema:value ?value .
+    OPTIONAL { ?e tr:onDataset/schema:name ?dataset }
+    OPTIONAL { ?e tr:slice ?slice }
+    { ?v tr:task ?task } UNION { ?v tr:versionOf/tr:task ?task }
+  }
+}"""
+_IS_A = "ASK WHERE { ?x a ?kind }"
+_LOWER_IS_BETTER = "PREFIX tr: <https://w3id.org/tinyreg/ontology#> ASK WHERE { ?metric tr:lowerIsBetter true }"
+
+
+def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: str | None = None,
+               explain: bool = False) -> list[Ranked]:
+    """Model versions for `task` that fit the device, best `metric` first.
+
+    A version's figure is its best value of the metric over the datasets it was evaluated
+    on, on the whole dataset (or on `on_slice`, e.g. "lighting=dim"). Metrics the ontology marks
+    tr:lowerIsBetter rank ascending. With `explain`, versions for the task that do not fit
+    follow, with their results. Task and metric are IRIs or ontology names (KeywordSpotting).
+    """
+    task_iri, metric_iri = _term(registry, task, TR.Task, "task"), _term(registry, metric, TR.Metric, "metric")
+    lower = registry.store.ask(_LOWER_IS_BETTER, {"metric": IRI(metric_iri)})
+    best: dict[str, tuple[float, str | None]] = {}
+    for row in registry.store.select(_EVALUATIONS, {"task": IRI(task_iri), "metric": IRI(metric_iri)}):
+        if row["slice"] != on_slice or not isinstance(row["value"], (int, float)):
+            continue
+        value, current = float(row["value"]), best.get(row["v"])
+        if current is None or (value < current[0] if lower else value > current[0]):
+            best[row["v"]] = (value, row["dataset"])
+    engine = fleet_engine(registry)
+    device = engine.device(device_iri)
+    candidates = [iri for iri in best if iri in engine.fleet.model_index]
+    rows = np.array([engine.model(iri) for iri in candidates], dtype=np.int64)
+    blocked, _ = engine.verdicts(rows, np.array([device]))
+    ranked = [Ranked(iri, engine.fleet.model_names[m], best[iri][0], best[iri][1],
+                     not blocked[k, 0], engine.results(m, device) if explain else [])
+              for k, (iri, m) in enumerate(zip(candidates, rows))]
+    ranked.sort(key=lambda r: (not r.fits, r.value if lower else -r.value, r.iri))
+    return [r for r in ranked if r.fits or explain]
+
+
+def _term(registry, text: str, kind, what: str) -> str:
+    iri = text if ":" in text else str(TR[text])
+    if not registry.store.ask(_IS_A, {"x": IRI(iri), "kind": IRI(str(kind))}):
+        raise Invalid(f"unknown {what} {text!r}: not a {kind.split('#')[-1]} of the ontology")
+    return iri

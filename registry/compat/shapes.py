@@ -1,0 +1,118 @@
+"""The compatibility constraints as the shapes define them.
+
+Every shape that targets tr:DeploymentCandidate is one constraint: an instance of a pattern
+of shapes/patterns.ttl (named by its sh:sparql), with the pattern's parameters, a severity
+and a message template. The fleet engine compiles these; pySHACL reads the same graph.
+A candidate shape the engine cannot compile is refused here, by name, so that the two
+checkers can never quietly disagree.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import rdflib
+from rdflib.namespace import RDF, SH
+
+from ..errors import Invalid
+from ..resources import shapes_graph
+from ..vocab import SHAPES_IRI, TR
+from .results import VIOLATION
+
+TRS = rdflib.Namespace(SHAPES_IRI + "#")
+# What a compatibility shape may say besides its pattern's parameters.
+_SHAPE_PREDICATES = {RDF.type, SH.targetClass, SH.sparql, SH.severity, SH.message, SH.deactivated,
+                     SH.name, SH.description, SH.order, SH.group, rdflib.RDFS.label,
+                     rdflib.RDFS.comment, rdflib.RDFS.seeAlso}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    shape: str
+    pattern: str  # the pattern's local name: ResourceFit, SensorCoverage, ...
+    severity: str
+    message: str
+    params: dict[str, Any]  # parameter local name -> value (IRIs as str, literals as Python)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == VIOLATION
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+
+def compat_shapes() -> rdflib.Graph:
+    """The shipped shapes graph (every file of shapes/)."""
+    return shapes_graph()
+
+
+def candidate_shapes(graph: rdflib.Graph) -> list[rdflib.term.Node]:
+    return sorted(graph.subjects(SH.targetClass, TR.DeploymentCandidate), key=str)
+
+
+@functools.lru_cache(maxsize=8)
+def _read(graph: rdflib.Graph) -> tuple[Constraint, ...]:
+    constraints = []
+    for shape in candidate_shapes(graph):
+        if _deactivated(graph, shape):
+            continue
+        patterns = list(graph.objects(shape, SH.sparql))
+        if len(patterns) != 1:
+            raise Invalid(f"compatibility shape {shape} must use exactly one pattern of "
+                          f"shapes/patterns.ttl (sh:sparql); it has {len(patterns)}")
+        constraints.append(_constraint(graph, shape, patterns[0]))
+    return tuple(constraints)
+
+
+def read_constraints(graph: rdflib.Graph | None = None) -> tuple[Constraint, ...]:
+    """The constraints of `graph` (the shipped shapes by default), in shape-IRI order."""
+    return _read(graph if graph is not None else compat_shapes())
+
+
+def _deactivated(graph: rdflib.Graph, shape) -> bool:
+    return any(to_python_literal(v) is True for v in graph.objects(shape, SH.deactivated))
+
+
+def _constraint(graph: rdflib.Graph, shape, pattern) -> Constraint:
+    if (pattern, RDF.type, TRS.Pattern) not in graph:
+        raise Invalid(f"compatibility shape {shape}: {pattern} is not a pattern of shapes/patterns.ttl")
+    required = set(graph.objects(pattern, TRS.parameter))
+    allowed = required | set(graph.objects(pattern, TRS.optionalParameter))
+    others = set(graph.predicates(shape)) - _SHAPE_PREDICATES - allowed
+    if others:
+        # A core constraint (sh:property, sh:minCount...) would bind pySHACL but not the engine.
+        raise Invalid(f"compatibility shape {shape} says {', '.join(sorted(map(str, others)))}, "
+                      f"which is not a parameter of {_local(pattern)}")
+    params: dict[str, Any] = {}
+    for prop in allowed:
+        values = list(graph.objects(shape, prop))
+        if len(values) > 1:
+            raise Invalid(f"compatibility shape {shape}: {prop} has {len(values)} values, it takes one")
+        if values:
+            params[_local(prop)] = to_python_literal(values[0])
+    missing = sorted(_local(p) for p in required if _local(p) not in params)
+    if missing:
+        raise Invalid(f"compatibility shape {shape} uses {_local(pattern)} but lacks {', '.join(missing)}")
+    messages = list(graph.objects(shape, SH.message))
+    if len(messages) != 1:
+        raise Invalid(f"compatibility shape {shape} needs exactly one sh:message")
+    severity = graph.value(shape, SH.severity) or SH.Violation
+    return Constraint(shape=str(shape), pattern=_local(pattern), severity=str(severity),
+                      message=str(messages[0]), params=params)
+
+
+def to_python_literal(term) -> Any:
+    """A shapes-graph term as the engine compares it: IRIs as str, literals by datatype."""
+    if isinstance(term, rdflib.URIRef):
+        return str(term)
+    if isinstance(term, rdflib.Literal):
+        value = term.toPython()
+        return value if not isinstance(value, rdflib.Literal) else str(value)
+    return str(term)
+
+
+def _local(term) -> str:
+    text = str(term)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
