@@ -1,0 +1,67 @@
+"""The compatibility shapes written out by hand as one SPARQL query: which pairs fit.
+
+An independent formulation of shapes/compatibility.ttl (single-valued figures assumed), for
+the tests to hold the fleet engine to on thousands of pairs, and the benchmark's anchor:
+what one query over the store costs for the same answer.
+"""
+from __future__ import annotations
+
+FITTING_PAIRS = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX ssn: <http://www.w3.org/ns/ssn/>
+SELECT ?m ?d ?warned WHERE {
+  ?m a tr:ModelVersion .
+  ?deviceKind rdfs:subClassOf* tr:Device . ?d a ?deviceKind .
+  BIND (EXISTS { ?d a/rdfs:subClassOf* tr:MicrocontrollerBoard } AS ?board)
+  # RAM: both figures known, arena + leanest runtime overhead <= RAM - reserve
+  ?m tr:arenaBytes ?arena . ?d tr:ramBytes ?ram .
+  OPTIONAL { ?d tr:reservedRamBytes ?ramReserve }
+  OPTIONAL {
+    SELECT ?d (MIN(?ramCost) AS ?ramOverhead) (MIN(?codeCost) AS ?codeOverhead) WHERE {
+      ?d tr:hasRuntime ?install . ?install tr:runtime ?rt .
+      OPTIONAL { ?install tr:ramOverheadBytes ?ownRam } OPTIONAL { ?rt tr:ramOverheadBytes ?typicalRam }
+      OPTIONAL { ?install tr:codeBytes ?ownCode } OPTIONAL { ?rt tr:codeBytes ?typicalCode }
+      BIND (COALESCE(?ownRam, ?typicalRam, 0) AS ?ramCost)
+      BIND (COALESCE(?ownCode, ?typicalCode, 0) AS ?codeCost)
+    } GROUP BY ?d
+  }
+  FILTER (?arena + COALESCE(?ramOverhead, 0) <= ?ram - COALESCE(?ramReserve, 0))
+  # flash, on boards only: both figures known, model + runtime code <= flash - reserve
+  OPTIONAL { ?m tr:flashBytes ?modelFlash } OPTIONAL { ?d tr:flashBytes ?flash }
+  OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
+  FILTER (!?board || (BOUND(?modelFlash) && BOUND(?flash) &&
+          ?modelFlash + COALESCE(?codeOverhead, 0) <= ?flash - COALESCE(?flashReserve, 0)))
+  # every required sensor class is met by a sensor or a part of one. Counted per pair: as a
+  # nested FILTER NOT EXISTS, Oxigraph re-walks the class paths for every pair, 60x slower.
+  OPTIONAL { SELECT ?m (COUNT(DISTINCT ?need) AS ?needs) WHERE { ?m tr:requiresSensor ?need } GROUP BY ?m }
+  OPTIONAL { SELECT ?m ?d (COUNT(DISTINCT ?met) AS ?metCount) WHERE {
+      ?m tr:requiresSensor ?met .
+      ?cls (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)* ?met .
+      ?part a ?cls . ?sensor ssn:hasSubSystem* ?part . ?d tr:hasSensor ?sensor } GROUP BY ?m ?d }
+  FILTER (COALESCE(?metCount, 0) = COALESCE(?needs, 0))
+  # some installed runtime runs it
+  FILTER EXISTS {
+    ?d tr:hasRuntime ?okInstall . ?okInstall tr:runtime ?ok .
+    FILTER NOT EXISTS { ?m tr:runtimeCheck ?check . ?check tr:onRuntime ?ok ; tr:runs false }
+    FILTER (EXISTS { ?ok tr:supportsAllOperators true } || NOT EXISTS {
+      ?m tr:usesOperator/tr:operator ?op . FILTER NOT EXISTS { ?ok tr:supportsOperator ?op } })
+  }
+  # the NPU it was compiled for is there
+  FILTER NOT EXISTS {
+    ?m tr:compiledForNPU ?npu .
+    FILTER NOT EXISTS { { ?d tr:hasNPU ?npu } UNION { ?d tr:hasProcessor/tr:hasNPU ?npu } }
+  }
+  # float32 without an FPU: fits, with a warning
+  BIND (EXISTS { ?m tr:numberFormat tr:Float32 .
+                 FILTER NOT EXISTS { { ?d tr:hasFPU true } UNION { ?d tr:hasProcessor/tr:hasFPU true } } }
+        AS ?warned)
+}"""
+
+
+def fitting_pairs(store, model: str | None = None) -> dict[tuple[str, str], bool]:
+    """(model version, device) -> warned, for every fitting pair (of one model if given)."""
+    from tinyreg.registry.store import IRI
+    rows = store.select(FITTING_PAIRS, {"m": IRI(model)} if model else None)
+    return {(r["m"], r["d"]): bool(r["warned"]) for r in rows}

@@ -1,0 +1,152 @@
+"""Random model versions and devices in the registry's RDF contract, for tests and benchmarks.
+
+Figures are drawn so that many pairs land exactly on a boundary: a model's arena is often
+the free RAM of some device (RAM minus reserve minus the runtime's overhead) give or take
+one byte, so equality, one byte short and one byte spare all occur. Every feature a shape
+looks at varies: missing figures, reserves, runtime installs with and without their own
+overheads, several runtimes or none, sensors with sub-systems and equivalent classes,
+operators a runtime lacks, failed runtime checks, NPUs, float32 on cores without an FPU.
+Output is N-Triples text per named graph, fast enough for 100,000 devices.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+TR = "https://w3id.org/tinyreg/ontology#"
+OP = "https://w3id.org/tinyreg/op/"
+ID = "https://w3id.org/tinyreg/id/"
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+NAME = "<https://schema.org/name>"
+HAS_SUB = "<http://www.w3.org/ns/ssn/hasSubSystem>"
+PROTO_MICROPHONE = "http://tinyml-schema.org/sosa_extend/Microphone"
+
+RAMS = [32768, 65536, 131072, 262144, 524288]
+FLASHES = [262144, 524288, 1048576, 2097152]
+RESERVES = [0, 8192, 16384]
+OWN_OVERHEADS = [0, 2048, 4096]
+TFLM_RAM, TFLM_CODE, LITERT = 4096, 20480, 1048576  # as ontology/runtimes.ttl states
+SENSORS = ["PDMMicrophone", "I2SMicrophone", "IMU", "IMU9DoF", "Accelerometer", "Camera",
+           "Thermometer", "Magnetometer"]
+SUBSYSTEMS = {"IMU": ["Accelerometer", "Gyroscope"],
+              "IMU9DoF": ["Accelerometer", "Gyroscope", "Magnetometer"]}
+NEEDS = [f"{TR}Microphone", f"{TR}Accelerometer", f"{TR}Camera", f"{TR}Magnetometer",
+         f"{TR}InertialSensor", f"{TR}Gyroscope", PROTO_MICROPHONE]
+OPERATORS = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX", "RESHAPE", "ADD"]
+RARE_OPERATORS = ["RFFT2D", "custom/AudioSpectrogram"]  # not in TFLM's list
+FORMATS = ["Int8", "Int8", "Float32", "Int16x8"]
+
+
+def _int(value: int) -> str:
+    return f'"{value}"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+
+def _bool(value: bool) -> str:
+    return f'"{"true" if value else "false"}"^^<http://www.w3.org/2001/XMLSchema#boolean>'
+
+
+def _free_ram_figures() -> list[int]:
+    """Free RAM a model may meet exactly: RAM - reserve - the runtime's overhead."""
+    out = set()
+    for ram in RAMS:
+        for reserve in RESERVES:
+            for overhead in OWN_OVERHEADS + [TFLM_RAM]:
+                out.add(ram - reserve - overhead)
+    return sorted(out)
+
+
+def _free_flash_figures() -> list[int]:
+    return sorted({f - r - c for f in FLASHES for r in RESERVES for c in (TFLM_CODE, 0, 8192)})
+
+
+def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
+    d = f"{ID}device/syn-{i}"
+    s = f"<{d}>"
+    linux = rng.random() < 0.15
+    kind = "LinuxDevice" if linux else "MicrocontrollerBoard"
+    lines = [f"{s} {RDF_TYPE} <{TR}{kind}> .", f'{s} {NAME} "synthetic device {i}" .',
+             f'{s} <https://schema.org/identifier> "syn-{i}" .',
+             f'{s} <{TR}sourceFormat> "catalog" .']
+    if rng.random() > 0.05:
+        ram = rng.choice(RAMS) if not linux else rng.choice([512, 1024, 4096]) * 1024 * 1024
+        lines.append(f"{s} <{TR}ramBytes> {_int(ram)} .")
+        if rng.random() < 0.5:
+            lines.append(f"{s} <{TR}reservedRamBytes> {_int(rng.choice(RESERVES))} .")
+    if not linux and rng.random() > 0.05:
+        lines.append(f"{s} <{TR}flashBytes> {_int(rng.choice(FLASHES))} .")
+        if rng.random() < 0.5:
+            lines.append(f"{s} <{TR}reservedFlashBytes> {_int(rng.choice(RESERVES))} .")
+    proc = f"_:p{i}"
+    lines += [f"{s} <{TR}hasProcessor> {proc} .",
+              f"{proc} {RDF_TYPE} <{TR}{'ApplicationProcessor' if linux else 'Microcontroller'}> ."]
+    if rng.random() < 0.9:
+        lines.append(f"{proc} <{TR}hasFPU> {_bool(rng.random() < 0.6)} .")
+    if rng.random() < 0.1:
+        lines.append(f"{proc} <{TR}hasNPU> <{TR}EthosU55> .")
+    for j, sensor in enumerate(rng.sample(SENSORS, rng.randint(0, 3))):
+        node = f"_:s{i}x{j}"
+        lines += [f"{s} <{TR}hasSensor> {node} .", f"{node} {RDF_TYPE} <{TR}{sensor}> ."]
+        for k, part in enumerate(SUBSYSTEMS.get(sensor, ())):
+            sub = f"_:s{i}x{j}y{k}"
+            lines += [f"{node} {HAS_SUB} {sub} .", f"{sub} {RDF_TYPE} <{TR}{part}> ."]
+    runtimes = ["LiteRT"] if linux else ["TFLM"]
+    roll = rng.random()
+    if roll < 0.05:
+        runtimes = []
+    elif roll < 0.12:
+        runtimes = ["TFLM", "LiteRT"]
+    for k, runtime in enumerate(runtimes):
+        node = f"_:r{i}x{k}"
+        lines += [f"{s} <{TR}hasRuntime> {node} .", f"{node} {RDF_TYPE} <{TR}RuntimeInstall> .",
+                  f"{node} <{TR}runtime> <{TR}{runtime}> ."]
+        if rng.random() < 0.3:
+            lines.append(f"{node} <{TR}ramOverheadBytes> {_int(rng.choice(OWN_OVERHEADS))} .")
+        if rng.random() < 0.3:
+            lines.append(f"{node} <{TR}codeBytes> {_int(rng.choice([0, 8192]))} .")
+    return d, "\n".join(lines) + "\n"
+
+
+def model_graph(i: int, rng: random.Random) -> tuple[str, str]:
+    family = f"{ID}model/syn-{i}"
+    v = f"{family}/v1"
+    s = f"<{v}>"
+    lines = [f"<{family}> {RDF_TYPE} <{TR}Model> .", f'<{family}> {NAME} "synthetic model {i}" .',
+             f"<{family}> <{TR}hasVersion> {s} .",
+             f"{s} {RDF_TYPE} <{TR}ModelVersion> .", f'{s} {NAME} "synthetic model {i} v1" .',
+             f"{s} <{TR}versionOf> <{family}> .", f"{s} <{TR}versionNumber> {_int(1)} ."]
+    if rng.random() > 0.03:
+        arena = rng.choice(_free_ram_figures()) + rng.choice([-1, 0, 0, 1])
+        lines.append(f"{s} <{TR}arenaBytes> {_int(max(arena, 0))} .")
+    if rng.random() > 0.03:
+        flash = rng.choice(_free_flash_figures()) + rng.choice([-1, 0, 1])
+        lines.append(f"{s} <{TR}flashBytes> {_int(max(flash, 0))} .")
+    for need in rng.sample(NEEDS, rng.choice([0, 0, 1, 1, 2])):
+        lines.append(f"{s} <{TR}requiresSensor> <{need}> .")
+    lines.append(f"{s} <{TR}numberFormat> <{TR}{rng.choice(FORMATS)}> .")
+    if rng.random() < 0.08:
+        lines.append(f"{s} <{TR}compiledForNPU> <{TR}EthosU55> .")
+    operators = rng.sample(OPERATORS, 3) + ([rng.choice(RARE_OPERATORS)] if rng.random() < 0.15 else [])
+    for k, op in enumerate(operators):
+        use = f"_:u{i}x{k}"
+        lines += [f"{s} <{TR}usesOperator> {use} .", f"{use} <{TR}operator> <{OP}{op}> .",
+                  f"{use} <{TR}operatorVersion> {_int(1)} .", f"{use} <{TR}count> {_int(1)} ."]
+    for k, runtime in enumerate(("TFLM", "LiteRT")):
+        check = f"_:c{i}x{k}"
+        runs = rng.random() > 0.1
+        lines += [f"{s} <{TR}runtimeCheck> {check} .", f"{check} {RDF_TYPE} <{TR}RuntimeCheck> .",
+                  f"{check} <{TR}onRuntime> <{TR}{runtime}> .", f"{check} <{TR}runs> {_bool(runs)} ."]
+        if not runs and rng.random() < 0.8:
+            lines.append(f'{check} <{TR}reason> "synthetic failure {k}" .')
+    return v, "\n".join(lines) + "\n"
+
+
+def devices(n: int, seed: int = 1) -> Iterator[tuple[str, str]]:
+    rng = random.Random(seed)
+    for i in range(n):
+        yield device_graph(i, rng)
+
+
+def models(n: int, seed: int = 2) -> Iterator[tuple[str, str]]:
+    rng = random.Random(seed)
+    for i in range(n):
+        yield model_graph(i, rng)

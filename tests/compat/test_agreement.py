@@ -1,0 +1,140 @@
+"""The fleet engine gives pySHACL's verdicts, result by result, on random pairs and edges."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import numpy as np
+import pytest
+import rdflib
+
+from tinyreg.registry import compat
+from tinyreg.registry.compat.engine import Engine
+from tinyreg.registry.compat.results import VIOLATION, WARNING
+from tinyreg.registry.compat.shacl import validate_pair
+from tinyreg.registry.compat.shapes import read_constraints
+
+from . import reference
+
+PYSHACL_PAIRS = 300
+
+
+def _key(results):
+    return [(r.severity, r.constraint, r.message, r.path, r.value) for r in results]
+
+
+def test_engine_and_pyshacl_agree_on_random_pairs(fleet):
+    engine = compat.fleet_engine(fleet.registry)
+    rng = random.Random(11)
+    models, devices = sorted(fleet.models), sorted(fleet.devices)
+    fired, verdicts = Counter(), Counter()
+    for _ in range(PYSHACL_PAIRS):
+        m, d = rng.choice(models), rng.choice(devices)
+        ours = engine.verdict(engine.model(m), engine.device(d))
+        theirs = validate_pair(fleet.models[m], fleet.devices[d], m, d)
+        assert _key(ours.results) == _key(theirs), (m, d)
+        assert ours.fits == (not any(r.severity == VIOLATION for r in theirs))
+        fired.update(r.constraint for r in theirs)
+        verdicts[ours.fits, bool(ours.warnings)] += 1
+    # The sample exercised every constraint and every kind of verdict.
+    assert set(fired) == {c.shape for c in read_constraints()}
+    assert verdicts[True, False] and verdicts[True, True] and verdicts[False, False]
+
+
+def test_engine_matches_one_sparql_query_over_the_whole_matrix(fleet):
+    engine = compat.fleet_engine(fleet.registry)
+    matrix = engine.matrix()
+    ours = {}
+    for i, model in enumerate(matrix.models):
+        fits, warned = matrix.row(i), matrix.warned_row(i)
+        for j in np.flatnonzero(fits):
+            ours[model, matrix.devices[j]] = bool(warned[j])
+    assert len(matrix.models) * len(matrix.devices) == 60 * 250
+    assert ours == reference.fitting_pairs(fleet.registry.store)
+    assert 0 < len(ours) < 60 * 250
+
+
+# ---------------------------------------------------------------- exact-equality edges
+
+TR = "https://w3id.org/tinyreg/ontology#"
+DEVICE = "https://w3id.org/tinyreg/id/device/edge-board"
+RAM, RAM_RESERVE, OWN_OVERHEAD = 262144, 65536, 3000
+FLASH, FLASH_RESERVE = 1048576, 131072
+TFLM_CODE = 20480  # ontology/runtimes.ttl: the device states no code size of its own
+FREE_RAM = RAM - RAM_RESERVE - OWN_OVERHEAD
+FREE_FLASH = FLASH - FLASH_RESERVE - TFLM_CODE
+
+
+def _device() -> str:
+    g = rdflib.Graph().parse(format="turtle", data=f"""
+        @prefix tr: <{TR}> .
+        <{DEVICE}> a tr:MicrocontrollerBoard ; tr:ramBytes {RAM} ; tr:reservedRamBytes {RAM_RESERVE} ;
+            tr:flashBytes {FLASH} ; tr:reservedFlashBytes {FLASH_RESERVE} ;
+            tr:hasProcessor [ a tr:Microcontroller ; tr:hasFPU true ] ;
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:ramOverheadBytes {OWN_OVERHEAD} ] .""")
+    return g.serialize(format="nt")
+
+
+def _model(name: str, arena: int, flash: int) -> tuple[str, str]:
+    iri = f"https://w3id.org/tinyreg/id/model/{name}/v1"
+    g = rdflib.Graph().parse(format="turtle", data=f"""
+        @prefix tr: <{TR}> .
+        <{iri}> a tr:ModelVersion ; tr:arenaBytes {arena} ; tr:flashBytes {flash} ;
+            tr:usesOperator [ tr:operator <https://w3id.org/tinyreg/op/CONV_2D> ] .""")
+    return iri, g.serialize(format="nt")
+
+
+@pytest.fixture
+def edges(registry):
+    models = dict([_model("exact", FREE_RAM, FREE_FLASH), _model("ram-over", FREE_RAM + 1, FREE_FLASH),
+                   _model("flash-over", FREE_RAM, FREE_FLASH + 1)])
+    registry.store.put_graphs({DEVICE: _device(), **models})
+    return registry, models
+
+
+def test_a_model_that_needs_exactly_the_free_memory_fits(edges):
+    registry, models = edges
+    exact = "https://w3id.org/tinyreg/id/model/exact/v1"
+    for verdict in (compat.check(registry, exact, DEVICE), compat.check_shacl(registry, exact, DEVICE)):
+        assert verdict.fits and verdict.results == []
+
+
+@pytest.mark.parametrize("name, shape, message", [
+    ("ram-over", "RamFit", f"needs {FREE_RAM + OWN_OVERHEAD + 1:,} B of RAM; "
+                           f"the device has {RAM - RAM_RESERVE:,} B free: 1 B short"),
+    ("flash-over", "FlashFit", f"needs {FREE_FLASH + TFLM_CODE + 1:,} B of flash; "
+                               f"the device has {FLASH - FLASH_RESERVE:,} B free: 1 B short"),
+])
+def test_one_byte_more_does_not_fit_and_says_so(edges, name, shape, message):
+    registry, _ = edges
+    iri = f"https://w3id.org/tinyreg/id/model/{name}/v1"
+    engine, shacl = compat.check(registry, iri, DEVICE), compat.check_shacl(registry, iri, DEVICE)
+    assert _key(engine.results) == _key(shacl.results)
+    assert not engine.fits and not shacl.fits
+    [result] = engine.results
+    assert result.constraint.endswith("#" + shape) and result.severity == VIOLATION
+    assert result.message == message
+    assert result.figures["short"] == 1
+
+
+def test_the_engine_of_one_pair_and_of_the_fleet_agree(edges):
+    registry, models = edges
+    for iri in models:
+        alone = Engine.load(registry.store, model=iri, device=DEVICE)
+        whole = compat.fleet_engine(registry)
+        assert _key(alone.verdict(0, 0).results) == _key(
+            whole.verdict(whole.model(iri), whole.device(DEVICE)).results)
+
+
+def test_float32_without_an_fpu_is_a_warning_not_a_violation(registry):
+    device = "https://w3id.org/tinyreg/id/device/no-fpu"
+    model = "https://w3id.org/tinyreg/id/model/float/v1"
+    registry.store.put_graphs({
+        device: _device().replace(DEVICE, device).replace('"true"^^<http://www.w3.org/2001/XMLSchema#boolean>',
+                                                          '"false"^^<http://www.w3.org/2001/XMLSchema#boolean>'),
+        model: _model("float", 1000, 1000)[1] + f"<{model}> <{TR}numberFormat> <{TR}Float32> .\n"})
+    for verdict in (compat.check(registry, model, device), compat.check_shacl(registry, model, device)):
+        assert verdict.fits
+        [warning] = verdict.results
+        assert warning.severity == WARNING and warning.constraint.endswith("#FloatNeedsFPU")
+        assert warning.message.startswith("float32 model on a core without an FPU")
