@@ -11,6 +11,7 @@ _COMMAND_MODULES = (
     "device",
     "serve",
     "deploy",
+    "compat",
 )
 
 for _name in _COMMAND_MODULES:

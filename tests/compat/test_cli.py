@@ -1,0 +1,76 @@
+"""`tinyreg check | match | matrix | what-if | best` on a small registry."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tinyreg.registry import Registry, load_settings
+
+from .test_questions import _board, _scored
+
+BOARD = "https://w3id.org/tinyreg/id/device/board-{}"
+
+
+@pytest.fixture
+def cli(tmp_path, invoke, store_overrides):
+    registry = Registry(load_settings(environ={}, data_dir=str(tmp_path / "cli-data"), **store_overrides))
+    registry.init()
+    boards = {BOARD.format(k): _board(BOARD.format(k), k * 1024) for k in (64, 256)}
+    models = dict([_scored("kws-small", 40_000, "KeywordSpotting", "Accuracy", 0.90),
+                   _scored("kws-big", 150_000, "KeywordSpotting", "Accuracy", 0.95)])
+    registry.store.put_graphs({**boards, **models})
+    registry.close()  # the CLI opens the store itself
+    return invoke
+
+
+def test_check_exit_codes(cli):
+    fits = cli("check", "kws-small", "board-64")
+    assert fits.exit_code == 0 and fits.output.startswith("kws-small@1 fits board-64")
+    too_big = cli("check", "kws-big@1", "board-64")
+    assert too_big.exit_code == 1
+    assert "does not fit" in too_big.output and "B of RAM; the device has 65,536 B free" in too_big.output
+    by_iri = cli("check", "https://w3id.org/tinyreg/id/model/kws-big/v1", BOARD.format(256), "--shacl")
+    assert by_iri.exit_code == 0
+    for args in (("nope", "board-64"), ("kws-small", "no-such-board"), ("kws-small@x", "board-64")):
+        refused = cli("check", *args)
+        assert refused.exit_code == 2 and "Traceback" not in refused.output
+
+
+def test_check_json_carries_the_results(cli):
+    out = cli("check", "kws-big", "board-64", "--format", "json")
+    verdict = json.loads(out.output)
+    assert out.exit_code == 1 and verdict["fits"] is False
+    [result] = verdict["results"]
+    assert result["severity"] == "violation" and result["figures"]["short"] == 150_000 - 65_536
+
+
+def test_match_both_ways(cli):
+    devices = cli("match", "--model", "kws-big", "--format", "json")
+    assert [m["iri"] for m in json.loads(devices.output)] == [BOARD.format(256)]
+    explained = cli("match", "--device", "board-64", "--explain")
+    assert explained.exit_code == 0
+    lines = explained.output.splitlines()
+    assert any(l.startswith("kws-small@1") and "fits" in l for l in lines)
+    assert any(l.startswith("kws-big@1") and "does not fit" in l and "short" in l for l in lines)
+    assert cli("match").exit_code == 2
+    assert cli("match", "--model", "kws-big", "--device", "board-64").exit_code == 2
+
+
+def test_matrix_csv_and_json(cli):
+    table = list(csv.reader(io.StringIO(cli("matrix").output)))
+    assert table[0] == ["model", "board-256", "board-64"]
+    assert sorted(table[1:]) == [["kws-big@1", "1", "0"], ["kws-small@1", "1", "1"]]
+    data = json.loads(cli("matrix", "--format", "json").output)
+    assert data["counts"] == [1, 2] and data["fits"] == [[True, False], [True, True]]
+
+
+def test_what_if_and_best(cli):
+    out = cli("what-if", "--model", "kws-big", "--arena", "-84464", "--format", "json")
+    assert [m["iri"] for m in json.loads(out.output)["gained"]] == [BOARD.format(64)]
+    assert cli("what-if", "--device", "board-64", "--ram", "84463", "--format", "json").output.count("kws-big") == 0
+    best = cli("best", "board-64", "--task", "KeywordSpotting", "--metric", "Accuracy", "--format", "csv")
+    assert best.output.splitlines()[1].startswith("kws-small@1,")
+    assert cli("best", "board-64", "--task", "Juggling", "--metric", "Accuracy").exit_code == 2

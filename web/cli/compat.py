@@ -1,0 +1,172 @@
+"""`tinyreg check | match | matrix | what-if | best`: which model fits which device, and why.
+
+Models are named by IRI, slug (the latest version) or slug@N; devices by IRI or slug.
+`check` exits 0 when the model version fits, 1 when it does not, 2 on a user error.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from tinyreg.registry import compat
+
+from .base import UserError, cli, pass_state
+from .output import render_rows
+
+_MARKS = {"violation": "x", "warning": "!", "info": "i"}
+
+
+def _local(iri) -> str:
+    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri else ""
+
+
+def _result_lines(results) -> list[str]:
+    return [f"  {_MARKS.get(r.level, '-')} {r.level}: {r.message}  [{_local(r.constraint)}]"
+            for r in results]
+
+
+@cli.command()
+@click.argument("model")
+@click.argument("device")
+@click.option("--shacl", is_flag=True, help="Ask pySHACL itself instead of the fleet engine.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@pass_state
+def check(state, model: str, device: str, shacl: bool, fmt: str) -> None:
+    """Does MODEL fit DEVICE? Exit code 0 if it fits, 1 if not; the reasons either way."""
+    registry = state.registry()
+    version, board = compat.resolve_model(registry, model), compat.resolve_device(registry, device)
+    verdict = (compat.check_shacl if shacl else compat.check)(registry, version, board)
+    if fmt == "json":
+        click.echo(json.dumps(verdict.as_dict(), indent=2))
+    else:
+        click.echo(f"{_version_name(version)} {'fits' if verdict.fits else 'does not fit'} {_local(board)}")
+        for line in _result_lines(verdict.results):
+            click.echo(line)
+    if not verdict.fits:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--model", "model", help="List the devices this model version fits.")
+@click.option("--device", "device", help="List the model versions that fit this device.")
+@click.option("--explain", is_flag=True, help="Also list what does not fit, and why.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+@pass_state
+def match(state, model: str | None, device: str | None, explain: bool, limit: int | None,
+          fmt: str) -> None:
+    """What fits what: the devices for --model, or the model versions for --device."""
+    if (model is None) == (device is None):
+        raise UserError("give either --model or --device")
+    registry = state.registry()
+    if model is not None:
+        matches = compat.devices_for_model(registry, compat.resolve_model(registry, model),
+                                           explain=explain, limit=limit)
+    else:
+        matches = compat.models_for_device(registry, compat.resolve_device(registry, device),
+                                           explain=explain, limit=limit)
+    _print_matches(matches, fmt)
+
+
+def _print_matches(matches, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([m.as_dict() for m in matches], indent=2))
+        return
+    rows = [{"id": _version_name(m.iri), "name": m.name,
+             "verdict": ("fits, with warnings" if m.warned else "fits") if m.fits else "does not fit",
+             "why": "; ".join(r.message for r in m.results)} for m in matches]
+    columns = ("id", "name", "verdict", "why") if any(m.results for m in matches) else ("id", "name", "verdict")
+    click.echo(render_rows(columns, rows, fmt))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="csv: a row per model version, a column per device; "
+                                      "json: the same as lists.")
+@pass_state
+def matrix(state, fmt: str) -> None:
+    """Fit of every model version on every device: 1 fits, 0 does not (w: fits, warned)."""
+    result = compat.matrix(state.registry())
+    rows = []
+    for i, version in enumerate(result.models):
+        fits, warned = result.row(i), result.warned_row(i)
+        rows.append([("w" if w else "1") if f else "0" for f, w in zip(fits, warned)])
+    if fmt == "json":
+        click.echo(json.dumps({"models": result.models, "devices": result.devices,
+                               "fits": [[cell != "0" for cell in row] for row in rows],
+                               "warned": [[cell == "w" for cell in row] for row in rows],
+                               "counts": [int(c) for c in result.counts()]}, indent=2))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["model"] + [_local(d) for d in result.devices])
+    for version, row in zip(result.models, rows):
+        writer.writerow([_version_name(version)] + row)
+    click.echo(buffer.getvalue().rstrip("\n"))
+
+
+def _version_name(iri: str) -> str:
+    """kws-micro@2 for .../model/kws-micro/v2 (as the CLI accepts it back); else the slug."""
+    head, _, tail = iri.rstrip("/").rpartition("/")
+    if "/model/" in iri and tail.startswith("v") and tail[1:].isdigit():
+        return f"{_local(head)}@{tail[1:]}"
+    return _local(iri)
+
+
+@cli.command("what-if")
+@click.option("--model", help="A model version whose needs change.")
+@click.option("--device", help="A device whose capacity changes.")
+@click.option("--arena", "arena_delta", type=int, default=0,
+              help="Change of the model's tensor arena in bytes (e.g. -20000).")
+@click.option("--ram", "ram_delta", type=int, default=0, help="Change of the device's RAM in bytes.")
+@click.option("--flash", "flash_delta", type=int, default=0,
+              help="Change of the model's or the device's flash in bytes.")
+@click.option("--explain", is_flag=True, help="Say what rules each pair out today (or then).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+@pass_state
+def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, fmt) -> None:
+    """Which pairs a smaller model or a bigger device would win (or lose)."""
+    if (model is None) == (device is None):
+        raise UserError("give either --model or --device")
+    registry = state.registry()
+    answer = compat.what_if(
+        registry,
+        version_iri=compat.resolve_model(registry, model) if model else None,
+        device_iri=compat.resolve_device(registry, device) if device else None,
+        arena_delta=arena_delta, ram_delta=ram_delta, flash_delta=flash_delta, explain=explain)
+    if fmt == "json":
+        click.echo(json.dumps({"gained": [m.as_dict() for m in answer.gained],
+                               "lost": [m.as_dict() for m in answer.lost]}, indent=2))
+        return
+    click.echo(f"would gain {len(answer.gained)}, would lose {len(answer.lost)}")
+    _print_matches(answer.gained + answer.lost, fmt)
+
+
+@cli.command()
+@click.argument("device")
+@click.option("--task", required=True, help="ML task, e.g. KeywordSpotting (or its IRI).")
+@click.option("--metric", required=True, help="Metric, e.g. Accuracy (or its IRI).")
+@click.option("--slice", "on_slice", help="Rank by the value on this slice, e.g. lighting=dim.")
+@click.option("--explain", is_flag=True, help="Also list the versions that do not fit, and why.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="Output format.")
+@pass_state
+def best(state, device: str, task: str, metric: str, on_slice: str | None, explain: bool,
+         fmt: str) -> None:
+    """The model versions for TASK that fit DEVICE, best METRIC first."""
+    registry = state.registry()
+    ranked = compat.best_model(registry, compat.resolve_device(registry, device), task, metric,
+                               on_slice=on_slice, explain=explain)
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in ranked], indent=2))
+        return
+    rows = [{"model": _version_name(r.iri), "name": r.name, "value": r.value, "dataset": r.dataset,
+             "verdict": "fits" if r.fits else "does not fit",
+             "why": "; ".join(x.message for x in r.results if not r.fits)} for r in ranked]
+    click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "why"), rows, fmt))
