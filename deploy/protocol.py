@@ -74,20 +74,21 @@ def affordances() -> dict:
     }
 
 
+# A UNION of the two affordance kinds, not a property path, and the names filtered in
+# Python: several times faster over a thousand device graphs.
 _FORMS = """
 PREFIX td: <https://www.w3.org/2019/wot/td#>
 PREFIX hctl: <https://www.w3.org/2019/wot/hypermedia#>
 PREFIX htv: <http://www.w3.org/2011/http#>
 SELECT ?device ?name ?href ?method ?type ?op WHERE {
   %s
-  %s
   GRAPH ?device {
-    ?device td:hasActionAffordance|td:hasPropertyAffordance ?affordance .
+    { ?device td:hasActionAffordance ?affordance } UNION { ?device td:hasPropertyAffordance ?affordance }
     ?affordance td:name ?name ; td:hasForm ?form .
     ?form hctl:hasTarget ?href .
     OPTIONAL { ?form htv:methodName ?method }
     OPTIONAL { ?form hctl:forContentType ?type }
-    OPTIONAL { ?form hctl:hasOperationType ?opIri BIND(LCASE(STRAFTER(STR(?opIri), "#")) AS ?op) }
+    OPTIONAL { ?form hctl:hasOperationType ?op }
   }
 }"""
 
@@ -98,13 +99,11 @@ def find_forms(registry, devices: Iterable[str]) -> dict[str, dict[str, Form]]:
     found: dict[str, dict[str, Form]] = {d: {} for d in devices}
     if not devices:
         return found
-    query = _FORMS % (sparql.iris("device", devices),
-                      sparql.values(["name"], ([n] for n in AFFORDANCES)))
-    for row in registry.store.select(query):
+    for row in registry.store.select(_FORMS % sparql.iris("device", devices)):
         href = str(row["href"])
-        if not href.lower().startswith(("http://", "https://")):
+        if row["name"] not in AFFORDANCES or not href.lower().startswith(("http://", "https://")):
             continue  # CoAP, MQTT…: not a binding the registry speaks
-        op = row.get("op") or ""
+        op = str(row.get("op") or "").rsplit("#", 1)[-1].lower()
         method = str(row.get("method") or _DEFAULT_METHODS.get(op, "POST")).upper()
         form = Form(href, method, str(row.get("type") or JSON_MEDIA_TYPE))
         found[row["device"]].setdefault(str(row["name"]), form)

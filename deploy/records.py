@@ -104,9 +104,13 @@ def _deployment_ntriples(d: NewDeployment, rollout: str, started: dt.datetime) -
 
 
 def create(registry, rollout: NewRollout) -> None:
-    """The rollout and all its deployments, in one transaction: all recorded or none."""
+    """The rollout and all its deployments, in one atomic write: all recorded or none.
+
+    The graphs are new, so they go in as one bulk load (one batch, atomic), the rollout's
+    own graph last: a rollout that can be found has all its deployments."""
     started = now()
-    graphs = {rollout.iri: _triples(rollout.iri, [
+    graphs = {d.iri: _deployment_ntriples(d, rollout.iri, started) for d in rollout.deployments}
+    graphs[rollout.iri] = _triples(rollout.iri, [
         (RDF.type, IRI(str(TR.Rollout))),
         (PROV.used, IRI(rollout.version) if rollout.version else None),
         (TR.rolloutState, IRI(str(TR[RUNNING]))),
@@ -114,10 +118,8 @@ def create(registry, rollout: NewRollout) -> None:
         (TR.maxFailureRate, Decimal(str(rollout.max_failure_rate))),
         (TR.maxAttempts, rollout.max_attempts), (TR.selection, rollout.selection),
         (PROV.startedAtTime, started), (PROV.wasAssociatedWith, IRI(REGISTRY_IRI)),
-        (TR.rollbackOf, IRI(rollout.rollback_of) if rollout.rollback_of else None)])}
-    for d in rollout.deployments:
-        graphs[d.iri] = _deployment_ntriples(d, rollout.iri, started)
-    registry.store.put_graphs(graphs)
+        (TR.rollbackOf, IRI(rollout.rollback_of) if rollout.rollback_of else None)])
+    registry.store.bulk_load(graphs.items(), batch=len(graphs))
 
 
 def new_deployment_iri(rollout_token: str, index: int) -> str:
@@ -240,17 +242,23 @@ WHERE {
     OPTIONAL { ?d prov:endedAtTime ?ended } OPTIONAL { ?d tr:replaces ?replaces }
     OPTIONAL { ?d tr:rollbackOf ?rollbackOf }
   }
-  OPTIONAL { GRAPH ?device { ?device schema:identifier ?deviceId } }
-  OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }
+  %s
 }
 ORDER BY ?started ?d"""
+_NAMES = """
+  OPTIONAL { GRAPH ?device { ?device schema:identifier ?deviceId } }
+  OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }"""
 
 
 def read_deployments(registry, *, device: str | None = None, version: str | None = None,
-                     rollout: str | None = None, deployment: str | None = None) -> list[Deployment]:
+                     rollout: str | None = None, deployment: str | None = None,
+                     names: bool = True) -> list[Deployment]:
+    """Deployments matching the IRIs given; `names` adds the device's and version's
+    identifiers (for people; the rollout runner does without)."""
     bindings = {name: IRI(value) for name, value in (
         ("device", device), ("version", version), ("rollout", rollout), ("d", deployment))
         if value}
+    query = _DEPLOYMENTS % (_NAMES if names else "")
     return [Deployment(
         iri=r["d"], device=r["device"], version=r["version"], rollout=r.get("rollout"),
         wave=int(r.get("wave") or 0), status=local(r["status"]),
@@ -258,7 +266,7 @@ def read_deployments(registry, *, device: str | None = None, version: str | None
         reason=r.get("reason"), started=_text(r.get("started")), ended=_text(r.get("ended")),
         replaces=r.get("replaces"), rollback_of=r.get("rollbackOf"),
         device_id=r.get("deviceId"), version_id=r.get("versionId"))
-        for r in registry.store.select(_DEPLOYMENTS, bindings or None)]
+        for r in registry.store.select(query, bindings or None)]
 
 
 def _text(value: Any) -> str | None:
@@ -307,6 +315,22 @@ def read_rollout(registry, iri: str) -> Rollout:
                    selection=str(r.get("selection") or ""), started=_text(r.get("started")),
                    ended=_text(r.get("ended")), reason=r.get("reason"),
                    rollback_of=r.get("rollbackOf"))
+
+
+_COUNTS = _PREFIXES + """
+SELECT ?wave ?status (COUNT(?d) AS ?n) WHERE {
+  GRAPH ?d { ?d tr:partOfRollout ?r ; tr:status ?status OPTIONAL { ?d tr:wave ?wave } }
+} GROUP BY ?wave ?status"""
+
+
+def status_counts(registry, rollout: str, wave: int | None = None) -> dict[str, int]:
+    """How many of the rollout's deployments (of one wave) are in each status."""
+    counts: dict[str, int] = {}
+    for row in registry.store.select(_COUNTS, {"r": IRI(rollout)}):
+        if wave is None or int(row.get("wave") or 0) == wave:
+            status = local(row["status"])
+            counts[status] = counts.get(status, 0) + int(row["n"])
+    return counts
 
 
 _ROLLOUTS = _PREFIXES + """

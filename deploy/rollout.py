@@ -37,8 +37,8 @@ from .targets import UNKNOWN, Outcome
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 64  # results per write when a wave goes fast
-FLUSH_SECONDS = 0.25  # and at least this often when it goes slowly
+FLUSH_EVERY = 200  # results per write when a wave goes fast
+FLUSH_SECONDS = 0.5  # and at least this often when it goes slowly
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,13 @@ def cancel(registry, rollout: str) -> int:
     state = records.read_rollout(registry, rollout).state
     if state in (COMPLETED, CANCELLED):
         raise Conflict(f"rollout {records.local(rollout)} is already {state.lower()}")
-    pending = [d for d in records.read_deployments(registry, rollout=rollout) if d.status in OPEN]
+    return _stop(registry, rollout)
+
+
+def _stop(registry, rollout: str) -> int:
+    """Open deployments become Cancelled, then the rollout; the request flag is spent."""
+    pending = [d for d in records.read_deployments(registry, rollout=rollout, names=False)
+               if d.status in OPEN]
     records.set_status(registry, [Change(d.iri, CANCELLED, reason="rollout cancelled", ended=True)
                                   for d in pending])
     records.set_rollout_state(registry, rollout, CANCELLED, "cancelled by the operator")
@@ -179,10 +185,6 @@ class Summary:
     state: str
     reason: str | None
     counts: dict[str, int] = field(default_factory=dict)
-
-
-class Interrupted(Exception):
-    pass
 
 
 class Runner:
@@ -213,42 +215,39 @@ class Runner:
         self._signer = Signer(self.registry)
         if r.state != RUNNING:
             records.set_rollout_state(self.registry, r.iri, RUNNING)
-        deployments = records.read_deployments(self.registry, rollout=r.iri)
+        open_ = [d for d in records.read_deployments(self.registry, rollout=r.iri, names=False)
+                 if d.status in OPEN]
+        forms = find_forms(self.registry, {d.device for d in open_})
         try:
-            for wave in sorted({d.wave for d in deployments if d.status in OPEN}):
+            for wave in sorted({d.wave for d in open_}):
                 if self._cancel_requested():
                     return self._cancel()
-                batch = [d for d in deployments if d.wave == wave and d.status in OPEN]
-                self._run_wave(batch)
+                self._run_wave([d for d in open_ if d.wave == wave], forms)
                 if self._halt.is_set():
                     return self._cancel()
-                done = records.read_deployments(self.registry, rollout=r.iri)
-                failed = [d for d in done if d.wave == wave and d.status == FAILED]
-                sent = [d for d in done if d.wave == wave and d.status in (FAILED, ACTIVE)]
-                if sent and len(failed) / len(sent) > self.options.max_failure_rate:
+                counts = records.status_counts(self.registry, r.iri, wave)
+                failed, sent = counts.get(FAILED, 0), counts.get(FAILED, 0) + counts.get(ACTIVE, 0)
+                if sent and failed / sent > self.options.max_failure_rate:
                     return self._pause(
-                        f"wave {wave}: {len(failed)} of {len(sent)} deployments failed, more "
+                        f"wave {wave}: {failed} of {sent} deployments failed, more "
                         f"than the {self.options.max_failure_rate:.0%} allowed")
         except ArtifactProblem as exc:
             return self._pause(f"nothing sent: {exc}")
-        except (KeyboardInterrupt, Interrupted):
+        except KeyboardInterrupt:
             return self._pause("interrupted; resume with `tinyreg rollout resume`")
         records.set_rollout_state(self.registry, r.iri, COMPLETED)
         return self.summary()
 
     def summary(self) -> Summary:
         r = records.read_rollout(self.registry, self.rollout.iri)
-        counts: dict[str, int] = {}
-        for d in records.read_deployments(self.registry, rollout=r.iri):
-            counts[d.status] = counts.get(d.status, 0) + 1
-        return Summary(r.iri, r.state, r.reason, counts)
+        return Summary(r.iri, r.state, r.reason, records.status_counts(self.registry, r.iri))
 
     def _pause(self, reason: str) -> Summary:
         records.set_rollout_state(self.registry, self.rollout.iri, PAUSED, reason)
         return self.summary()
 
     def _cancel(self) -> Summary:
-        cancel(self.registry, self.rollout.iri)
+        _stop(self.registry, self.rollout.iri)
         return self.summary()
 
     def _cancel_requested(self) -> bool:
@@ -275,8 +274,7 @@ class Runner:
         return Job(d, version, "deploy", self._signer.sign(d, version, "deploy"),
                    self._artifact(version), forms)
 
-    def _run_wave(self, batch: list[Deployment]) -> None:
-        forms = find_forms(self.registry, [d.device for d in batch])
+    def _run_wave(self, batch: list[Deployment], forms: dict[str, dict[str, Form]]) -> None:
         jobs = [self._job(d, forms[d.device]) for d in batch]
         jobs = self._reconcile(jobs)
         if not jobs:
@@ -406,9 +404,9 @@ class Runner:
                 self._halt.set()
                 return
             time.sleep(0.2)
-            now_open = {d.iri for d in records.read_deployments(self.registry,
-                                                                 rollout=self.rollout.iri)
-                        if d.iri in waiting and d.status in OPEN}
+            now_open = {d.iri for d in records.read_deployments(
+                self.registry, rollout=self.rollout.iri, names=False)
+                if d.iri in waiting and d.status in OPEN}
             self.progress(len(waiting) - len(now_open))
             waiting = now_open
         records.set_status(self.registry, [

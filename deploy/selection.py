@@ -18,7 +18,8 @@ from tinyreg.registry.vocab import ID, TR, device_iri
 
 from . import sparql
 
-# key -> (graph pattern on ?device and ?vN, whether the value names an ontology term)
+# key -> (pattern on ?device and ?vN, whether the value names an ontology term); the values
+# are bound inside the device graph's group so that the FILTERs there see them.
 _FILTERS = {
     "kind": ("?device a ?{v} .", True),
     "vendor": ("?device tr:vendor ?{v} .", False),
@@ -37,8 +38,7 @@ _SELECT = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
 PREFIX schema: <https://schema.org/>
 SELECT DISTINCT ?device WHERE {
-  %s
-  GRAPH ?device { ?device a ?kind . %s }
+  GRAPH ?device { %s ?device a ?kind . %s }
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
 } ORDER BY ?device"""
 

@@ -31,6 +31,7 @@ class Verdict:
 
 
 _verdicts: dict[tuple[str, str, int | None], Verdict] = {}
+_loading: dict[tuple[str, str, int | None], threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -38,14 +39,18 @@ def test_load(data: bytes, sha256: str, runtime: str, arena_bytes: int | None) -
     """`runtime` is "TFLM" (within `arena_bytes`) or "LiteRT"."""
     key = (sha256, runtime, arena_bytes)
     with _lock:
-        known = _verdicts.get(key)
-    if known is not None:
-        return known
-    verdict = _load(data, runtime, arena_bytes)
-    if verdict.runs or not (verdict.reason or "").startswith("could not measure"):
-        with _lock:  # a probe that itself failed (timeout) is not a verdict on the model
-            _verdicts[key] = verdict
-    return verdict
+        loading = _loading.setdefault(key, threading.Lock())
+    # Devices receiving the same model at once wait for one load rather than start one each.
+    with loading:
+        with _lock:
+            known = _verdicts.get(key)
+        if known is not None:
+            return known
+        verdict = _load(data, runtime, arena_bytes)
+        if verdict.runs or not (verdict.reason or "").startswith("could not measure"):
+            with _lock:  # a probe that itself failed (timeout) is not a verdict on the model
+                _verdicts[key] = verdict
+        return verdict
 
 
 def _load(data: bytes, runtime: str, arena_bytes: int | None) -> Verdict:

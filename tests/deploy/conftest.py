@@ -11,7 +11,6 @@ import json
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ import pytest
 
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.devices.register import add_device
-from tinyreg.registry.keys import publish_key
+from tinyreg.registry.keys import load_key, public_key_text
 from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
 from tinyreg.registry.store import EmbeddedStore
@@ -30,6 +29,7 @@ from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.vocab import device_iri, slug
 
 from ..conftest import copy_graphs
+from ..remote.server import free_port
 
 START_TIMEOUT_S = 60
 
@@ -89,9 +89,18 @@ def registry(seed, tmp_path, store_overrides):
     reg.close()
 
 
+@pytest.fixture(scope="session")
+def trust(seed) -> str:
+    """The public key of the seed's registry (every copy of the seed has the same key)."""
+    return public_key_text(load_key(seed))
+
+
 @pytest.fixture
-def trust(registry) -> str:
-    return publish_key(registry.store, registry.data_path)
+def data_dir(seed, tmp_path) -> Path:
+    """A copy of the seed that no process holds open, for commands run as the CLI."""
+    data = tmp_path / "cli-data"
+    shutil.copytree(seed, data)
+    return data
 
 
 class AgentProcess:
@@ -171,18 +180,60 @@ def agents(tmp_path, trust):
         agent.stop()
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on (for a device that is offline)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Pool:
+    """Plain devices served by one agent process for a whole module, handed out fresh.
+
+    Starting an agent costs a couple of seconds; tests that need no fault take their
+    devices from here, never one another's (a device's models outlive the test)."""
+
+    def __init__(self, agent: AgentProcess, names: dict[str, list[str]]):
+        self.agent = agent
+        self._free = names
+
+    def take(self, registry, count: int, kind: str = "roomy") -> list[str]:
+        names, self._free[kind] = self._free[kind][:count], self._free[kind][count:]
+        assert len(names) == count, f"the pool ran out of {kind} devices: make it larger"
+        for name in names:
+            path = self.agent.workdir / "td-out" / f"{slug(f'urn:dev:test:{name}')}.td.jsonld"
+            add_device(registry, path.read_bytes(), str(path))
+        return names
+
+
+@pytest.fixture(scope="module")
+def pools(tmp_path_factory, trust):
+    """pools(*agent_args, trust_key=None, size=8): the module's pool for those agent
+    arguments (faults, for instance), started on first use."""
+    made: dict[tuple, Pool] = {}
+
+    def get(*args: str, trust_key: str | None = None, size: int = 8) -> Pool:
+        key = (args, trust_key)
+        if key not in made:
+            prefix = f"m{len(made)}"
+            names = {"roomy": [f"{prefix}p{i}" for i in range(size)],
+                     "cramped": [f"{prefix}c{i}" for i in range(4)]}
+            tds = [make_td(n) for n in names["roomy"]] + [
+                make_td(n, ram=8192, reserved_ram=0) for n in names["cramped"]]
+            agent = AgentProcess(tds, tmp_path_factory.mktemp("pool"), trust_key or trust,
+                                 ["--port", "0", *args])
+            made[key] = Pool(agent, names)
+        return made[key]
+
+    yield get
+    for made_pool in made.values():
+        made_pool.agent.stop()
+
+
+@pytest.fixture(scope="module")
+def pool(pools) -> Pool:
+    """The module's pool of fault-free devices."""
+    return pools(size=40)
 
 
 def register_offline(registry, name: str) -> str:
     """A device whose TD offers the deploy action at a port where nothing listens."""
     from tinyreg.deploy.protocol import affordances
     td = make_td(name)
-    td["base"] = f"http://127.0.0.1:{free_port()}/{slug(td['id'])}/"
+    td["base"] = f"http://127.0.0.1:{free_port()}/{slug(td['id'])}/"  # nothing listens there
     td["properties"], td["actions"] = affordances()["properties"], affordances()["actions"]
     add_device(registry, json.dumps(td).encode(), f"{name}.jsonld")
     return iri_of(name)
