@@ -23,6 +23,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -89,6 +90,7 @@ def start_agents(work: Path, trust: str, state_root: Path) -> list[subprocess.Po
              *args], stdout=subprocess.PIPE, text=True))
     for proc in procs:  # the first line comes once every TD is read and the port is open
         proc.stdout.readline()
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # never let it block
     return procs
 
 

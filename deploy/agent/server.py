@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -34,6 +35,14 @@ class AgentServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], devices: dict[str, Device]):
         super().__init__(address, Handler)
         self.devices = devices
+
+    def handle_error(self, request, client_address) -> None:
+        # A registry that hangs up mid-answer (killed, timed out) is the network's business.
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("%s hung up: %s", client_address[0], error)
+        else:
+            log.exception("request from %s failed", client_address[0])
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -78,6 +87,11 @@ class Handler(BaseHTTPRequestHandler):
         except Dropped as exc:
             log.info("%s: %s", device.slug, exc)
             return self._cut()
+        except ConnectionError:
+            raise
+        except Exception as exc:  # e.g. a full disk: nothing was activated, try again later
+            log.exception("%s: receiving a model failed", device.slug)
+            return self._problem(Refusal(500, "Device error", str(exc), retryable=True))
         self._drain(body.count)
         self._json(200, answer)
 

@@ -117,8 +117,10 @@ class AgentProcess:
             path = td_dir / f"{slug(td['id'])}.json"
             path.write_text(json.dumps(td))
             command += ["--td", str(path)]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+        self.log = workdir / "agent.log"
+        with open(self.log, "wb") as log:  # a file: an unread pipe could fill and block it
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log,
+                                            text=True)
         lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [lines.put(l) for l in self.process.stdout],
                          daemon=True).start()
@@ -128,7 +130,7 @@ class AgentProcess:
                 self.banner.append(lines.get(timeout=START_TIMEOUT_S))
             except queue.Empty:
                 self.stop()
-                raise RuntimeError(f"agent did not start: {self.process.stderr.read()}")
+                raise RuntimeError(f"agent did not start: {self.log.read_text()[-2000:]}")
         self.url = self.banner[0].split(" at ", 1)[1].split(";")[0] if " at " in self.banner[0] else None
 
     @property
