@@ -18,6 +18,7 @@ from ..core import Registry
 from ..errors import Invalid, NotFound, TinyregError
 from ..store import IRI
 from ..tflite import ModelReport, measure_file
+from ..validation import validate as validate_description
 from ..vocab import artifact_iri, model_iri, slug, version_iri
 from .artifacts import remove_incomplete, store_artifact, stored_digests
 from .card import ModelCard, card_from_mapping, read_sidecar
@@ -70,7 +71,9 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
         if previous:
             card = _inherit(registry, card, previous)
         graph = version_graph(report, card, number, previous)
-        if validate is not None:
+        if validate is None:
+            validate_description(graph, "model")  # Invalid, with the SHACL results, on a violation
+        else:
             validate(graph)
         store_artifact(registry.artifacts_path, data)
         iri = version_iri(card.model, number)
