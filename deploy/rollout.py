@@ -33,7 +33,7 @@ from .jobs import ArtifactProblem, Job, Signer, Version, load_artifact, read_ver
 from .protocol import Form, find_forms
 from .records import (ACTIVE, CANCELLED, COMPLETED, FAILED, OPEN, PAUSED, PENDING, REFUSED,
                       RUNNING, SENDING, Change, Deployment, NewDeployment, NewRollout)
-from .targets import UNKNOWN, Outcome
+from .targets import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -296,14 +296,13 @@ class Runner:
                   and j.deployment.transport != "pull"]
         if not unsure:
             return jobs
-        done = []
-        for job in unsure:
+        def arrived(job: Job) -> bool:
             target = self._targets.get(job.deployment.transport)
-            if target is None:
-                continue
-            active = target.active_deployment(job, self.options.timeout_s)
-            if active is not UNKNOWN and active == job.deployment.iri:
-                done.append(job)
+            return target is not None and (
+                target.active_deployment(job, self.options.timeout_s) == job.deployment.iri)
+
+        with ThreadPoolExecutor(max_workers=min(self.options.parallel, len(unsure))) as pool:
+            done = [job for job, ok in zip(unsure, pool.map(arrived, unsure)) if ok]
         records.activate(self.registry, [Change(j.deployment.iri, ACTIVE, ended=True)
                                          for j in done],
                          {j.deployment.iri: j.device for j in done})
