@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import Invalid
 from .catalog import iter_catalog
-from .detect import detect
+from .detect import Detected, detect
 from .facts import DeviceRecord
 from .platformio import record_from_platformio
 from .prototype import PrototypeImport, parse_prototype
@@ -17,7 +17,11 @@ __all__ = ["DeviceRecord", "PrototypeImport", "iter_catalog", "parse_device", "p
 
 def parse_device(data: bytes, filename: str | None = None) -> DeviceRecord:
     """One device from a single-device file; `Invalid` names what is wrong with the file."""
-    found = detect(data, filename)
+    return device_record(detect(data, filename), filename)
+
+
+def device_record(found: Detected, filename: str | None = None) -> DeviceRecord:
+    """The device of a file whose format `detect` found."""
     if found.format == "wot-td":
         return record_from_td(found.document)
     if found.format == "platformio":

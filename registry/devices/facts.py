@@ -6,15 +6,17 @@ compatibility engine see one shape whatever the source was.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF
 
 from ..errors import Invalid
 from ..vocab import SCHEMA, SSN, TR, device_iri, slug
+from . import nt
 from .sensors import subsystems
 
 # Larger figures are typos (a KiB value given in bytes twice, a stray exponent), not devices.
@@ -77,43 +79,24 @@ class DeviceFacts:
 class DeviceRecord:
     """One device: its IRI (also its graph's name), its triples and what the reader noticed.
 
-    The triples are kept as a list and turned into an rdflib Graph only when asked for, so a
-    bulk import can hand N-Triples text straight to the store.
+    The triples are kept as N-Triples text, which is what the store loads; an rdflib Graph
+    is made from them only when asked for (tests, the prototype reader adding to a record).
     """
 
-    def __init__(self, iri: str, graph: Graph | None = None, warnings: list[str] | None = None,
-                 triples: list[tuple] | None = None):
+    def __init__(self, iri: str, text: str, warnings: list[str] | None = None):
         self.iri = iri
-        self._graph = graph
-        self._triples = triples
+        self._text = text
+        self._graph: Graph | None = None
         self.warnings = list(warnings or [])
 
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._graph = Graph()
-            for triple in self._triples:
-                self._graph.add(triple)
+            self._graph = Graph().parse(data=self._text, format="nt")
         return self._graph
 
     def ntriples(self) -> str:
-        if self._triples is None:
-            return self._graph.serialize(format="nt")
-        return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n" for s, p, o in self._triples)
-
-
-def _nt(term) -> str:
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    lexical = (str(term).replace("\\", "\\\\").replace('"', '\\"')
-               .replace("\n", "\\n").replace("\r", "\\r"))
-    if term.language:
-        return f'"{lexical}"@{term.language}'
-    if term.datatype is not None and term.datatype != XSD.string:
-        return f'"{lexical}"^^<{term.datatype}>'
-    return f'"{lexical}"'
+        return self._text if self._graph is None else self._graph.serialize(format="nt")
 
 
 def is_iri(text: str) -> bool:
@@ -125,9 +108,9 @@ def is_iri(text: str) -> bool:
     return ":" in text
 
 
-def iri_or_text(text: str):
+def iri_or_text(text: str) -> str:
     """An IRI when `text` is one, else the text as an xsd:anyURI literal so nothing is lost."""
-    return URIRef(text) if is_iri(text) else Literal(text, datatype=XSD.anyURI)
+    return f"<{text}>" if is_iri(text) else nt.literal(text, nt.XSD_ANYURI)
 
 
 def to_bytes(value, unit: str, what: str) -> int:
@@ -172,95 +155,106 @@ def incomplete_reasons(facts: DeviceFacts) -> list[str]:
     return [f"no {label} figure" for label, value in needed if value is None]
 
 
-# Predicates as plain constants: Namespace attribute lookups cost more than the triple.
-_TYPE, _NAME, _IDENT = RDF.type, SCHEMA.name, SCHEMA.identifier
-_FORMAT, _RUNTIME_OF, _RUNTIME = TR.sourceFormat, TR.hasRuntime, TR.runtime
-_FIGURES = (TR.ramBytes, TR.flashBytes, TR.reservedRamBytes, TR.reservedFlashBytes)
-_LABELS = (TR.board, TR.vendor, SCHEMA.location)
-_BOOLS = (TR.hasFPU, TR.hasDSP, TR.hasHelium)
+# Predicates and classes as N-Triples text, written once.
+_TYPE, _NAME, _IDENT = f"<{RDF.type}>", f"<{SCHEMA.name}>", f"<{SCHEMA.identifier}>"
+_FORMAT, _INCOMPLETE = f"<{TR.sourceFormat}>", f"<{TR.incomplete}>"
+_FIGURES = tuple(f"<{p}>" for p in (TR.ramBytes, TR.flashBytes, TR.reservedRamBytes,
+                                   TR.reservedFlashBytes))
+_LABELS = tuple(f"<{p}>" for p in (TR.board, TR.vendor, SCHEMA.location))
+_PROCESSOR, _CORE, _MCU, _NPU = (f"<{p}>" for p in (TR.hasProcessor, TR.core, TR.mcu, TR.hasNPU))
+_CPU_FIGURES = (f"<{TR.clockHz}>", f"<{TR.coreCount}>")
+_BOOLS = tuple(f"<{p}>" for p in (TR.hasFPU, TR.hasDSP, TR.hasHelium))
+_MICROCONTROLLER, _APPLICATION = f"<{TR.Microcontroller}>", f"<{TR.ApplicationProcessor}>"
+_SENSOR, _SUBSYSTEM = f"<{TR.hasSensor}>", f"<{SSN.hasSubSystem}>"
+_RUNTIME_OF, _RUNTIME_INSTALL, _RUNTIME = (f"<{p}>" for p in (TR.hasRuntime, TR.RuntimeInstall,
+                                                             TR.runtime))
+_RUNTIME_VERSION, _OVERHEAD, _CODE = (f"<{p}>" for p in (TR.runtimeVersion, TR.ramOverheadBytes,
+                                                         TR.codeBytes))
+_CONNECTIVITY, _GROUP = f"<{TR.connectivity}>", f"<{TR.inGroup}>"
+_SOURCE, _DESCRIPTION = f"<{DCTERMS.source}>", f"<{DCTERMS.description}>"
 
 
-def _integer(value) -> Literal:
-    return Literal(int(value), datatype=XSD.integer)
-
-
-def to_record(facts: DeviceFacts, graph: Graph | None = None,
+def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (),
               warnings: list[str] | None = None) -> DeviceRecord:
-    """The device contract for `facts`, added to `graph` when one is given (a TD's own triples)."""
+    """The device contract for `facts`, with the TD's own triples when there are some."""
     check_memory(facts)
-    iri = URIRef(device_iri(facts.slug))
-    t: list[tuple] = []
-    add = t.append
-    add((iri, _TYPE, facts.kind))
-    add((iri, _NAME, Literal(facts.name)))
-    add((iri, _IDENT, Literal(slug(facts.slug))))
-    add((iri, _FORMAT, Literal(facts.source_format)))
+    iri = device_iri(facts.slug)
+    dev = f"<{iri}>"
+    lines = [f"{s} {p} {o} .\n" for s, p, o in td_triples]
+    add = lines.append
+    add(f"{dev} {_TYPE} {term(facts.kind)} .\n")
+    add(f"{dev} {_NAME} {nt.literal(facts.name)} .\n")
+    add(f"{dev} {_IDENT} {nt.literal(slug(facts.slug))} .\n")
+    add(f"{dev} {_FORMAT} {nt.literal(facts.source_format)} .\n")
     for prop, value in zip(_LABELS, (facts.board, facts.vendor, facts.location)):
         if value:
-            add((iri, prop, Literal(value)))
+            add(f"{dev} {prop} {nt.literal(value)} .\n")
     for prop, value in zip(_FIGURES, (facts.ram, facts.flash, facts.reserved_ram,
                                       facts.reserved_flash)):
         if value is not None:
-            add((iri, prop, _integer(value)))
+            add(f"{dev} {prop} {nt.integer(value)} .\n")
     for reason in incomplete_reasons(facts):
-        add((iri, TR.incomplete, Literal(reason)))
+        add(f"{dev} {_INCOMPLETE} {nt.literal(reason)} .\n")
     if facts.processor is not None:
-        _add_processor(add, iri, facts.processor)
+        _add_processor(add, dev, facts.processor)
     for sensor in facts.sensors:
-        _add_sensor(add, iri, sensor)
+        _add_sensor(add, dev, sensor)
     for runtime in facts.runtimes:
-        node = BNode()
-        add((iri, _RUNTIME_OF, node))
-        add((node, _TYPE, TR.RuntimeInstall))
-        add((node, _RUNTIME, runtime.runtime))
+        node = nt.blank()
+        add(f"{dev} {_RUNTIME_OF} {node} .\n")
+        add(f"{node} {_TYPE} {_RUNTIME_INSTALL} .\n")
+        add(f"{node} {_RUNTIME} {term(runtime.runtime)} .\n")
         if runtime.version:
-            add((node, TR.runtimeVersion, Literal(runtime.version)))
+            add(f"{node} {_RUNTIME_VERSION} {nt.literal(runtime.version)} .\n")
         if runtime.ram_overhead is not None:
-            add((node, TR.ramOverheadBytes, _integer(runtime.ram_overhead)))
+            add(f"{node} {_OVERHEAD} {nt.integer(runtime.ram_overhead)} .\n")
         if runtime.code_bytes is not None:
-            add((node, TR.codeBytes, _integer(runtime.code_bytes)))
+            add(f"{node} {_CODE} {nt.integer(runtime.code_bytes)} .\n")
     for link in facts.connectivity:
-        add((iri, TR.connectivity, link))
+        add(f"{dev} {_CONNECTIVITY} {term(link)} .\n")
     if facts.group is not None:
-        add((iri, TR.inGroup, facts.group))
+        add(f"{dev} {_GROUP} {term(facts.group)} .\n")
     for source in facts.sources:
-        add((iri, DCTERMS.source, iri_or_text(source)))
+        add(f"{dev} {_SOURCE} {iri_or_text(source)} .\n")
     for note in facts.notes:
-        add((iri, DCTERMS.description, Literal(note)))
-    if graph is None:
-        return DeviceRecord(str(iri), warnings=warnings, triples=t)
-    for triple in t:
-        graph.add(triple)
-    return DeviceRecord(str(iri), graph, warnings)
+        add(f"{dev} {_DESCRIPTION} {nt.literal(note)} .\n")
+    # A graph is a set: a link or sensor named twice, or a TD triple the contract restates,
+    # is one triple.
+    return DeviceRecord(iri, "".join(dict.fromkeys(lines)), warnings)
 
 
-def _add_processor(add, device: URIRef, p: Processor) -> None:
-    node = BNode()
-    add((device, TR.hasProcessor, node))
-    add((node, _TYPE, TR.ApplicationProcessor if p.application else TR.Microcontroller))
+def term(value) -> str:
+    """An rdflib term of the facts (ontology IRIs, mostly) as N-Triples text."""
+    return f"<{value}>" if type(value) is URIRef else nt.from_rdflib(value)
+
+
+def _add_processor(add, device: str, p: Processor) -> None:
+    node = nt.blank()
+    add(f"{device} {_PROCESSOR} {node} .\n")
+    add(f"{node} {_TYPE} {_APPLICATION if p.application else _MICROCONTROLLER} .\n")
     if p.mcu:
-        add((node, TR.mcu, Literal(p.mcu)))
+        add(f"{node} {_MCU} {nt.literal(p.mcu)} .\n")
     if p.core is not None:
-        add((node, TR.core, p.core))
-    for prop, value in ((TR.clockHz, p.clock_hz), (TR.coreCount, p.core_count)):
+        add(f"{node} {_CORE} {term(p.core)} .\n")
+    for prop, value in zip(_CPU_FIGURES, (p.clock_hz, p.core_count)):
         if value is not None:
-            add((node, prop, _integer(value)))
+            add(f"{node} {prop} {nt.integer(value)} .\n")
     for prop, value in zip(_BOOLS, (p.fpu, p.dsp, p.helium)):
         if value is not None:
-            add((node, prop, Literal(bool(value))))
+            add(f"{node} {prop} {nt.boolean(value)} .\n")
     if p.npu is not None:
-        add((node, TR.hasNPU, p.npu))
+        add(f"{node} {_NPU} {term(p.npu)} .\n")
 
 
-def _add_sensor(add, device: URIRef, sensor: Sensor) -> None:
-    node = BNode()
-    add((device, TR.hasSensor, node))
+def _add_sensor(add, device: str, sensor: Sensor) -> None:
+    node = nt.blank()
+    add(f"{device} {_SENSOR} {node} .\n")
     for cls in sensor.classes:
-        add((node, _TYPE, cls))
+        add(f"{node} {_TYPE} {term(cls)} .\n")
     if sensor.name:
-        add((node, _NAME, Literal(sensor.name)))
+        add(f"{node} {_NAME} {nt.literal(sensor.name)} .\n")
     # Stated, not inferred: SPARQL and SHACL see an IMU's accelerometer without a reasoner.
     for part in subsystems(sensor.classes):
-        child = BNode()
-        add((node, SSN.hasSubSystem, child))
-        add((child, _TYPE, part))
+        child = nt.blank()
+        add(f"{node} {_SUBSYSTEM} {child} .\n")
+        add(f"{child} {_TYPE} {term(part)} .\n")

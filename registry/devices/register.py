@@ -15,7 +15,7 @@ import rdflib
 from ..errors import Invalid, NotFound
 from ..store import GraphLike
 from ..vocab import ID, PREFIXES, device_iri
-from . import parse_device, parse_prototype
+from . import device_record, parse_prototype
 from .catalog import iter_catalog, records_from_catalog
 from .detect import detect
 
@@ -52,7 +52,7 @@ def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, 
         elif found.format == "catalog":
             records, models = list(records_from_catalog(found.document)), []
         else:
-            records, models = [parse_device(data, filename)], []
+            records, models = [device_record(found, filename)], []
     except Invalid as exc:
         result.error = exc.detail
         return result, {}
