@@ -10,7 +10,7 @@ from typing import Any
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.vocab import ID, deployment_iri
 
-from . import records
+from . import records, sparql
 from .selection import named_devices
 
 
@@ -58,10 +58,26 @@ def rollout_status(registry, rollout: str) -> dict[str, Any]:
             "byStatus": by_status, "byWave": {str(k): v for k, v in sorted(by_wave.items())}}
 
 
+_IDENTIFIERS = """
+SELECT ?v ?id WHERE { %s GRAPH ?v { ?v <https://schema.org/identifier> ?id } }"""
+
+
+def _identifiers(registry, iris: set[str]) -> dict[str, str]:
+    """`model@N` for version IRIs, as the version graphs name them."""
+    if not iris:
+        return {}
+    rows = registry.store.select(_IDENTIFIERS % sparql.iris("v", sorted(iris)))
+    return {row["v"]: row["id"] for row in rows}
+
+
 def list_rollouts(registry) -> list[dict[str, Any]]:
-    return [{"id": r.token, "rollout": r.iri, "version": r.version, "state": r.state,
-             "started": r.started, "ended": r.ended, "selection": r.selection,
-             "reason": r.reason} for r in records.list_rollouts(registry)]
+    rollouts = records.list_rollouts(registry)
+    names = _identifiers(registry, {r.version for r in rollouts if r.version})
+    return [{"id": r.token, "rollout": r.iri, "version": r.version,
+             # A rollback's deployments go back to several versions: it names none.
+             "version_id": names.get(r.version) if r.version else "(rollback)",
+             "state": r.state, "started": r.started, "ended": r.ended,
+             "selection": r.selection, "reason": r.reason} for r in rollouts]
 
 
 def what_runs_where(registry) -> list[dict[str, Any]]:

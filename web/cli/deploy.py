@@ -168,7 +168,7 @@ def rollout() -> None:
 @pass_state
 def rollout_list(state, fmt: str) -> None:
     """Every rollout, newest first."""
-    click.echo(render_rows(("id", "state", "version", "started", "ended", "selection", "reason"),
+    click.echo(render_rows(("id", "state", "version_id", "started", "ended", "selection", "reason"),
                            list_rollouts(state.registry()), fmt))
 
 
