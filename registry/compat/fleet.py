@@ -69,11 +69,14 @@ class Fleet:
         # query runs once per load; `loaded()` drops the rows once everything is compiled.
         self._memo: dict[tuple, list[dict]] = {}
         self._classes: dict[str | None, np.ndarray] = {}
-        self.models, self.model_names = self._entities(f"{_TR}ModelVersion", model, "model version")
-        self.devices, self.device_names = self._entities(f"{_TR}Device", device, "device")
+        self.models, self.model_names = self._entities("model", f"{_TR}ModelVersion", "model version")
+        self.devices, self.device_names = self._entities("device", f"{_TR}Device", "device")
         self.model_index = {iri: i for i, iri in enumerate(self.models)}
         self.device_index = {iri: i for i, iri in enumerate(self.devices)}
-        self._labels: dict[str, str] | None = None
+        # Read now, so that explanations given later speak of this revision.
+        self._labels: dict[str, str] = {}
+        for row in store.select(_LABELS):
+            self._labels.setdefault(row["x"], str(row["l"]))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -97,13 +100,13 @@ class Fleet:
         """Forget the rows read while compiling; the arrays keep what is needed."""
         self._memo.clear()
 
-    def _entities(self, root: str, only: str | None, what: str) -> tuple[list[str], list]:
+    def _entities(self, side: str, root: str, what: str) -> tuple[list[str], list]:
         names: dict[str, str | None] = {}
-        for row in self.select(_ENTITIES, "model" if what == "model version" else "device", root=root):
+        for row in self.select(_ENTITIES, side, root=root):
             if names.get(row["e"]) is None:
                 names[row["e"]] = row.get("name")
-        if only is not None and not names:
-            raise NotFound(f"no {what} {only}")
+        if self._only[side] is not None and not names:
+            raise NotFound(f"no {what} {self._only[side]}")
         iris = sorted(names)
         return iris, [names[iri] for iri in iris]
 
@@ -157,9 +160,5 @@ class Fleet:
 
     def label(self, iri: Any) -> str:
         """The English rdfs:label, else the local name (as the shapes' queries write it)."""
-        if self._labels is None:
-            self._labels = {}
-            for row in self.store.select(_LABELS):
-                self._labels.setdefault(row["x"], str(row["l"]))
         text = lexical(iri)
         return self._labels.get(text) or _LOCAL_NAME.sub("", text)
