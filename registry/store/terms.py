@@ -100,11 +100,14 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def inline_bindings(sparql: str, bindings: Mapping[str, Any]) -> str:
-    """The query with a VALUES block that binds `bindings`, opening its WHERE group.
+    """The query with a VALUES block that binds `bindings`, opening each WHERE group.
 
     Each value is turned into an RDF term and serialised by pyoxigraph (which escapes
     literals and rejects invalid IRIs), so the inserted text is always well-formed terms,
-    never raw user text. VALUES first lets the engine join on the bound values early.
+    never raw user text. VALUES first lets the engine join on the bound values early. A
+    bound variable means the same value everywhere, so sub-queries get the block too:
+    SPARQL evaluates a sub-query on its own, and without it an aggregate sub-query would
+    be computed for every model or device before the join threw most of it away.
     """
     names = list(bindings)
     for name in names:
@@ -112,8 +115,15 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Any]) -> str:
             raise Invalid(f"not a SPARQL variable name: {name!r}")
     terms = " ".join(str(to_oxigraph(bindings[n])) for n in names)
     block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
-    match = _WHERE.search(sparql)
-    pos = match.end() if match else sparql.find("{") + 1
-    if pos <= 0:
-        raise Invalid("query has no group pattern to bind values into")
-    return sparql[:pos] + block + sparql[pos:]
+    positions = [m.end() for m in _WHERE.finditer(sparql)]
+    if not positions:
+        first = sparql.find("{") + 1
+        if first <= 0:
+            raise Invalid("query has no group pattern to bind values into")
+        positions = [first]
+    out, last = [], 0
+    for pos in positions:
+        out += [sparql[last:pos], block]
+        last = pos
+    out.append(sparql[last:])
+    return "".join(out)
