@@ -74,6 +74,10 @@ def check_graph_name(name: str) -> str:
         raise Invalid(f"not a usable graph name: {name!r}")
     if ":" not in name:
         raise Invalid(f"graph name is not an absolute IRI: {name!r}")
+    try:
+        ox.NamedNode(name)  # the rest of the IRI grammar (code points, hosts, %-escapes)
+    except ValueError as exc:
+        raise Invalid(f"not a usable graph name: {name!r} ({exc})") from None
     return name
 
 
