@@ -27,34 +27,35 @@ def check(registry, model_version_iri: str, device_iri: str) -> Verdict:
 
 
 def devices_for_model(registry, version_iri: str, explain: bool = False,
-                      limit: int | None = None) -> list[Match]:
+                      limit: int | None = None, offset: int = 0) -> list[Match]:
     """The devices the model version fits (with their warnings flagged); with `explain`,
-    every other device too, after them, with the results that rule it out."""
+    every other device too, after them, with the results that rule it out. `offset` and
+    `limit` page the answer; only the page's pairs are explained."""
     engine = fleet_engine(registry)
     model = engine.model(version_iri)
     blocked, warned = engine.verdicts(np.array([model]))
     return _matches(blocked[0], warned[0], engine.fleet.devices, engine.fleet.device_names,
-                    lambda d: engine.results(model, d) if explain else [], explain, limit)
+                    lambda d: engine.results(model, d) if explain else [], explain, limit, offset)
 
 
 def models_for_device(registry, device_iri: str, explain: bool = False,
-                      limit: int | None = None) -> list[Match]:
+                      limit: int | None = None, offset: int = 0) -> list[Match]:
     """The model versions that fit the device; with `explain`, the others too, with why."""
     engine = fleet_engine(registry)
     device = engine.device(device_iri)
     blocked, warned = engine.verdicts(np.arange(len(engine.fleet.models)), np.array([device]))
     return _matches(blocked[:, 0], warned[:, 0], engine.fleet.models, engine.fleet.model_names,
-                    lambda m: engine.results(m, device) if explain else [], explain, limit)
+                    lambda m: engine.results(m, device) if explain else [], explain, limit, offset)
 
 
 def _matches(blocked: np.ndarray, warned: np.ndarray, iris: list[str], names: list,
-             results, everything: bool, limit: int | None) -> list[Match]:
+             results, everything: bool, limit: int | None, offset: int = 0) -> list[Match]:
     """Fitting entities first; with `everything`, the others after them."""
     fitting = np.flatnonzero(~blocked)
     order = np.concatenate([fitting, np.flatnonzero(blocked)]) if everything else fitting
     blocked, warned = blocked.tolist(), warned.tolist()  # reading Python lists per item: 8x faster
     return [Match(iris[i], names[i], not blocked[i], warned[i], results(i))
-            for i in order[:limit].tolist()]
+            for i in order[offset:][:limit].tolist()]
 
 
 def matrix(registry, models: list[str] | None = None, devices: list[str] | None = None) -> Matrix:
