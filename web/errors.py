@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote
 
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -46,7 +47,8 @@ def _wants_problem() -> bool:
 
 
 def _respond(body: dict) -> Response:
-    body.setdefault("instance", request.path)
+    # A URI reference, as RFC 7807 has it: the path as the client sent it, still escaped.
+    body.setdefault("instance", quote(request.path, safe="/:@!$&'()*+,;=~", errors="replace"))
     status = body["status"]
     if _wants_problem():
         response = Response(json.dumps(body, default=str), status=status, mimetype=PROBLEM_TYPE)

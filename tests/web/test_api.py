@@ -53,6 +53,53 @@ def test_model_list_and_version(client):
     assert turtle.mimetype == "text/turtle" and b"tr:arenaBytes" in turtle.data
 
 
+def test_compatibility_questions_explain_misfits(client):
+    answer = client.get("/api/models/kws-tiny/devices", query_string={
+        "explain": "1", "limit": 1000}).get_json()
+    fits = [r for r in answer["items"] if r["fits"]]
+    misfits = [r for r in answer["items"] if not r["fits"]]
+    assert answer["fitting"] == len(fits) and fits and misfits
+    assert "arduino-nano-33-ble-sense" in {r["id"] for r in fits}
+    assert all(r["results"] and r["reason"] for r in misfits)
+    # A board without a microphone is ruled out by the sensor constraint, and says so.
+    nucleo = next(r for r in misfits if r["id"] == "st-nucleo-l4r5zi")
+    assert "microphone" in nucleo["reason"]
+    check = client.get("/api/compat/check", query_string={
+        "model": "kws-tiny", "device": "st-nucleo-l4r5zi"}).get_json()
+    assert check["fits"] is False and check["results"][0]["message"] == nucleo["reason"]
+    back = client.get("/api/devices/arduino-nano-33-ble-sense/models").get_json()
+    assert [r["id"] for r in back["items"]] == ["kws-tiny@1"]
+    grid = client.get("/api/compat/matrix", query_string={
+        "models": "kws-tiny@1", "devices": "arduino-nano-33-ble-sense,st-nucleo-l4r5zi"}).get_json()
+    assert grid["fits"] == [[True, False]] and grid["models"] == [answer["model"]]
+    best = client.get("/api/compat/best", query_string={
+        "device": "arduino-nano-33-ble-sense", "task": "KeywordSpotting",
+        "metric": "Accuracy"}).get_json()
+    assert [(r["id"], r["value"]) for r in best["items"]] == [("kws-tiny@1", 0.9)]
+
+
+def test_compatibility_pages_explain_only_what_they_show(client):
+    fitting = client.get("/api/models/kws-tiny/devices", query_string={"limit": 1000}).get_json()
+    assert fitting["total"] == fitting["fitting"] == len(fitting["items"])
+    assert all(r["fits"] and "results" not in r for r in fitting["items"])
+    misfits = client.get("/api/models/kws-tiny/devices", query_string={
+        "explain": "1", "offset": fitting["fitting"], "limit": 3}).get_json()
+    assert misfits["total"] == client.get("/api/stats").get_json()["devices"]
+    assert len(misfits["items"]) == 3
+    assert all(not r["fits"] and r["results"] for r in misfits["items"])
+
+
+def test_what_if_names_the_pairs_a_change_wins_or_loses(client):
+    bigger = client.get("/api/models/kws-tiny@1/what-if", query_string={
+        "arena_delta": 300_000, "explain": "1"}).get_json()
+    assert bigger["gained_count"] == 0 and bigger["lost_count"] == len(bigger["lost"]) > 0
+    nano = next(r for r in bigger["lost"] if r["id"] == "arduino-nano-33-ble-sense")
+    assert "arena" in nano["reason"].lower() or "RAM" in nano["reason"]
+    smaller = client.get("/api/devices/arduino-nano-33-ble-sense/what-if", query_string={
+        "ram_delta": -262_000}).get_json()
+    assert [r["id"] for r in smaller["lost"]] == ["kws-tiny@1"] and smaller["gained"] == []
+
+
 def test_uploads_need_the_token(loaded):
     closed = make_app(loaded, write_token="").test_client()
     refused = closed.post("/api/models", data={"file": (io.BytesIO(b"x"), "m.tflite")})
@@ -101,6 +148,14 @@ def test_device_upload_from_a_thing_description(loaded):
     ("GET", "/api/devices?min_ram=lots", {}, 400),
     ("GET", "/api/devices/arduino-nano-33-ble-sense?format=pdf", {}, 400),
     ("GET", "/api/devices/arduino-nano-33-ble-sense", {"headers": {"Accept": "image/png"}}, 406),
+    ("GET", "/api/compat/check?model=kws-tiny", {}, 400),
+    ("GET", "/api/compat/check?model=kws-tiny&device=http://x/%F3%B3%A0%9E", {}, 400),
+    ("GET", "/api/compat/matrix?models=kws-tiny@1@2", {}, 400),
+    ("GET", "/api/compat/matrix?devices=no-such-board", {}, 404),
+    ("GET", "/api/devices/%16/models", {}, 404),
+    ("GET", "/api/models/kws-tiny/what-if?ram_delta=5", {}, 400),
+    ("GET", "/api/models/kws-tiny/what-if?arena_delta=lots", {}, 400),
+    ("GET", "/api/compat/best?device=arduino-nano-33-ble-sense&task=Nope&metric=Accuracy", {}, 400),
     ("POST", "/api/models", {"headers": AUTH, "data": {"file": (io.BytesIO(b"not a model"), "x.tflite")}}, 400),
     ("POST", "/api/models", {"headers": AUTH, "data": {"nofile": "1"}}, 400),
     ("POST", "/api/models", {"headers": AUTH, "data": {

@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium (Debian's chromium and chromium-driver, driven by
-Selenium): open it, upload a model, see its page, run an example SPARQL query. Screenshots go to test-artifacts/browser/."""
+Selenium): open it, upload a model, see the devices it fits and why one does not, run an
+example SPARQL query. Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
 import shutil
@@ -9,6 +10,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tinyreg.registry.tflite import writer
@@ -42,7 +44,7 @@ def wait(driver, seconds: float = 30):
     return WebDriverWait(driver, seconds)
 
 
-def test_upload_a_model_and_run_an_example_query(browser, live_server, tmp_path):
+def test_upload_a_model_see_where_it_runs_and_query(browser, live_server, tmp_path):
     browser.get(live_server + "/")
     assert "What the registry knows" in browser.page_source
     browser.save_screenshot(str(ARTIFACTS / "1-overview.png"))
@@ -57,9 +59,26 @@ def test_upload_a_model_and_run_an_example_query(browser, live_server, tmp_path)
     form.find_element(By.NAME, "sensors").send_keys("microphone")
     form.find_element(By.NAME, "token").send_keys(TOKEN)
     form.find_element(By.TAG_NAME, "button").click()
-    wait(browser, 90).until(lambda d: d.current_url.endswith("/models/browser-kws@1"))
-    assert "CONV_2D" in browser.page_source
-    browser.save_screenshot(str(ARTIFACTS / "2-model.png"))
+    wait(browser, 90).until(ec.presence_of_element_located((By.ID, "compatible")))
+    assert browser.current_url.endswith("/models/browser-kws@1")
+    section = browser.find_element(By.ID, "compatible")
+    fits = section.find_elements(By.CSS_SELECTOR, "tr.fit")
+    misfits = section.find_elements(By.CSS_SELECTOR, "tr.misfit")
+    assert fits and misfits
+    assert any("Arduino Nano 33 BLE Sense" in row.text for row in fits)
+    nucleo = next(row for row in misfits if "NUCLEO-L4R5ZI" in row.text)
+    assert "microphone" in nucleo.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", nucleo)
+    browser.save_screenshot(str(ARTIFACTS / "2-model-devices.png"))
+
+    browser.get(live_server + "/compat?q=nucleo&mq=browser")
+    cells = browser.find_elements(By.CSS_SELECTOR, ".heatmap td.misfit a")
+    assert cells and not browser.find_elements(By.CSS_SELECTOR, ".heatmap td.fit")
+    browser.save_screenshot(str(ARTIFACTS / "3-heatmap.png"))
+    cells[0].click()
+    wait(browser).until(lambda d: "/compat/explain" in d.current_url)
+    assert "It does not fit." in browser.page_source and "microphone" in browser.page_source
+    browser.save_screenshot(str(ARTIFACTS / "4-explanation.png"))
 
     browser.get(live_server + "/query")
     browser.find_element(By.CSS_SELECTOR, 'button.example[data-key="devices-for-model"]').click()
@@ -69,4 +88,4 @@ def test_upload_a_model_and_run_an_example_query(browser, live_server, tmp_path)
     rows = browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")
     assert len(rows) >= 1 and "/id/device/" in rows[0].text
     assert "row" in browser.find_element(By.ID, "status").text
-    browser.save_screenshot(str(ARTIFACTS / "3-sparql-example.png"))
+    browser.save_screenshot(str(ARTIFACTS / "5-sparql-example.png"))

@@ -25,15 +25,19 @@ def test_overview_counts_and_charts(client):
 
 
 def test_no_page_loads_anything_from_another_host(client):
-    for url in ("/", "/models", "/devices", "/query", "/upload", "/ontology"):
+    for url in ("/", "/models", "/devices", "/compat", "/query", "/upload", "/ontology"):
         html = page(client, url)
         assert not re.search(r'(src|href)="(https?:)?//', html.split("<main>")[0]), url
 
 
-def test_model_page_shows_what_was_measured(client):
+def test_model_page_lists_devices_with_reasons(client):
     html = page(client, "/models/kws-tiny")
     assert "CONV_2D" in html and "TFLMRecordingAllocator" in html
     assert "Bytes by allocation" in html  # the arena breakdown chart
+    fitting = client.get("/api/models/kws-tiny/devices").get_json()["fitting"]
+    assert f"{fitting} of " in html
+    row = re.search(r'<tr class="misfit">.*?NUCLEO-L4R5ZI.*?</tr>', html, re.S).group(0)
+    assert "microphone" in row
 
 
 def test_lists_search_and_filter(client):
@@ -47,6 +51,22 @@ def test_device_page_shows_hardware_and_models(client):
     html = page(client, "/devices/arduino-nano-33-ble-sense")
     for text in ("256 KiB", "1 MiB", "CortexM4F", "nRF52840", "PDMMicrophone", "TFLM"):
         assert text in html, text
+    models = re.search(r'<section class="card" id="compatible">.*?</section>', html, re.S).group(0)
+    answer = client.get("/api/devices/arduino-nano-33-ble-sense/models?explain=1").get_json()
+    assert f"{answer['fitting']} of {answer['total']} model versions fit it." in models
+    assert re.search(r'<tr class="fit"><td><a href="/models/kws-tiny@1">KWS tiny v1</a>', models)
+
+
+def test_heatmap_over_a_selection_links_each_cell_to_its_explanation(client):
+    html = page(client, "/compat?q=nucleo&task=KeywordSpotting")
+    rows = re.findall(r"<tr><th><a [^>]*>([^<]+)</a></th>", html)
+    assert rows == ["kws-tiny@1"]
+    cells = re.findall(r'<td class="(fit|tight|misfit)"><a href="([^"]+)"', html)
+    nucleos = [d for d in client.get("/api/devices", query_string={"q": "nucleo"}).get_json()["items"]]
+    assert len(cells) == len(nucleos) and {c for c, _ in cells} == {"misfit"}  # no microphone
+    explained = page(client, cells[0][1].replace("&amp;", "&"))
+    assert "It does not fit." in explained and "microphone" in explained
+    assert "No model version or no device matches" in page(client, "/compat?mq=no-such-model")
 
 
 def test_query_page_offers_the_three_examples_bound_to_real_entities(client):

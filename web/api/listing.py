@@ -50,6 +50,12 @@ def local_name(iri: Any) -> str | None:
     return text.rsplit("#", 1)[-1] if "#" in text else text.rstrip("/").rsplit("/", 1)[-1]
 
 
+def version_ref(iri: str) -> str:
+    """`slug@N` for a model version IRI (…/model/slug/vN), as the API and the CLI take it back."""
+    head, _, number = str(iri).rpartition("/v")
+    return f"{local_name(head)}@{number}" if number.isdigit() and "/model/" in head else str(iri)
+
+
 def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, paged."""
     from tinyreg.registry.devices.register import list_devices

@@ -32,6 +32,8 @@ _FORMAT = _query("format", {"type": "string",
                             "enum": ["json", "turtle", "ntriples", "rdfxml", "jsonld"]},
                  "Representation (instead of the Accept header).")
 _WRITE = [{"bearerAuth": []}]
+_EXPLAIN = _query("explain", {"type": "string", "enum": ["0", "1"]},
+                  "1: also the pairs that do not fit, each with the results that rule it out.")
 _WRITE_ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "413": PROBLEM}
 
 
@@ -42,10 +44,49 @@ def _page_of(item: str) -> dict:
                            "offset": {"type": "integer"}}}
 
 
-# A model's name has a letter or digit to make a slug from; a version is `@N`.
-_MODEL_REF = r"^(https?://.+|[^@]*[A-Za-z0-9][^@]*(@[0-9]+)?)$"
+# What the API takes for a model version and a device. The documented forms are a subset
+# that always parses (any text with a letter or digit to make a slug from, or a plain http(s)
+# IRI); anything else is refused with a problem, never a 500.
+_IRI = r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(/[A-Za-z0-9._~-]+)*/?"
+_NAME = r"(?!https?://|urn:)[^@/\n]*[A-Za-z0-9][^@/\n]*"
+_MODEL_REF = rf"^({_IRI}|{_NAME}(@[0-9]+)?)$"
+_DEVICE_REF = rf"^({_IRI}|{_NAME})$"
+_ID = r"[A-Za-z0-9][A-Za-z0-9-]*"
+_MODEL_LIST = rf"^{_ID}(@[0-9]+)?(,{_ID}(@[0-9]+)?)*$"
+_DEVICE_LIST = rf"^{_ID}(,{_ID})*$"
+
+
+def _path(name: str, pattern: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": pattern}}
+
+
+def _required(name: str, schema: dict, description: str) -> dict:
+    return {**_query(name, schema, description), "required": True}
+
+
+def _delta(name: str, what: str) -> dict:
+    return _query(name, {"type": "integer", "minimum": -2**50, "maximum": 2**50},
+                  f"Bytes more {what} (negative: fewer).")
+
+
+@functools.lru_cache(maxsize=1)
+def _ontology_names(cls: str) -> list[str]:
+    """The local names of the ontology's individuals of `cls` (tasks, metrics)."""
+    from rdflib import RDF, URIRef
+
+    from tinyreg.registry.resources import ontology_graph
+    from tinyreg.registry.vocab import TR
+    return sorted(str(s).rsplit("#", 1)[-1]
+                  for s in ontology_graph().subjects(RDF.type, URIRef(TR[cls])))
+
+
 _NULLABLE_INT = {"type": ["integer", "null"]}
 _NULLABLE_STR = {"type": ["string", "null"]}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_BOOL_ROWS = {"type": "array", "items": {"type": "array", "items": {"type": "boolean"}}}
+_RESULTS = {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}
+_MATCH = {"$ref": "#/components/schemas/Match"}
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,6 +151,68 @@ def openapi_document() -> dict:
                                 "schema": {"type": "string", "pattern": _MODEL_REF}}, _FORMAT],
                 "responses": {"200": _rdf_or_json({"$ref": "#/components/schemas/ModelVersion"}),
                               "400": PROBLEM, "404": PROBLEM, "406": PROBLEM}}},
+            "/api/models/{ref}/devices": {"get": {
+                "summary": "The devices a model version fits (fitting first); with explain=1 "
+                           "the others too, each with the results that rule it out",
+                "parameters": [_path("ref", _MODEL_REF), _EXPLAIN] + _PAGE[:2],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/devices/{device_id}/models": {"get": {
+                "summary": "The model versions a device can run; with explain=1 the others too",
+                "parameters": [{"name": "device_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}, _EXPLAIN] + _PAGE[:2],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/models/{ref}/what-if": {"get": {
+                "summary": "The devices a model version would win or lose if it needed more "
+                           "(or less) arena or flash",
+                "parameters": [_path("ref", _MODEL_REF), _delta("arena_delta", "of tensor arena"),
+                               _delta("flash_delta", "of flash"), _EXPLAIN, _PAGE[0]],
+                "responses": {"200": _json({"$ref": "#/components/schemas/WhatIf"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/devices/{device_id}/what-if": {"get": {
+                "summary": "The model versions a device would win or lose with more (or less) "
+                           "RAM or flash",
+                "parameters": [{"name": "device_id", "in": "path", "required": True,
+                                "schema": {"type": "string"}},
+                               _delta("ram_delta", "of RAM"), _delta("flash_delta", "of flash"),
+                               _EXPLAIN, _PAGE[0]],
+                "responses": {"200": _json({"$ref": "#/components/schemas/WhatIf"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/compat/check": {"get": {
+                "summary": "Does this model version fit this device, and why (not)?",
+                "parameters": [
+                    _required("model", {"type": "string", "pattern": _MODEL_REF},
+                              "Model version: slug (latest version), slug@N or IRI."),
+                    _required("device", {"type": "string", "pattern": _DEVICE_REF},
+                              "Device: identifier or IRI.")],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Verdict"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/compat/matrix": {"get": {
+                "summary": "Fit of the model versions (all, or `models`) on the devices listed "
+                           "in `devices`, or on a page of all devices",
+                "parameters": [
+                    _query("models", {"type": "string", "pattern": _MODEL_LIST},
+                           "Comma-separated model versions (slug or slug@N)."),
+                    _query("devices", {"type": "string", "pattern": _DEVICE_LIST},
+                           "Comma-separated device identifiers.")] + _PAGE[:2],
+                "responses": {"200": _json({"$ref": "#/components/schemas/MatrixSlice"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/compat/best": {"get": {
+                "summary": "Model versions for a task that fit a device, best metric first",
+                "parameters": [
+                    _required("device", {"type": "string", "pattern": _DEVICE_REF},
+                              "Device: identifier or IRI."),
+                    _required("task", {"type": "string", "enum": _ontology_names("Task")},
+                              "ML task of the ontology."),
+                    _required("metric", {"type": "string", "enum": _ontology_names("Metric")},
+                              "Metric of the ontology (lower-is-better metrics rank ascending)."),
+                    _query("slice", {"type": "string"}, "Rank by the value on this evaluation "
+                                                        "slice, e.g. lighting=dim."),
+                    _EXPLAIN],
+                "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Ranked"}}}}),
+                    "400": PROBLEM, "404": PROBLEM}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -143,6 +246,37 @@ def openapi_document() -> dict:
                     "arena_bytes": _NULLABLE_INT, "flash_bytes": _NULLABLE_INT,
                     "operators": {"type": "array"}, "tensors": {"type": "array"},
                     "arena_breakdown": {"type": "array"}, "runtimes": {"type": "array"}}},
+                "Result": {"type": "object", "required": ["severity", "constraint", "message"],
+                           "properties": {"severity": {"enum": ["violation", "warning", "info"]},
+                                          "constraint": {"type": "string"},
+                                          "message": {"type": "string"}}},
+                "Verdict": {"type": "object", "required": ["model", "device", "fits", "results"],
+                            "properties": {"model": {"type": "string"}, "device": {"type": "string"},
+                                           "fits": {"type": "boolean"}, "results": _RESULTS}},
+                "Match": {"type": "object", "required": ["iri", "id", "fits", "warned", "reason"],
+                          "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
+                                         "name": _NULLABLE_STR, "fits": {"type": "boolean"},
+                                         "warned": {"type": "boolean"}, "reason": {"type": "string"},
+                                         "results": _RESULTS}},
+                "Matches": {"type": "object",
+                            "required": ["items", "total", "fitting", "limit", "offset"],
+                            "properties": {"items": {"type": "array", "items": _MATCH},
+                                           "total": {"type": "integer"}, "fitting": {"type": "integer"},
+                                           "limit": {"type": "integer"}, "offset": {"type": "integer"}}},
+                "WhatIf": {"type": "object", "required": ["gained", "lost", "gained_count", "lost_count"],
+                           "properties": {"gained": {"type": "array", "items": _MATCH},
+                                          "lost": {"type": "array", "items": _MATCH},
+                                          "gained_count": {"type": "integer"},
+                                          "lost_count": {"type": "integer"}}},
+                "MatrixSlice": {"type": "object",
+                                "required": ["models", "devices", "fits", "warned", "total_devices"],
+                                "properties": {"models": _STRINGS, "devices": _STRINGS,
+                                               "fits": _BOOL_ROWS, "warned": _BOOL_ROWS,
+                                               "total_devices": {"type": "integer"}}},
+                "Ranked": {"type": "object", "required": ["iri", "id", "value", "fits"],
+                           "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
+                                          "value": {"type": "number"}, "fits": {"type": "boolean"},
+                                          "dataset": _NULLABLE_STR, "results": _RESULTS}},
                 "ModelAdded": {"type": "object", "required": ["iri", "model", "version"], "properties": {
                     "iri": {"type": "string"}, "model": {"type": "string"},
                     "version": {"type": "integer"}, "sha256": {"type": "string"},

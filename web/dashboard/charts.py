@@ -38,7 +38,10 @@ def bar_chart(title: str, items: Iterable[tuple[str, float]], *, unit: str = "",
     chart = BarChart(title, (), 0)
     bars = tuple(Bar(label, value, f"{_number(value)}{unit}", i * chart.row,
                      max(1.0, chart.bar_space * value / top)) for i, (label, value) in enumerate(items))
-    return BarChart(title, bars, len(bars) * chart.row + 4)
+    # Room for the longest label at the chart's 12 px font (about 7 px a character).
+    longest = max((len(str(label)) for label, _ in items), default=0)
+    return BarChart(title, bars, len(bars) * chart.row + 4,
+                    label_width=min(260, max(80, 7 * longest + 12)))
 
 
 def counted(title: str, values: Iterable[str | None], **kw) -> BarChart:

@@ -5,14 +5,16 @@ from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
 
+from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device, list_devices
 from tinyreg.registry.errors import Invalid, TinyregError
 from tinyreg.registry.examples import EXAMPLES
 from tinyreg.registry.models import list_models, register_model
 from tinyreg.registry.store.terms import IRI, inline_bindings
 
+from ..api.compat import devices_for, matrix_slice, models_for
 from ..api.entities import device_view, model_view
-from ..api.listing import device_listing, local_name, model_listing
+from ..api.listing import MAX_LIMIT, device_listing, local_name, model_listing, version_ref
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from . import bp
@@ -20,6 +22,7 @@ from .charts import bar_chart, counted, human_bytes, size_buckets
 
 bp.add_app_template_filter(human_bytes, "bytes")
 bp.add_app_template_filter(local_name, "local")
+bp.add_app_template_filter(version_ref, "ref")
 
 
 def _registry():
@@ -63,7 +66,8 @@ def model(ref: str):
     view = model_view(registry, ref)
     arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
                                                for r in view["arena_breakdown"]], unit=" B")
-    return render_template("model.html", m=view, arena_chart=arena if arena.bars else None)
+    return render_template("model.html", m=view, arena_chart=arena if arena.bars else None,
+                           compat=_fits_and_misfits(devices_for, registry, view["iri"]))
 
 
 @bp.get("/devices")
@@ -76,7 +80,52 @@ def devices():
 def device(device_id: str):
     registry = _registry()
     view = device_view(registry, device_id)
-    return render_template("device.html", d=view)
+    return render_template("device.html", d=view,
+                           compat=_fits_and_misfits(models_for, registry, view["iri"]))
+
+
+# Rows of each kind a page lists; the API pages through the rest.
+SHOWN = 100
+
+
+def _fits_and_misfits(question, registry, iri: str) -> dict[str, Any]:
+    """The first fitting and the first other entities, each explained, and how many of each."""
+    head = question(registry, iri, {"explain": "1", "limit": SHOWN})
+    rows = head["items"]
+    if head["fitting"] >= SHOWN:
+        rows = rows + question(registry, iri, {"explain": "1", "offset": head["fitting"],
+                                               "limit": SHOWN})["items"]
+    return {"fitting": head["fitting"], "total": head["total"],
+            "fits": [r for r in rows if r["fits"]], "misfits": [r for r in rows if not r["fits"]]}
+
+
+@bp.get("/compat")
+def compat():
+    """A heatmap over a selection: the devices a filter picks (a page of them) against the
+    latest versions of the models another filter picks (every version when there is none)."""
+    registry = _registry()
+    args = request.args
+    devices = device_listing(registry, {**args, "limit": args.get("limit") or "40"})
+    wanted = {"q": args.get("mq", ""), "task": args.get("task", ""), "limit": str(MAX_LIMIT)}
+    models = (",".join(f"{m['id']}@{m['latest']}" for m in model_listing(registry, wanted)["items"])
+              if wanted["q"] or wanted["task"] else "")
+    grid = None
+    if devices["items"] and (models or not (wanted["q"] or wanted["task"])):
+        grid = matrix_slice(registry, {"models": models, "limit": str(MAX_LIMIT),
+                                       "devices": ",".join(d["id"] for d in devices["items"])})
+    names = {d["iri"]: d["name"] for d in devices["items"]}
+    return render_template("compat.html", grid=grid, listing=devices, names=names, args=args,
+                           tasks=sorted({m["task"] for m in model_listing(
+                               registry, {"limit": str(MAX_LIMIT)})["items"] if m["task"]}))
+
+
+@bp.get("/compat/explain")
+def explain():
+    registry = _registry()
+    version = resolve_model(registry, request.args.get("model", ""))
+    verdict = check(registry, version, resolve_device(registry, request.args.get("device", "")))
+    return render_template("explain.html", v=verdict, m=model_view(registry, verdict.model),
+                           d=device_view(registry, verdict.device))
 
 
 def _examples(registry) -> list[dict[str, str]]:

@@ -1,0 +1,175 @@
+"""Compatibility over HTTP: which devices for a model, which models for a device, one pair,
+a slice of the matrix, what a change would win or lose, and the best model for a task.
+Each view calls one question of `registry.compat`; the dashboard renders the same answers."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from flask import current_app, jsonify, request
+
+from tinyreg.registry.compat import (best_model, check, devices_for_model, matrix,
+                                     models_for_device, resolve_device, resolve_model, what_if)
+from tinyreg.registry.errors import Invalid
+
+from . import bp
+from .entities import device_iri_of
+from .listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, local_name, version_ref
+
+MAX_MATRIX_CELLS = 200_000
+
+
+def _registry():
+    return current_app.extensions["tinyreg"]
+
+
+def flag(args: Mapping[str, str], name: str) -> bool:
+    return (args.get(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+def match_rows(matches, ident: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Matches as rows with an `id` people type back and a one-line reason: what rules the
+    pair out, or what it warns about."""
+    rows = []
+    for m in matches:
+        row = m.as_dict()
+        row["id"] = ident(m.iri)
+        row["reason"] = "; ".join(r.message for r in m.results)
+        rows.append(row)
+    return rows
+
+
+def _page(registry, question, iri: str, args: Mapping[str, str], fitting: int, everything: int,
+          ident: Callable[[str], str]) -> dict[str, Any]:
+    """One page of a match question: fitting entities first, then (with `explain`) the
+    others; only the page's pairs are explained."""
+    explain = flag(args, "explain")
+    offset = int_arg(args, "offset", 0)
+    limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    matches = question(registry, iri, explain=explain, limit=limit, offset=offset)
+    return {"items": match_rows(matches, ident), "total": everything if explain else fitting,
+            "fitting": fitting, "limit": limit, "offset": offset}
+
+
+def devices_for(registry, version_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """The devices a model version fits; `fitting` counts them over the whole fleet."""
+    row = matrix(registry, [version_iri])
+    return {"model": version_iri, **_page(registry, devices_for_model, version_iri, args,
+                                          int(row.counts()[0]), len(row.devices), local_name)}
+
+
+def models_for(registry, device_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
+    """The model versions a device can run; `fitting` counts them."""
+    column = matrix(registry, None, [device_iri])
+    return {"device": device_iri, **_page(registry, models_for_device, device_iri, args,
+                                          int(column.counts().sum()), len(column.models),
+                                          version_ref)}
+
+
+def _listed(args: Mapping[str, str], name: str) -> list[str]:
+    return [v.strip() for v in (args.get(name) or "").split(",") if v.strip()]
+
+
+def matrix_slice(registry, args: Mapping[str, str]) -> dict[str, Any]:
+    """The fit of the listed (or all) model versions on the listed devices, or on a page of
+    all devices (`offset`, `limit`)."""
+    models = [resolve_model(registry, m) for m in _listed(args, "models")] or None
+    devices = [resolve_device(registry, d) for d in _listed(args, "devices")] or None
+    offset = int_arg(args, "offset", 0)
+    limit = int_arg(args, "limit", 100, minimum=1, maximum=MAX_LIMIT)
+    full = matrix(registry, models, devices)
+    window = slice(offset, min(offset + limit, len(full.devices)))
+    width = max(0, window.stop - window.start)
+    if len(full.models) * width > MAX_MATRIX_CELLS:
+        raise Invalid(f"the slice has more than {MAX_MATRIX_CELLS:,} cells; "
+                      "list fewer models or ask for fewer devices (limit)")
+    return {"models": full.models, "devices": full.devices[window],
+            "total_devices": len(full.devices), "offset": offset, "limit": limit,
+            "fits": [full.row(i)[window].tolist() for i in range(len(full.models))],
+            "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))]}
+
+
+# A change of a petabyte is not a question anyone means; the bound keeps the sums exact.
+_MAX_DELTA = 2**50
+
+
+def _delta(args: Mapping[str, str], name: str) -> int:
+    return int_arg(args, name, 0, minimum=-_MAX_DELTA, maximum=_MAX_DELTA)
+
+
+def _changes(answer, ident: Callable[[str], str], args: Mapping[str, str]) -> dict[str, Any]:
+    limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    return {"gained_count": len(answer.gained), "lost_count": len(answer.lost), "limit": limit,
+            "gained": match_rows(answer.gained[:limit], ident),
+            "lost": match_rows(answer.lost[:limit], ident)}
+
+
+def what_if_answer(registry, args: Mapping[str, str], *, version_iri: str | None = None,
+                   device_iri: str | None = None) -> dict[str, Any]:
+    """The devices a model version would win or lose if it needed `arena_delta` and
+    `flash_delta` bytes more (negative: fewer), or the model versions a device would win or
+    lose with `ram_delta` and `flash_delta` bytes more. A delta of the other side is refused."""
+    answer = what_if(registry, version_iri=version_iri, device_iri=device_iri,
+                     explain=flag(args, "explain"),
+                     **{name: _delta(args, name) for name in ("arena_delta", "flash_delta", "ram_delta")})
+    subject = {"model": version_iri} if version_iri else {"device": device_iri}
+    return {**subject, **_changes(answer, local_name if version_iri else version_ref, args)}
+
+
+@bp.get("/models/<path:ref>/devices")
+def model_devices(ref: str):
+    registry = _registry()
+    return jsonify(devices_for(registry, resolve_model(registry, ref), request.args))
+
+
+@bp.get("/devices/<path:device_id>/models")
+def device_models(device_id: str):
+    registry = _registry()
+    return jsonify(models_for(registry, device_iri_of(registry, device_id), request.args))
+
+
+@bp.get("/models/<path:ref>/what-if")
+def model_changes(ref: str):
+    registry = _registry()
+    return jsonify(what_if_answer(registry, request.args, version_iri=resolve_model(registry, ref)))
+
+
+@bp.get("/devices/<path:device_id>/what-if")
+def device_changes(device_id: str):
+    registry = _registry()
+    return jsonify(what_if_answer(registry, request.args,
+                                  device_iri=device_iri_of(registry, device_id)))
+
+
+def _required(*names: str) -> list[str]:
+    for name in names:
+        if not request.args.get(name):
+            raise Invalid(f"`{name}` is required (e.g. " + "&".join(
+                f"{n}={_EXAMPLE[n]}" for n in names) + ")")
+    return [request.args[name] for name in names]
+
+
+_EXAMPLE = {"model": "kws-tiny", "device": "arduino-nano-33-ble-sense",
+            "task": "KeywordSpotting", "metric": "Accuracy"}
+
+
+@bp.get("/compat/check")
+def compat_check():
+    registry = _registry()
+    model, device = _required("model", "device")
+    verdict = check(registry, resolve_model(registry, model), resolve_device(registry, device))
+    return jsonify(verdict.as_dict())
+
+
+@bp.get("/compat/matrix")
+def compat_matrix():
+    return jsonify(matrix_slice(_registry(), request.args))
+
+
+@bp.get("/compat/best")
+def compat_best():
+    registry = _registry()
+    device, task, metric = _required("device", "task", "metric")
+    ranked = best_model(registry, resolve_device(registry, device), task, metric,
+                        on_slice=request.args.get("slice") or None,
+                        explain=flag(request.args, "explain"))
+    return jsonify({"items": [dict(r.as_dict(), id=version_ref(r.iri)) for r in ranked]})
