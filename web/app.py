@@ -3,7 +3,8 @@
 Settings come from the defaults, then a TOML file, then `TINYREG_*` variables (all through
 `load_settings`), then the `config` mapping: its lower-case keys are tinyreg settings, its
 upper-case keys Flask's own. The factory opens the store and nothing else: no network,
-no thread, no exit. The app holds one Registry in `app.extensions["tinyreg"]`.
+no thread, no exit. The app holds one Registry in `app.extensions["tinyreg"]` and mounts
+deploy's pull endpoints under /pull.
 """
 from __future__ import annotations
 
@@ -43,7 +44,23 @@ def create_app(config: Mapping[str, Any] | None = None, *,
         app.register_blueprint(blueprint)
     errors.register(app)
     app.after_request(_cors(settings))
+    _mount_pull_endpoints(app, registry)
     return app
+
+
+# Devices that cannot be reached (behind NAT, asleep) poll here for their assignments:
+# `tinyreg agent --pull http://<host>:<port>/pull/`.
+PULL_PREFIX = "/pull"
+
+
+def _mount_pull_endpoints(app: Flask, registry: Registry) -> None:
+    """deploy's pull-mode WSGI app beside the Flask app, under PULL_PREFIX. Its links are
+    relative, so they hold under any prefix."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from tinyreg.deploy.assignments import make_app
+
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {PULL_PREFIX: make_app(registry)})
 
 
 def _settings(config: dict[str, Any]) -> Settings:

@@ -25,7 +25,7 @@ def test_overview_counts_and_charts(client):
 
 
 def test_no_page_loads_anything_from_another_host(client):
-    for url in ("/", "/models", "/devices", "/compat", "/query", "/upload", "/ontology"):
+    for url in ("/", "/models", "/devices", "/compat", "/deployments", "/query", "/upload", "/ontology"):
         html = page(client, url)
         assert not re.search(r'(src|href)="(https?:)?//', html.split("<main>")[0]), url
 

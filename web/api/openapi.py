@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 
+from tinyreg.deploy.records import STATUSES
+
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
@@ -213,6 +215,30 @@ def openapi_document() -> dict:
                 "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Ranked"}}}}),
                     "400": PROBLEM, "404": PROBLEM}}},
+            "/api/deployments": {"get": {
+                "summary": "Deployments, newest first, filtered and paged",
+                "parameters": [
+                    _query("device", {"type": "string", "pattern": _DEVICE_REF}, "Of this device."),
+                    _query("model", {"type": "string", "pattern": _MODEL_REF},
+                           "Of this model version (slug: its latest version; slug@N)."),
+                    _query("rollout", {"type": "string", "pattern": _DEVICE_REF}, "Of this rollout."),
+                    _query("status", {"type": "string", "enum": list(STATUSES)},
+                           "In this status (Active: what runs where).")] + _PAGE[:2],
+                "responses": {"200": _json(_page_of("Deployment")), "400": PROBLEM, "404": PROBLEM}}},
+            "/api/deployments/{ref}": {"get": {
+                "summary": "One deployment: id or IRI",
+                "parameters": [_path("ref", _DEVICE_REF)],
+                "responses": {"200": _json({"$ref": "#/components/schemas/Deployment"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
+            "/api/rollouts": {"get": {
+                "summary": "Rollouts, newest first, paged",
+                "parameters": _PAGE[:2],
+                "responses": {"200": _json(_page_of("Rollout")), "400": PROBLEM}}},
+            "/api/rollouts/{ref}": {"get": {
+                "summary": "One rollout: its state, policy and deployments counted by status and wave",
+                "parameters": [_path("ref", _DEVICE_REF)],
+                "responses": {"200": _json({"$ref": "#/components/schemas/RolloutStatus"}),
+                              "400": PROBLEM, "404": PROBLEM}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -277,6 +303,29 @@ def openapi_document() -> dict:
                            "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
                                           "value": {"type": "number"}, "fits": {"type": "boolean"},
                                           "dataset": _NULLABLE_STR, "results": _RESULTS}},
+                "Deployment": {"type": "object",
+                               "required": ["iri", "id", "device", "version", "status", "attempts"],
+                               "properties": {
+                                   **{k: {"type": "string"} for k in ("iri", "id", "device", "version",
+                                                                       "status", "transport")},
+                                   **{k: _NULLABLE_STR for k in (
+                                       "rollout", "reason", "started", "ended", "replaces",
+                                       "rollback_of", "device_id", "version_id")},
+                                   "wave": {"type": "integer"}, "attempts": {"type": "integer"}}},
+                "Rollout": {"type": "object", "required": ["id", "rollout", "state"], "properties": {
+                    "id": {"type": "string"}, "rollout": {"type": "string"}, "state": {"type": "string"},
+                    **{k: _NULLABLE_STR for k in ("version", "version_id", "started", "ended",
+                                                   "selection", "reason")}}},
+                "RolloutStatus": {"type": "object",
+                                  "required": ["rollout", "id", "state", "deployments", "byStatus", "byWave"],
+                                  "properties": {
+                                      "rollout": {"type": "string"}, "id": {"type": "string"},
+                                      "state": {"type": "string"}, "version": _NULLABLE_STR,
+                                      "waves": {"type": "array", "items": {"type": "integer"}},
+                                      "deployments": {"type": "integer"},
+                                      "byStatus": {"type": "object",
+                                                   "additionalProperties": {"type": "integer"}},
+                                      "byWave": {"type": "object"}}},
                 "ModelAdded": {"type": "object", "required": ["iri", "model", "version"], "properties": {
                     "iri": {"type": "string"}, "model": {"type": "string"},
                     "version": {"type": "integer"}, "sha256": {"type": "string"},

@@ -14,6 +14,7 @@ from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.models import register_model
 
+from ..app import PULL_PREFIX
 from ..auth import require_write_token
 from ..negotiation import NotAcceptable, rdf_response
 from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
@@ -35,6 +36,9 @@ def index():
         "models": url_for("api.models", _external=True),
         "devices": url_for("api.devices", _external=True),
         "stats": url_for("api.stats", _external=True),
+        "deployments": url_for("api.deployments", _external=True),
+        "rollouts": url_for("api.rollouts", _external=True),
+        "pull": request.url_root.rstrip("/") + PULL_PREFIX + "/",
         "sparql": url_for("sparql.endpoint", _external=True),
         "ontology": url_for("documents.ontology", _external=True),
         "shapes": url_for("documents.shapes", _external=True),
@@ -51,7 +55,8 @@ def stats():
     return jsonify(_registry().stats())
 
 
-def _paged(listing: dict[str, Any]) -> Response:
+def paged_json(listing: dict[str, Any]) -> Response:
+    """A page of a list as JSON, its total also in `X-Total-Count`."""
     response = jsonify(listing)
     response.headers["X-Total-Count"] = str(listing["total"])
     return response
@@ -59,7 +64,7 @@ def _paged(listing: dict[str, Any]) -> Response:
 
 @bp.get("/devices")
 def devices():
-    return _paged(device_listing(_registry(), request.args))
+    return paged_json(device_listing(_registry(), request.args))
 
 
 @bp.get("/devices/<path:device_id>")
@@ -86,7 +91,7 @@ def device_add():
 
 @bp.get("/models")
 def models():
-    return _paged(model_listing(_registry(), request.args))
+    return paged_json(model_listing(_registry(), request.args))
 
 
 @bp.get("/models/<path:ref>")

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
 
+from tinyreg.deploy.records import STATUSES
 from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device, list_devices
 from tinyreg.registry.errors import Invalid, TinyregError
@@ -13,6 +14,7 @@ from tinyreg.registry.models import list_models, register_model
 from tinyreg.registry.store.terms import IRI, inline_bindings
 
 from ..api.compat import devices_for, matrix_slice, models_for
+from ..api.deployments import deployment_listing, rollout, rollout_listing
 from ..api.entities import device_view, model_view
 from ..api.listing import MAX_LIMIT, device_listing, local_name, model_listing, version_ref
 from ..api.uploads import model_card, uploaded_file
@@ -80,8 +82,21 @@ def devices():
 def device(device_id: str):
     registry = _registry()
     view = device_view(registry, device_id)
-    return render_template("device.html", d=view,
-                           compat=_fits_and_misfits(models_for, registry, view["iri"]))
+    return render_template(
+        "device.html", d=view, compat=_fits_and_misfits(models_for, registry, view["iri"]),
+        running=deployment_listing(registry, {"device": view["iri"], "status": "Active"})["items"],
+        history=deployment_listing(registry, {"device": view["iri"], "limit": "20"}))
+
+
+@bp.get("/deployments")
+def deployments():
+    """Rollouts, and deployments filtered by device, model, rollout and status."""
+    registry = _registry()
+    args = request.args
+    return render_template(
+        "deployments.html", listing=deployment_listing(registry, args), args=args,
+        rollouts=rollout_listing(registry, {"limit": "20"}), statuses=STATUSES,
+        chosen=rollout(registry, args["rollout"]) if args.get("rollout") else None)
 
 
 # Rows of each kind a page lists; the API pages through the rest.

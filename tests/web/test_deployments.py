@@ -1,0 +1,101 @@
+"""Deployments in the API and the dashboard, after a real rollout in pull mode: the
+reference agent's poller collects its model through the /pull endpoints the app mounts
+(on waitress, as `tinyreg serve` runs it), checks it, test-loads it and reports."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+
+import pytest
+
+from tinyreg.deploy import rollout
+from tinyreg.deploy.agent.device import Device
+from tinyreg.deploy.agent.pull import Poller
+from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.keys import load_key
+from tinyreg.registry.models import resolve_version
+from tinyreg.registry.vocab import device_iri
+
+from .test_dashboard import page
+
+NAT_TD = {
+    "@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
+    "id": "urn:dev:web:nat-node", "@type": "Thing", "title": "Node behind NAT",
+    "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": "nosec_sc",
+    "ramBytes": 262144, "reservedRamBytes": 65536, "flashBytes": 1048576,
+    "processor": {"mcu": "nRF52840", "core": "CortexM4F", "clockHz": 64000000},
+    "runtimes": [{"runtime": "TFLM"}], "sensors": [{"@type": "PDMMicrophone"}],
+}
+NAT = device_iri(NAT_TD["id"])
+
+
+@pytest.fixture(scope="module")
+def pulled(loaded, live_server, tmp_path_factory):
+    """kws-tiny@1 rolled out to a device that only pulls; returns the rollout's summary."""
+    add_device(loaded, json.dumps(NAT_TD).encode(), "nat-node.td.jsonld")
+    device = Device.from_td(NAT_TD, None, tmp_path_factory.mktemp("nat-state"),
+                            load_key(loaded.data_path).public_key())
+    poller = Poller([device], live_server + "/pull", interval_s=0.1, timeout_s=30)
+    options = rollout.Options(waves=(1,), backoff_s=0.05, timeout_s=10, pull_timeout_s=60)
+    plan = rollout.plan(loaded, resolve_version(loaded, "kws-tiny@1"), [NAT])
+    assert [p.target for p in plan.devices] == ["pull"]
+    iri = rollout.start(loaded, plan, options, "test: nat-node")
+    result = {}
+    runner = threading.Thread(target=lambda: result.update(summary=rollout.run(loaded, iri, options)))
+    runner.start()
+    reported, deadline = None, time.monotonic() + 60
+    while reported is None and time.monotonic() < deadline:
+        reported = poller.poll(device)  # None until the wave has queued the assignment
+        time.sleep(0.05)
+    runner.join(timeout=60)
+    assert reported == "active" and result["summary"].state == "Completed"
+    return result["summary"]
+
+
+def test_the_pull_endpoints_are_mounted_where_the_agent_polls(client, pulled):
+    assert client.get("/api").get_json()["pull"] == "http://localhost/pull/"
+    idle = client.get("/pull/devices/arduino-nano-33-ble-sense/assignment")
+    assert idle.status_code == 204  # no wave waits for it
+    missing = client.get("/pull/artifacts/" + "0" * 64)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+
+
+def test_deployments_and_rollouts_in_the_api(client, pulled):
+    token = pulled.rollout.rsplit("/", 1)[-1]
+    listing = client.get("/api/deployments", query_string={"device": "urn-dev-web-nat-node"})
+    body = listing.get_json()
+    assert body["total"] == 1 == int(listing.headers["X-Total-Count"])
+    record = body["items"][0]
+    assert (record["status"], record["transport"], record["version_id"]) == ("Active", "pull", "kws-tiny@1")
+    assert client.get(f"/api/deployments/{record['id']}").get_json()["iri"] == record["iri"]
+    assert [d["id"] for d in client.get("/api/deployments", query_string={
+        "model": "kws-tiny@1", "status": "Active"}).get_json()["items"]] == [record["id"]]
+    assert client.get("/api/deployments", query_string={"status": "Failed"}).get_json()["total"] == 0
+    rollouts = client.get("/api/rollouts").get_json()
+    assert token in [r["id"] for r in rollouts["items"]]
+    status = client.get(f"/api/rollouts/{token}").get_json()
+    assert (status["state"], status["byStatus"]) == ("Completed", {"Active": 1})
+    for url, code in (("/api/deployments/no-such-one", 404), ("/api/rollouts/!!", 404),
+                      ("/api/deployments?status=Happy", 400), ("/api/deployments?device=nope", 404)):
+        answer = client.get(url)
+        assert answer.status_code == code and answer.mimetype == "application/problem+json", url
+
+
+def test_device_page_says_what_runs_on_it(client, pulled):
+    html = page(client, "/devices/urn-dev-web-nat-node")
+    section = re.search(r'<section class="card" id="deployments">.*?</section>', html, re.S).group(0)
+    assert re.search(r"Runs now: <a href=\"/models/kws-tiny@1\"><b>kws-tiny@1</b>", section)
+    assert section.count('<span class="status-active">Active</span>') == 1
+    assert "Nothing deployed by the registry runs on it." in page(
+        client, "/devices/arduino-nano-33-ble-sense")
+
+
+def test_deployments_page_lists_rollouts_and_filters(client, pulled):
+    token = pulled.rollout.rsplit("/", 1)[-1]
+    html = page(client, "/deployments")
+    assert f'<a href="/deployments?rollout={token}"><code>{token}</code></a>' in html
+    chosen = page(client, f"/deployments?rollout={token}")
+    assert "Completed" in chosen and "1 deployments of" in chosen
+    assert "No deployment matches." in page(client, "/deployments?status=Failed")

@@ -1,0 +1,82 @@
+"""Deployments and rollouts over HTTP: what was sent where, what runs where, how each
+rollout went. Each view reads one function of `tinyreg.deploy` (its status module); the
+dashboard's deployments page and device page render the same answers."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import current_app, jsonify, request
+
+from tinyreg.deploy import deployment_status, list_deployments, list_rollouts, rollout_status
+from tinyreg.deploy.records import STATUSES
+from tinyreg.registry.errors import Invalid, NotFound
+from tinyreg.registry.vocab import ID, slug
+
+from . import bp
+from .listing import local_name, page
+from .views import paged_json
+
+
+def _registry():
+    return current_app.extensions["tinyreg"]
+
+
+def _named(ref: str, what: str) -> str:
+    """A deployment's or rollout's id as given, when it can name one (an IRI or a token)."""
+    if not ref.startswith(ID):
+        try:
+            slug(ref)
+        except ValueError:
+            raise NotFound(f"no {what} {ref!r}") from None
+    return ref
+
+
+def _row(d: dict[str, Any]) -> dict[str, Any]:
+    return {"id": local_name(d["iri"]), **d}
+
+
+def deployment_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+    """Deployments, newest first, of one `device`, `model` (version: slug or slug@N),
+    `rollout` and/or `status`, paged."""
+    status = args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise Invalid(f"`status` is one of {', '.join(STATUSES)}, got {status!r}")
+    rows = list_deployments(registry, device=args.get("device") or None,
+                            version=args.get("model") or None,
+                            rollout=_named(args["rollout"], "rollout") if args.get("rollout") else None)
+    if status is not None:
+        rows = [d for d in rows if d["status"] == status]
+    return page([_row(d) for d in reversed(rows)], args)
+
+
+def rollout_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+    """Rollouts, newest first, paged."""
+    return page(list_rollouts(registry), args)
+
+
+def deployment(registry, ref: str) -> dict[str, Any]:
+    return _row(deployment_status(registry, _named(ref, "deployment")))
+
+
+def rollout(registry, ref: str) -> dict[str, Any]:
+    return rollout_status(registry, _named(ref, "rollout"))
+
+
+@bp.get("/deployments")
+def deployments():
+    return paged_json(deployment_listing(_registry(), request.args))
+
+
+@bp.get("/deployments/<path:ref>")
+def deployment_one(ref: str):
+    return jsonify(deployment(_registry(), ref))
+
+
+@bp.get("/rollouts")
+def rollouts():
+    return paged_json(rollout_listing(_registry(), request.args))
+
+
+@bp.get("/rollouts/<path:ref>")
+def rollout_one(ref: str):
+    return jsonify(rollout(_registry(), ref))
