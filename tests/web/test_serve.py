@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
+
+from click.testing import CliRunner
 
 from .conftest import free_port
 
@@ -61,3 +64,32 @@ def test_serve_on_a_taken_port_is_one_line(tmp_path):
     assert done.returncode == 3
     assert done.stderr.strip().startswith("Error: cannot listen on 127.0.0.1:")
     assert "Traceback" not in done.stderr
+
+
+def test_demo_answers_then_serves_and_runs_again_to_the_same_answers(tmp_path):
+    data = str(tmp_path / "data")
+    port = free_port()
+    env = {**os.environ, "TINYREG_DATA_DIR": data, "TINYREG_THREADS": "2", "TINYREG_PORT": str(port)}
+    process = subprocess.Popen(tinyreg("demo"), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        stats = json.loads(wait_for(f"http://127.0.0.1:{port}/api/stats", seconds=300))
+        assert "devices can run it" in wait_for(f"http://127.0.0.1:{port}/models/kws-micro").decode()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/" in err
+    counts = re.fullmatch(r"devices in the catalog: (\d+); new model versions: (\d+)",
+                          out.splitlines()[1])
+    devices, created = int(counts[1]), int(counts[2])
+    assert (stats["devices"], stats["versions"]) == (devices, created) and created > 0
+    answers = out.split("\n\n", 1)[1].strip()
+    assert "Which devices can run this model?" in answers
+
+    # Again on the same data (here, without serving): nothing new, the same answers.
+    from tinyreg.web.cli import cli
+    again = CliRunner().invoke(cli, ["--data", data, "demo", "--no-serve"], catch_exceptions=False)
+    assert again.exit_code == 0
+    assert again.stdout.splitlines()[1] == f"devices in the catalog: {devices}; new model versions: 0"
+    assert again.stdout.split("\n\n", 1)[1].strip() == answers
