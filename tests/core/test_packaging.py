@@ -28,6 +28,8 @@ def test_non_editable_install_loads_the_ontology(tmp_path):
                     "--target", str(target), str(REPO)],
                    check=True, timeout=300, capture_output=True)
     assert (target / "tinyreg" / "ontology" / "tinyml.ttl").is_file()
+    web = target / "tinyreg" / "web"  # the dashboard's pages and their style
+    assert (web / "templates" / "base.html").is_file() and (web / "static" / "tinyreg.css").is_file()
     code = ("import tinyreg.registry.resources as r; import pathlib; "
             "assert 'site' in str(r.ontology_file()), r.ontology_file(); "
             "print(len(r.ontology_graph()))")
