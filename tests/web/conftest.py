@@ -1,11 +1,13 @@
 """Fixtures for the web front end.
 
-Building the data (the 51-board catalog and a model measured on TFLM) takes about a second,
-so one registry per test module holds it; tests that write use graphs of their own or a
-fresh registry. `make_app` serves the same store under other settings.
+The data (the bundled catalog and a model measured on TFLM) is built once per session into
+a seed data directory; each module that needs a registry gets its own copy (on the
+embedded store, or poured into an Oxigraph server of its own), so a module may write.
+`make_app` serves the same store under other settings.
 """
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 
@@ -14,8 +16,12 @@ import pytest
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.devices.register import load_catalog
 from tinyreg.registry.models import register_model
+from tinyreg.registry.store import EmbeddedStore
+from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.tflite import writer
 from tinyreg.web.app import create_app
+
+from ..conftest import copy_graphs
 
 TOKEN = "test-token-7d1c"
 KWS_CARD = {"name": "KWS tiny", "task": "keyword-spotting", "sensors": ["microphone"],
@@ -33,14 +39,28 @@ def load_demo(registry: Registry) -> Registry:
     return registry
 
 
+@pytest.fixture(scope="session")
+def web_seed(tmp_path_factory):
+    """A data directory with the catalog and one keyword-spotting model; its store closed."""
+    data = tmp_path_factory.mktemp("web-seed") / "data"
+    with Registry(load_settings(environ={}, data_dir=str(data))) as registry:
+        registry.init()
+        load_demo(registry)
+    return data
+
+
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory, module_store_settings):
-    """A registry with the bundled catalog and one keyword-spotting model, on each store."""
-    settings = load_settings(environ={}, data_dir=str(tmp_path_factory.mktemp("web") / "data"),
-                             write_token=TOKEN, **module_store_settings)
-    registry = Registry(settings)
-    registry.init()
-    load_demo(registry)
+def loaded(web_seed, tmp_path_factory, module_store_settings):
+    """A copy of the seed for this module, on each store (the artifacts and the signing key
+    stay in the copied data directory)."""
+    data = tmp_path_factory.mktemp("web") / "data"
+    shutil.copytree(web_seed, data)
+    if module_store_settings:
+        with EmbeddedStore(data / "store") as source, RemoteStore(
+                module_store_settings["store_url"]) as target:
+            copy_graphs(source, target)
+    registry = Registry(load_settings(environ={}, data_dir=str(data), write_token=TOKEN,
+                                      **module_store_settings))
     yield registry
     registry.close()
 

@@ -18,7 +18,8 @@ from tinyreg.registry.tflite import writer
 from ..conftest import REPO
 from .conftest import TOKEN
 
-pytestmark = pytest.mark.browser
+# What the browser sees comes through the API and the pages, whose tests cover both stores.
+pytestmark = [pytest.mark.browser, pytest.mark.stores("embedded")]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 
@@ -44,7 +45,8 @@ def wait(driver, seconds: float = 30):
     return WebDriverWait(driver, seconds)
 
 
-def test_upload_a_model_see_where_it_runs_and_query(browser, live_server, tmp_path):
+def test_upload_a_model_see_where_it_runs_and_query(live_server, browser, tmp_path):
+    # live_server first: it stops after the browser has closed its keep-alive connections.
     browser.get(live_server + "/")
     assert "What the registry knows" in browser.page_source
     browser.save_screenshot(str(ARTIFACTS / "1-overview.png"))

@@ -5,9 +5,14 @@ import html as html_lib
 import io
 import re
 
+import pytest
+
 from tinyreg.registry.tflite import writer
 
 from .conftest import TOKEN, make_app
+
+# The pages render what the API answers, and the API's tests run on both stores.
+pytestmark = pytest.mark.stores("embedded")
 
 
 def page(client, url, status=200):

@@ -20,6 +20,10 @@ from tinyreg.registry.vocab import device_iri
 
 from .test_dashboard import page
 
+# tests/deploy writes and reads deployment records on both stores; this is the web layer
+# over them and the /pull mount.
+pytestmark = pytest.mark.stores("embedded")
+
 NAT_TD = {
     "@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
     "id": "urn:dev:web:nat-node", "@type": "Thing", "title": "Node behind NAT",

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from click.testing import CliRunner
@@ -23,8 +24,10 @@ def wait_for(url: str, seconds: float = 60) -> bytes:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            with urllib.request.urlopen(url, timeout=30) as response:
                 return response.read()
+        except urllib.error.HTTPError:
+            raise  # the server is up and answered: that is the answer
         except OSError:
             if time.monotonic() > deadline:
                 raise
@@ -74,11 +77,13 @@ def test_demo_answers_then_serves_and_runs_again_to_the_same_answers(tmp_path):
                                stderr=subprocess.PIPE, text=True)
     try:
         stats = json.loads(wait_for(f"http://127.0.0.1:{port}/api/stats", seconds=300))
-        assert "devices can run it" in wait_for(f"http://127.0.0.1:{port}/models/kws-micro").decode()
+        model_page = wait_for(f"http://127.0.0.1:{port}/models/kws-micro").decode()
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)
+        print(err)  # pytest shows it when the test fails
     assert process.returncode == 0, err
+    assert "devices can run it" in model_page, err
     assert f"http://127.0.0.1:{port}/" in err
     counts = re.fullmatch(r"devices in the catalog: (\d+); new model versions: (\d+)",
                           out.splitlines()[1])
