@@ -98,6 +98,11 @@ class DeviceRecord:
     def ntriples(self) -> str:
         return self._text if self._graph is None else self._graph.serialize(format="nt")
 
+    def graph_like(self) -> str | Graph:
+        """Its own N-Triples text (blank node labels unique to it: `nt.blank`), or the Graph
+        once a reader added to it."""
+        return self._text if self._graph is None else self._graph
+
 
 def is_iri(text: str) -> bool:
     """An absolute IRI that every store accepts (rdflib alone lets some invalid ones through)."""

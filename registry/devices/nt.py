@@ -11,7 +11,10 @@ import re
 import secrets
 from itertools import count
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
+
+from ..errors import Invalid
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -24,7 +27,8 @@ _UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "\\r": "\r"}
 
 
 def literal(text: str, datatype: str | None = None, language: str | None = None) -> str:
-    """A literal; xsd:string is left implicit, as RDF 1.1 makes it."""
+    """A literal; xsd:string is left implicit, as RDF 1.1 makes it. A language tag or a
+    datatype the store would not take is refused here, naming it."""
     if "\\" in text:
         text = text.replace("\\", "\\\\")
     if '"' in text:
@@ -34,10 +38,28 @@ def literal(text: str, datatype: str | None = None, language: str | None = None)
     if "\r" in text:
         text = text.replace("\r", "\\r")
     if language:
+        if language not in _LANGUAGES:
+            _check(language, _LANGUAGES, lambda: ox.Literal("", language=language), "language tag")
         return f'"{text}"@{language}'
     if datatype and datatype != XSD_STRING:
+        if datatype not in _DATATYPES:
+            _check(datatype, _DATATYPES, lambda: ox.NamedNode(datatype), "datatype IRI")
         return f'"{text}"^^<{datatype}>'
     return f'"{text}"'
+
+
+# Tags and datatypes already checked (a fleet uses a handful).
+_LANGUAGES: set[str] = set()
+_DATATYPES: set[str] = {XSD + "integer", XSD + "boolean", XSD + "double", XSD_ANYURI}
+
+
+def _check(value: str, known: set[str], make, what: str) -> None:
+    try:
+        make()
+    except ValueError:
+        raise Invalid(f"{value!r} is not a valid {what}") from None
+    if len(known) < 10_000:
+        known.add(value)
 
 
 def integer(value: int) -> str:

@@ -171,18 +171,20 @@ def _pyld_message(exc: Exception) -> str:
 class _Node:
     """The triples of one subject, read the way the extension's terms are meant."""
 
-    def __init__(self, pairs: list[tuple[str, str]]):
-        self.pairs = pairs
+    def __init__(self, properties: dict[str, list[str]] | None):
+        self.properties = properties or {}
 
     def all(self, prop: str) -> list[str]:
-        return [o for p, o in self.pairs if p == prop]
+        return self.properties.get(prop, [])
 
     def one(self, prop: str) -> str | None:
-        values = list(dict.fromkeys(self.all(prop)))
-        if len(values) > 1:
-            raise Invalid(f"{_local(prop)} is given {len(values)} values "
-                          f"({', '.join(nt.lexical(v) for v in values)}); it takes one")
-        return values[0] if values else None
+        values = self.properties.get(prop)
+        if not values:
+            return None
+        if len(values) == 1:
+            return values[0]
+        raise Invalid(f"{_local(prop)} is given {len(values)} values "
+                      f"({', '.join(nt.lexical(v) for v in values)}); it takes one")
 
     def text(self, prop: str) -> str | None:
         value = self.one(prop)
@@ -226,10 +228,17 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
                     warnings: list[str]) -> list[Triple]:
     """Read the TinyML extension's triples into `facts` (to_record writes them in the
     contract's terms) and return the TD's triples without them."""
-    subjects: dict[str, list[tuple[str, str]]] = {}
-    for s, p, o in triples:
-        subjects.setdefault(s, []).append((p, o))
-    dev = _Node(subjects.get(device, []))
+    subjects: dict[str, dict[str, list[str]]] = {}
+    for s, p, o in triples:  # each triple once: `triples` is a set
+        properties = subjects.get(s)
+        if properties is None:
+            properties = subjects[s] = {}
+        values = properties.get(p)
+        if values is None:
+            properties[p] = [o]
+        else:
+            values.append(o)
+    dev = _Node(subjects.get(device))
     facts.ram, facts.flash = dev.int(_P["ramBytes"]), dev.int(_P["flashBytes"])
     facts.reserved_ram = dev.int(_P["reservedRamBytes"])
     facts.reserved_flash = dev.int(_P["reservedFlashBytes"])
@@ -240,7 +249,7 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
     stated = [c for c in _DEVICE_CLASSES if c in dev.all(_TYPE)]
     node = dev.one(_P["hasProcessor"])
     if node is not None:
-        cpu = _Node(subjects.get(node, []))
+        cpu = _Node(subjects.get(node))
         core = cpu.text(_P["core"])
         core_name = core.rsplit("#", 1)[-1] if core is not None else None
         if core_name is not None and core_traits(core_name) is None:
@@ -254,14 +263,14 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
         p.npu = cpu.term(_P["hasNPU"])
         facts.processor = p
     for node in dev.all(_P["hasSensor"]):
-        sensor = _Node(subjects.get(node, []))
+        sensor = _Node(subjects.get(node))
         classes = [nt.to_rdflib(c) for c in sensor.all(_TYPE) if c[0] == "<"]
         if not classes:
             warnings.append("a sensor without @type was left out")
             continue
         facts.sensors.append(Sensor(classes, sensor.text(_NAME)))
     for node in dev.all(_P["hasRuntime"]):
-        runtime = _Node(subjects.get(node, []))
+        runtime = _Node(subjects.get(node))
         name = runtime.term(_P["runtime"])
         if name is None:
             warnings.append("a runtime without a name was left out")
@@ -277,7 +286,7 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
         facts.kind = TR.Device  # a TD that says nothing TinyML: a Thing, not known as a board
     if not facts.runtimes and facts.kind in (TR.MicrocontrollerBoard, TR.LinuxDevice):
         facts.runtimes.append(Runtime(TR.LiteRT if facts.kind == TR.LinuxDevice else TR.TFLM))
-    extension_nodes = {o for p, o in dev.pairs if p in _EXTENSION}
+    extension_nodes = {o for p in _EXTENSION for o in dev.all(p)}
     return [(s, p, o) for s, p, o in triples
             if s not in extension_nodes and not (s == device and (
                 p.startswith(_TR) or p in _LOCATIONS or (p == _TYPE and o in _DEVICE_CLASSES)))]

@@ -55,7 +55,8 @@ def _forms(rng: random.Random, name: str, absolute: bool) -> list[dict]:
     for _ in range(rng.randint(1, 2)):
         href = (f"https://node.example.com/{name}" if absolute
                 else rng.choice([f"properties/{name}", f"/{name}", f"{name}{{?fields}}",
-                                 f"coap://node.local/{name}", "#frag", "?q=1"]))
+                                 f"coap://node.local/{name}", "#frag", "?q=1", f"a/../{name}",
+                                 f"./{name}", f"{name}/./x", f"{name} space", "."]))
         form: dict = {"href": href}
         if rng.random() < 0.6:
             form["op"] = rng.choice(OPS) if rng.random() < 0.7 else rng.sample(OPS[:4], 2)
@@ -93,7 +94,9 @@ def random_td(i: int, rng: random.Random) -> dict:
                 if tinyml else "Thing",
                 "title": rng.choice([f"Sample {i}", f"Ünïcode «{i}»", f"Line\n{i}"])}
     if has_base:
-        td["base"] = f"http://node-{i}.example.net:8080/api/"
+        td["base"] = rng.choice([f"http://node-{i}.example.net:8080/api/", f"http://node-{i}.local",
+                                 f"https://node-{i}.example.net/a/./b/c", "coap://[fe80::1]/x?y=1",
+                                 f"http://node-{i}.example.net/dir/file#frag"])
     if rng.random() < 0.3:
         td["titles"] = {"en": f"Sample {i}", "de": f"Beispiel {i}"}
         td["description"] = "described"

@@ -1,0 +1,176 @@
+"""A directory of device files into the store: worker processes read, a thread writes.
+
+Reading a fleet is CPU-bound parsing, so files are read by one worker process per CPU, in
+chunks, a bounded number of chunks ahead. The files read are gathered into batches, which
+a writer thread writes while the next batch is gathered (the store lets go of the GIL):
+
+- On the embedded store, a batch's new devices go through Oxigraph's bulk loader
+  (`EmbeddedStore.load_new_graphs`), several times faster than a transaction, and undone
+  if the load fails or is interrupted. A file whose device exists already, that names a
+  device a file before it in the batch named, or that holds other graphs (the prototype's
+  model versions) is written after the load, in a transaction, so a later file still wins.
+- On any other store, a batch goes to `bulk_load`.
+
+Either way, a batch the store refuses is written again file by file, so only the files at
+fault fail, and a device is written whole or not at all.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from itertools import islice
+from pathlib import Path
+
+from ..errors import Invalid
+from ..store import EmbeddedStore, Store
+from .files import FileResult, read_file
+
+BATCH = 5000  # graphs per write; the bulk loader holds ~40 KB a graph while it loads
+_CHUNK = 250  # files a worker reads per task
+_AHEAD = 2 * BATCH // _CHUNK  # chunks read ahead: workers keep busy while a batch is written
+_IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
+
+# One file read: its result, its devices' own N-Triples (blank node labels unique to each
+# graph), and any other graphs as N-Triples.
+Read = tuple[FileResult, list[tuple[str, str]], list[tuple[str, str]]]
+
+
+def import_files(store: Store, files: list[str],
+                 progress: Callable[[FileResult], None] | None = None,
+                 workers: int | None = None) -> list[FileResult]:
+    """Register `files`; one result per file, in order (see `register.import_dir`)."""
+    results: list[FileResult] = []
+    with _Writer(store) as writer:
+        for read in _read_all(files, workers):
+            results.append(read[0])
+            if progress is not None:
+                progress(read[0])
+            writer.add(read)
+    return results
+
+
+def _read_all(files: list[str], workers: int | None) -> Iterator[Read]:
+    """Each file read, in order; by worker processes when there are enough files."""
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count < 2 or len(files) < _IN_PROCESS:
+        yield from map(read_path, files)
+        return
+    chunks = (files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK))
+    # fork starts a worker at once, with the contexts this process compiled; spawn elsewhere.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with context.Pool(count) as pool:
+        pending = deque(pool.apply_async(_read_paths, (chunk,))
+                        for chunk in islice(chunks, max(_AHEAD, 2 * count)))
+        while pending:
+            done = pending.popleft().get()
+            for chunk in islice(chunks, 1):
+                pending.append(pool.apply_async(_read_paths, (chunk,)))
+            yield from done
+
+
+def _read_paths(paths: list[str]) -> list[Read]:
+    return [read_path(path) for path in paths]
+
+
+def read_path(path: str) -> Read:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileResult(path=path, error=f"cannot read: {exc.strerror}"), [], []
+    result, graphs = read_file(data, path)
+    own = [(name, g) for name, g in graphs.items() if isinstance(g, str)]
+    other = [(name, g.serialize(format="nt")) for name, g in graphs.items()
+             if not isinstance(g, str)]
+    return result, own, other
+
+
+class _Writer:
+    """Gathers files read into batches and writes each in a thread of its own, one batch
+    at a time; a second batch waits gathered, so memory holds at most two."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.batch: list[Read] = []
+        self.size = 0
+        self.batches: queue.Queue[list[Read] | None] = queue.Queue(maxsize=1)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="device-import-writer", daemon=True)
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.batch and exc[0] is None:
+            self._hand_over(self.batch)
+        if self.thread.is_alive():
+            self.batches.put(None)
+            self.thread.join()
+        if self.failure is not None and exc[0] is None:
+            raise self.failure
+
+    def add(self, read: Read) -> None:
+        _, own, other = read
+        if own or other:
+            self.batch.append(read)
+            self.size += len(own) + len(other)
+            if self.size >= BATCH:
+                self._hand_over(self.batch)
+                self.batch, self.size = [], 0
+
+    def _hand_over(self, batch: list[Read]) -> None:
+        if self.failure is not None:
+            raise self.failure
+        if not self.thread.is_alive():
+            # Started once there is something to write, after the reading processes were
+            # forked: a fork copies no thread, but it would copy a lock one held.
+            self.thread.start()
+        self.batches.put(batch)
+
+    def _run(self) -> None:
+        while (batch := self.batches.get()) is not None:
+            if self.failure is None:
+                try:
+                    write_batch(self.store, batch)
+                except BaseException as exc:  # handed to the importing thread
+                    self.failure = exc
+
+
+def write_batch(store: Store, files: list[Read]) -> None:
+    """Write the graphs of `files`; a file the store refuses gets the error in its result."""
+    if not isinstance(store, EmbeddedStore):
+        _write(store, files, lambda graphs: store.bulk_load(graphs.items()))
+        return
+    new, held, claimed = [], [], set()
+    for read in files:
+        _, own, other = read
+        names = [name for name, _ in own + other]
+        if other or any(name in claimed or store.has_graph(name) for name in names):
+            held.append(read)
+        else:
+            new.append(read)
+        claimed.update(names)
+    _write(store, new, lambda graphs: store.load_new_graphs(list(graphs.items())))
+    _write(store, held, store.put_graphs)
+
+
+def _write(store: Store, files: list[Read], write) -> None:
+    """All files' graphs in one write; if the store refuses it, file by file in transactions."""
+    graphs: dict[str, str] = {}  # a later file naming a graph again wins
+    for _, own, other in files:
+        graphs.update(own + other)
+    if not graphs:
+        return
+    try:
+        write(graphs)
+    except Invalid:
+        for result, own, other in files:
+            try:
+                store.put_graphs(dict(own + other))
+            except Invalid as exc:
+                result.error = f"the store refused it: {exc.detail}"
+                result.devices, result.models = [], []

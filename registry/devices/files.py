@@ -1,0 +1,81 @@
+"""Device files: which ones a directory holds, and what one of them describes."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Invalid
+from ..store import GraphLike
+from . import device_record, parse_prototype
+from .catalog import records_from_catalog
+from .detect import detect
+
+# Files a directory import looks at; others (READMEs, licences) are skipped without a word.
+SUFFIXES = (".json", ".jsonld", ".yaml", ".yml", ".ttl")
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    format: str | None = None
+    devices: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, GraphLike]]:
+    """The graphs one file holds (devices, and models for the prototype's Turtle).
+
+    A device's graph is its own N-Triples text (`DeviceRecord.graph_like`); anything else
+    is an rdflib Graph.
+    """
+    result = FileResult(path=filename or "-")
+    graphs: dict[str, GraphLike] = {}
+    try:
+        found = detect(data, filename)
+        result.format = found.format
+        if found.format == "turtle":
+            imported = parse_prototype(found.document)
+            records, models = imported.devices, imported.models
+            result.warnings.extend(imported.report)
+        elif found.format == "catalog":
+            records, models = list(records_from_catalog(found.document)), []
+        else:
+            records, models = [device_record(found, filename)], []
+        for record in records:
+            graph = record.graph_like()
+            if isinstance(graph, str) and not graph.isascii():
+                _check_unicode(graph)
+            graphs[record.iri] = graph
+    except Invalid as exc:
+        result.error = exc.detail
+        return result, {}
+    for record in records:
+        result.devices.append(record.iri)
+        result.warnings.extend(record.warnings)
+    for model in models:
+        graphs[model.iri] = model.graph
+        result.models.append(model.iri)
+    return result, graphs
+
+
+def _check_unicode(text: str) -> None:
+    # JSON may escape half of a surrogate pair ("\ud800"), which no store can write.
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        raise Invalid(f"a text holds {exc.object[exc.start:exc.end]!r}, half of a UTF-16 "
+                      "surrogate pair, which is not a character") from None
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    for file in sorted(root.rglob("*")):
+        if file.is_file() and file.suffix.lower() in SUFFIXES and not any(
+                part.startswith(".") for part in file.relative_to(root).parts):
+            yield file
