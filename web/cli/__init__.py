@@ -10,6 +10,8 @@ _COMMAND_MODULES = (
     "core",
     "device",
     "serve",
+    "model",
+    "demo",
     "deploy",
     "compat",
 )
