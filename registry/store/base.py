@@ -4,7 +4,8 @@ Everything the registry keeps is in named graphs (one per model version, per dev
 deployment); the default graph a query sees is their union. The interface is small on
 purpose so that a remote SPARQL 1.1 server can stand behind it as well as the embedded
 database: query, update, whole-graph put/delete, bulk load, a transaction that groups
-graph writes, and a revision counter that caches compare.
+graph writes, a revision counter that caches compare, and a change log (changelog.py) that
+tells a cache which graphs were written since it was built.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ import pyoxigraph as ox
 import rdflib
 
 from ..errors import Invalid
-from ..vocab import META_GRAPH, TR
+from ..vocab import TR
+from .changelog import ChangeMark, Changes, change_mark, changes_since, counted_write_text
+from .table import Table
 from .terms import to_python, to_rdflib
 
 # A graph to write: an rdflib Graph, or N-Triples text (the fast path for bulk importers).
@@ -116,6 +119,10 @@ class Store(abc.ABC):
         return bool(self.query(sparql, bindings).boolean)
 
     @abc.abstractmethod
+    def table(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Table:
+        """A SELECT answer as columns of terms (table.py): for readers of many rows."""
+
+    @abc.abstractmethod
     def get_graph(self, name: str) -> rdflib.Graph:
         """The triples of one named graph (empty if there is none)."""
 
@@ -131,10 +138,24 @@ class Store(abc.ABC):
     def revision(self) -> int:
         """Increases with every write; equal revisions mean equal contents."""
 
+    def change_mark(self) -> ChangeMark:
+        """Where the writes stand, for `changes_since` to count from."""
+        return change_mark(self)
+
+    def changes_since(self, mark: ChangeMark) -> Changes | None:
+        """The graphs written since `mark`, or None when the change log does not reach back."""
+        return changes_since(self, mark)
+
     # ---- writing
     @abc.abstractmethod
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update (the registry's own, never user text unless enabled)."""
+
+    @abc.abstractmethod
+    def update_graphs(self, sparql: str, graphs: Iterable[str], under: Iterable[str] = ()) -> None:
+        """Run an update of the registry's own that changes only `graphs` and graphs whose
+        names start with one of `under`, counted as one write: the revision moves and the
+        change log names them, in the same request."""
 
     @abc.abstractmethod
     def apply(self, txn: Transaction) -> None:
@@ -186,15 +207,12 @@ class Store(abc.ABC):
         self.close()
 
 
-def revision_update_text(subject: str = REVISION_SUBJECT) -> str:
+def revision_update_text(subject: str = REVISION_SUBJECT, graphs: Iterable[str] | None = None,
+                         under: Iterable[str] = ()) -> str:
     """SPARQL Update operations that add one to the store's revision counter (or to the
-    counter of one writer, `subject`, where the store sums several)."""
-    return (
-        f"DELETE {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?r }} }} "
-        f"INSERT {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?n }} }} "
-        f"WHERE {{ OPTIONAL {{ GRAPH <{META_GRAPH}> {{ <{subject}> <{REVISION_PREDICATE}> ?r }} }} "
-        f"BIND(COALESCE(?r + 1, 1) AS ?n) }}"
-    )
+    counter of one writer, `subject`, where the store sums several) and log the write as
+    changing `graphs` and the graphs under `under`; without `graphs`, as changing any."""
+    return counted_write_text(subject, graphs, under)
 
 
 def transaction_update_text(txn: Transaction) -> str:
@@ -211,5 +229,5 @@ def transaction_update_text(txn: Transaction) -> str:
         body = to_ntriples(graph)
         if body.strip():
             ops.append(f"INSERT DATA {{ GRAPH <{name}> {{\n{body}\n}} }}")
-    ops.append(revision_update_text())
+    ops.append(revision_update_text(graphs=[*txn.deletes, *txn.puts]))
     return " ;\n".join(ops)

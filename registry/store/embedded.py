@@ -24,6 +24,7 @@ from ..errors import Invalid, Unavailable
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
+from .table import Table
 from .terms import inline_bindings, to_rdflib
 from ..vocab import META_GRAPH
 
@@ -111,6 +112,17 @@ class EmbeddedStore(Store):
         """The backend's own result object, for serialising straight to a response."""
         return self._ox.query(sparql, **kwargs)
 
+    def table(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Table:
+        if bindings:
+            sparql = inline_bindings(sparql, bindings)
+        try:
+            solutions = self._ox.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise Invalid(f"invalid SPARQL query: {exc}") from exc
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise Invalid("a table is the answer to a SELECT query")
+        return Table.from_solutions(solutions)
+
     def get_graph(self, name: str) -> rdflib.Graph:
         graph = rdflib.Graph()
         for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(check_graph_name(name))):
@@ -141,6 +153,11 @@ class EmbeddedStore(Store):
                 self._ox.update(sparql)
         except SyntaxError as exc:
             raise Invalid(f"invalid SPARQL update: {exc}") from exc
+
+    def update_graphs(self, sparql: str, graphs: Iterable[str], under: Iterable[str] = ()) -> None:
+        names = [check_graph_name(name) for name in graphs]
+        self.update(sparql.rstrip().rstrip(";") + " ;\n"
+                    + revision_update_text(graphs=names, under=list(under)))
 
     def apply(self, txn: Transaction) -> None:
         text = transaction_update_text(txn)
@@ -185,7 +202,7 @@ class EmbeddedStore(Store):
         if quads:
             with self._writing:
                 self._ox.extend(quads)
-                self._ox.update(revision_update_text())
+                self._ox.update(revision_update_text(graphs=list(fresh)))
         if existing:
             self.put_graphs(existing)
         return len(items)
@@ -222,7 +239,7 @@ class EmbeddedStore(Store):
                     raise Invalid(f"could not write the graphs: {exc}") from exc
                 raise
             self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{_LOADING}> ?o }} }} ;\n"
-                            + revision_update_text())
+                            + revision_update_text(graphs=names))
 
     def _drop_interrupted_loads(self) -> None:
         names = [name for q in self._ox.quads_for_pattern(None, ox.NamedNode(_LOADING), None,
@@ -240,7 +257,7 @@ class EmbeddedStore(Store):
         for start in range(0, len(names), 1000):
             self._ox.update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names[start:start + 1000]))
         self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{_LOADING}> ?o }} }} ;\n"
-                        + revision_update_text())
+                        + revision_update_text(graphs=names))
 
     def close(self) -> None:
         if getattr(self, "_ox", None) is not None:

@@ -31,6 +31,7 @@ from .base import (REVISION_PREDICATE, GraphLike, QueryResult, Store,
 from .http import Http, http_error, one_line, unreachable
 from .profiles import endpoints, profile_named
 from .staging import STAGING_GRAPH_PREFIX, Prepared, Staging, drop_op, in_place_ops, prepare
+from .table import Table
 from .terms import IRI, inline_bindings, to_rdflib
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,14 @@ class RemoteStore(Store):
             sparql = inline_bindings(sparql, bindings)
         return QueryResult.from_oxigraph(
             self._send_query(sparql, default_graphs or [], named_graphs or []))
+
+    def table(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Table:
+        if bindings:
+            sparql = inline_bindings(sparql, bindings)
+        solutions = self._send_query(sparql, [], [])
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise Invalid("a table is the answer to a SELECT query")
+        return Table.from_solutions(solutions)
 
     def raw_query(self, sparql: str, *, default_graph: list | None = None,
                   named_graphs: list | None = None, **_: Any) -> Any:
@@ -196,18 +205,24 @@ class RemoteStore(Store):
         return int(self.select(_TRIPLES)[0]["n"])
 
     # ---- writing
-    def _bump(self) -> str:
-        """The operation that counts one write, on this thread's own counter."""
+    def _bump(self, graphs: Iterable[str] | None = None, under: Iterable[str] = ()) -> str:
+        """The operations that count one write, on this thread's own counter, and log it as
+        changing `graphs` (None: any graph)."""
         subject = getattr(self._writer, "subject", None)
         if subject is None:
             subject = self._writer.subject = f"{_WRITER_PREFIX}{uuid.uuid4().hex}"
-        return revision_update_text(subject)
+        return revision_update_text(subject, graphs, under)
 
     def update(self, sparql: str) -> None:
-        """Run an update and count it as a write, in the same request."""
+        """Run an update and count it as a write of any graph, in the same request."""
+        self.update_graphs(sparql, None)
+
+    def update_graphs(self, sparql: str, graphs: Iterable[str] | None,
+                      under: Iterable[str] = ()) -> None:
         if not sparql or not sparql.strip():
             raise Invalid("empty SPARQL update")
-        self._send_update(sparql.rstrip().rstrip(";") + " ;\n" + self._bump())
+        names = None if graphs is None else [check_graph_name(name) for name in graphs]
+        self._send_update(sparql.rstrip().rstrip(";") + " ;\n" + self._bump(names, list(under)))
 
     def _send_update(self, text: str, what: str = "update") -> None:
         self._http.request("POST", self.endpoints.update, what, body=text.encode(),
@@ -217,7 +232,7 @@ class RemoteStore(Store):
         puts = [prepare(name, graph) for name, graph in txn.puts.items()]
         deletes = sorted(txn.deletes)
         if self.profile.atomic_updates:
-            text = " ;\n".join(in_place_ops(puts, deletes) + [self._bump()])
+            text = " ;\n".join(in_place_ops(puts, deletes) + [self._bump(_names(puts, deletes))])
             if len(text.encode()) <= self.max_request_bytes:
                 self._send_update(text, "graph write")
                 return
@@ -243,7 +258,7 @@ class RemoteStore(Store):
         return count
 
     def _load(self, graphs: list[Prepared]) -> int:
-        text = " ;\n".join(in_place_ops(graphs, []) + [self._bump()])
+        text = " ;\n".join(in_place_ops(graphs, []) + [self._bump(_names(graphs, []))])
         if self.profile.atomic_updates and len(text.encode()) <= self.max_request_bytes:
             self._send_update(text, "graph write")
         else:
@@ -273,7 +288,8 @@ class RemoteStore(Store):
             raise
         # The revision moves after the switch, so a cache never keeps old contents under
         # the new revision; the copies go last.
-        self._send_ops(switches + [self._bump()] + staging.cleanup_ops(), "graph switch")
+        self._send_ops(switches + [self._bump(_names(puts, deletes))] + staging.cleanup_ops(),
+                       "graph switch")
 
     def _drop_quietly(self, staging: Staging) -> None:
         try:
@@ -297,6 +313,10 @@ class RemoteStore(Store):
         url = f"{self.endpoints.gsp}?{urllib.parse.urlencode({'graph': graph.name})}"
         self._http.request("POST", url, "staged graph write", body=graph.ntriples.encode(),
                            headers={"Content-Type": "application/n-triples"})
+
+
+def _names(puts: list[Prepared], deletes: list[str]) -> list[str]:
+    return [graph.name for graph in puts] + deletes
 
 
 class _Requests:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import itertools
 import re
 from typing import Any, Mapping
 
@@ -15,17 +16,21 @@ import rdflib
 from ..errors import Invalid
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGER_TYPES = {f"{_XSD}{t}" for t in (
+INTEGER_TYPES = {f"{_XSD}{t}" for t in (
     "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
     "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte", "negativeInteger",
     "nonPositiveInteger")}
-_FLOAT_TYPES = {f"{_XSD}{t}" for t in ("double", "float", "decimal")}
-_BOOLEAN = f"{_XSD}boolean"
+FLOAT_TYPES = {f"{_XSD}{t}" for t in ("double", "float", "decimal")}
+BOOLEAN = f"{_XSD}boolean"
 _STRING = f"{_XSD}string"
 
 
 class IRI(str):
     """Marks a Python string that is to be bound as an IRI rather than a literal."""
+
+
+class OneOf(tuple):
+    """Binds a variable to each of several values: the query answers for each of them."""
 
 
 def to_python(term: Any) -> Any:
@@ -39,11 +44,11 @@ def to_python(term: Any) -> Any:
     if isinstance(term, ox.Literal):
         dt = term.datatype.value
         try:
-            if dt in _INTEGER_TYPES:
+            if dt in INTEGER_TYPES:
                 return int(term.value)
-            if dt in _FLOAT_TYPES:
+            if dt in FLOAT_TYPES:
                 return float(term.value)
-            if dt == _BOOLEAN:
+            if dt == BOOLEAN:
                 return term.value in ("true", "1")
         except ValueError:
             return term.value
@@ -67,7 +72,7 @@ def to_oxigraph(value: Any) -> Any:
             return ox.Literal(str(value), language=value.language)
         return ox.Literal(str(value))
     if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_BOOLEAN))
+        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(BOOLEAN))
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=ox.NamedNode(f"{_XSD}integer"))
     if isinstance(value, float):
@@ -99,6 +104,16 @@ def to_rdflib(term: Any) -> Any:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
+def values_block(names: list[str], rows) -> str:
+    """A VALUES block binding `names` to each row of values, for a caller that places it
+    in its query itself; the terms are serialised by pyoxigraph, as bindings are."""
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise Invalid(f"not a SPARQL variable name: {name!r}")
+    body = " ".join(f"({' '.join(str(to_oxigraph(v)) for v in row)})" for row in rows)
+    return f" VALUES ({' '.join('?' + n for n in names)}) {{ {body} }} "
+
+
 def inline_bindings(sparql: str, bindings: Mapping[str, Any]) -> str:
     """The query with a VALUES block that binds `bindings`, opening each WHERE group.
 
@@ -108,13 +123,11 @@ def inline_bindings(sparql: str, bindings: Mapping[str, Any]) -> str:
     bound variable means the same value everywhere, so sub-queries get the block too:
     SPARQL evaluates a sub-query on its own, and without it an aggregate sub-query would
     be computed for every model or device before the join threw most of it away.
+    A `OneOf` value gives the block one row per value; as every group gets the block,
+    every group of such a query must use that variable, or its rows would repeat.
     """
-    names = list(bindings)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise Invalid(f"not a SPARQL variable name: {name!r}")
-    terms = " ".join(str(to_oxigraph(bindings[n])) for n in names)
-    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    columns = [list(value) if isinstance(value, OneOf) else [value] for value in bindings.values()]
+    block = values_block(list(bindings), itertools.product(*columns))
     positions = [m.end() for m in _WHERE.finditer(sparql)]
     if not positions:
         first = sparql.find("{") + 1

@@ -1,12 +1,16 @@
+import dataclasses
 import subprocess
 import sys
+import threading
 
 import pytest
 import rdflib
 import rdflib.compare
 
 from tinyreg.registry import Invalid
-from tinyreg.registry.store import EmbeddedStore, IRI
+from tinyreg.registry.store import EmbeddedStore, IRI, changelog
+from tinyreg.registry.store.base import revision_update_text
+from tinyreg.registry.vocab import META_GRAPH
 
 EX = rdflib.Namespace("http://example.org/")
 
@@ -113,3 +117,108 @@ def test_bulk_load_replaces_existing_graphs_whole_and_keeps_blank_nodes_apart(st
     with pytest.raises(Invalid):
         store.bulk_load([("http://example.org/g3", '<http://example.org/a> <http://example.org/p> "x')])
     assert not store.has_graph("http://example.org/g3")
+
+
+# ---------------------------------------------------------------- the change log
+
+def _ntriples(name: str, value: str = "x") -> str:
+    return f'<{name}> <http://example.org/p> "{value}" .\n'
+
+
+def test_the_change_log_names_the_graphs_each_write_changed(store):
+    start = store.change_mark()
+    assert start.revision == store.revision() == 0
+    store.put_graph("http://example.org/a", _ntriples("http://example.org/a"))
+    store.put_graphs({"http://example.org/b": _graph(2), "http://example.org/c": ""})
+    store.delete_graph("http://example.org/a")
+    store.bulk_load([("http://example.org/d", _ntriples("http://example.org/d")),
+                     ("http://example.org/e", _ntriples("http://example.org/e"))])
+    changes = store.changes_since(start)
+    assert changes.graphs == {f"http://example.org/{g}" for g in "abcde"}
+    assert changes.under == frozenset() and not changes.everything
+    assert changes.mark.revision == store.revision() > 0
+    # Nothing written since: nothing to refresh.
+    assert store.changes_since(changes.mark) == dataclasses.replace(
+        changes, graphs=frozenset(), under=frozenset())
+
+    # The registry's own targeted updates say what they touch, namespaces included.
+    mark = changes.mark
+    store.update_graphs('INSERT DATA { GRAPH <http://example.org/dep/1> { '
+                        '<http://example.org/dep/1> <http://example.org/p> "on" } }',
+                        ["http://example.org/dep/1"], under=["http://example.org/dep/"])
+    changes = store.changes_since(mark)
+    assert changes.graphs == {"http://example.org/dep/1"} and changes.under == {"http://example.org/dep/"}
+    assert changes.touches("http://example.org/dep/7") and not changes.touches("http://example.org/b")
+    assert len(store.get_graph("http://example.org/dep/1")) == 1
+
+    # An update that cannot say what it changed (a user's SPARQL Update) changes everything.
+    mark = changes.mark
+    store.update('INSERT DATA { GRAPH <http://example.org/u> { <http://example.org/u> '
+                 '<http://example.org/p> "u" } } ;\n' + revision_update_text())
+    assert store.changes_since(mark).everything
+
+
+def test_a_write_that_fails_leaves_no_entry(store):
+    store.put_graph("http://example.org/a", _graph(2))
+    mark = store.change_mark()
+    with pytest.raises(Invalid):
+        store.put_graphs({"http://example.org/b": _graph(1),
+                          "http://example.org/a": '<http://example.org/a> <http://example.org/p> "cut'})
+    assert store.changes_since(mark).graphs == frozenset() and store.change_mark() == mark
+
+
+def test_the_change_log_keeps_its_newest_entries_and_says_when_it_no_longer_reaches_back(
+        store, monkeypatch):
+    monkeypatch.setattr(changelog, "LOG_ENTRIES", 4)
+    first = store.change_mark()
+    for i in range(3):
+        store.put_graph(f"http://example.org/g{i}", _graph(1, str(i)))
+    middle = store.change_mark()
+    assert store.changes_since(first).graphs == {f"http://example.org/g{i}" for i in range(3)}
+    for i in range(3, 7):
+        store.put_graph(f"http://example.org/g{i}", _graph(1, str(i)))
+    # Seven writes, four entries kept: the first mark is out of reach, a recent one is not.
+    assert store.changes_since(first) is None
+    assert store.changes_since(middle).graphs == {f"http://example.org/g{i}" for i in range(3, 7)}
+    entries = store.select(f"SELECT (COUNT(?c) AS ?n) WHERE {{ GRAPH <{META_GRAPH}> "
+                           f"{{ ?c <urn:tinyreg:log:number> ?k }} }}")
+    assert entries == [{"n": 4}]
+
+
+def test_a_write_of_many_graphs_is_logged_by_their_namespaces(store, monkeypatch):
+    monkeypatch.setattr(changelog, "MAX_NAMED", 3)
+    mark = store.change_mark()
+    store.put_graphs({**{f"http://example.org/many/{i}": _graph(1) for i in range(5)},
+                      "http://example.org/one": _graph(1)})
+    changes = store.changes_since(mark)
+    assert changes.graphs == frozenset()
+    assert changes.under == {"http://example.org/many/", "http://example.org/"}
+    assert all(changes.touches(f"http://example.org/many/{i}") for i in range(5))
+
+
+def test_writes_from_several_threads_are_all_in_the_log(store):
+    # On a server each thread counts on a counter of its own (remote.py): every step of
+    # every counter has its entry.
+    mark = store.change_mark()
+
+    def write(t):
+        for i in range(5):
+            store.put_graph(f"http://example.org/t{t}/{i}", _graph(1, f"{t}-{i}"))
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    changes = store.changes_since(mark)
+    assert changes.graphs == {f"http://example.org/t{t}/{i}" for t in range(4) for i in range(5)}
+    assert changes.mark.revision == store.revision() == mark.revision + 20
+
+
+@pytest.mark.stores("embedded")  # Oxigraph's bulk loader is the embedded store's own
+def test_the_bulk_loader_logs_the_graphs_it_wrote(store):
+    mark = store.change_mark()
+    store.load_new_graphs([("http://example.org/n1", _ntriples("http://example.org/n1")),
+                           ("http://example.org/n2", _ntriples("http://example.org/n2"))])
+    changes = store.changes_since(mark)
+    assert changes.graphs == {"http://example.org/n1", "http://example.org/n2"}
+    assert changes.mark.revision == store.revision()
