@@ -29,7 +29,6 @@ from rdflib.namespace import PROV, RDF
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI
 from tinyreg.registry.store import IRI
-from tinyreg.registry.store.base import revision_update_text
 from tinyreg.registry.store.terms import to_oxigraph
 from tinyreg.registry.vocab import ID, SCHEMA, TR, deployment_iri, slug
 
@@ -175,7 +174,7 @@ def set_status(registry, changes: Sequence[Change]) -> None:
     if not changes:
         return
     update = _PREFIXES + _SET_STATUS % _status_values(changes, now())
-    registry.store.update(update + " ;\n" + revision_update_text())
+    registry.store.update_graphs(update, [c.deployment for c in changes])
 
 
 def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> None:
@@ -186,8 +185,11 @@ def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> No
     pairs = sparql.values(["d", "dev"], ([IRI(c.deployment), IRI(devices[c.deployment])]
                                          for c in changes))
     ops = [_RETIRE_PREVIOUS % pairs, _SET_STATUS % _status_values(changes, now()),
-           _MARK_ACTIVE % pairs, revision_update_text()]
-    registry.store.update(_PREFIXES + " ;\n".join(ops))
+           _MARK_ACTIVE % pairs]
+    # The deployments retired are found by the update itself: the change log names them
+    # by their namespace.
+    registry.store.update_graphs(_PREFIXES + " ;\n".join(ops), [c.deployment for c in changes],
+                                 under=[f"{ID}deployment/"])
 
 
 _SET_ROLLOUT = """
@@ -203,7 +205,7 @@ def set_rollout_state(registry, rollout: str, state: str, reason: str | None = N
     ended = now() if state in (COMPLETED, CANCELLED) else None
     block = sparql.values(["r", "state", "reason", "ended"],
                           [[IRI(rollout), IRI(str(TR[state])), reason, ended]])
-    registry.store.update(_PREFIXES + _SET_ROLLOUT % block + " ;\n" + revision_update_text())
+    registry.store.update_graphs(_PREFIXES + _SET_ROLLOUT % block, [rollout])
 
 
 # ---------------------------------------------------------------- reading
