@@ -20,9 +20,11 @@ _TOKEN = re.compile(r"""
   | (?P<other>\S)
 """, re.VERBOSE | re.DOTALL)
 
-QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 # Update operations that reach outside the store (LOAD fetches a URL from the server).
 REMOTE_KEYWORDS = ("SERVICE", "LOAD")
+# Text without either word anywhere cannot hold the keyword: such a query (nearly every
+# one) skips the tokenizer, which takes 0.15 ms for an example query of 2.5 KB.
+_MENTIONS_REMOTE = re.compile("|".join(REMOTE_KEYWORDS), re.IGNORECASE)
 
 
 def keywords(text: str) -> list[str]:
@@ -30,11 +32,8 @@ def keywords(text: str) -> list[str]:
     return [m.group("word").upper() for m in _TOKEN.finditer(text) if m.lastgroup == "word"]
 
 
-def query_form(text: str) -> str | None:
-    """SELECT, CONSTRUCT, DESCRIBE or ASK: the first query-form keyword, if any."""
-    return next((w for w in keywords(text) if w in QUERY_FORMS), None)
-
-
 def remote_access(text: str) -> str | None:
     """The first keyword that would make the server contact another host (SERVICE, LOAD)."""
+    if not _MENTIONS_REMOTE.search(text):
+        return None
     return next((w for w in keywords(text) if w in REMOTE_KEYWORDS), None)

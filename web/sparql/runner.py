@@ -96,7 +96,7 @@ class QueryRunner:
                 if len(rows) >= max_rows:
                     out.truncated = True
                     break
-                rows.append([solution[n] for n in names])
+                rows.append(list(solution))  # in the order of `names`, None where unbound
             return out
         out = Collected("graph")
         for triple in result:

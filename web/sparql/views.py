@@ -12,7 +12,9 @@ from tinyreg.registry.errors import Invalid
 from tinyreg.registry.store.base import revision_update_text
 
 from ..auth import Forbidden, require_write_token
-from ..negotiation import choose, rdf_response
+# The module, not its names: negotiation imports this package's results module, so
+# whichever is imported first finds the other half-made.
+from .. import negotiation
 from . import bp
 from .description import service_description
 from .inspect import remote_access
@@ -113,7 +115,7 @@ def _query(text: str) -> Response:
     result = current_app.extensions["tinyreg.runner"].run(
         registry.store, text, _dataset(), timeout_ms=settings.sparql_timeout_ms,
         max_rows=settings.sparql_max_rows)
-    fmt = choose("graph" if result.kind == "graph" else "results")
+    fmt = negotiation.choose("graph" if result.kind == "graph" else "results")
     response = Response(serialize(result, fmt), mimetype=fmt.media_type)
     response.vary.add("Accept")
     response.headers["X-Tinyreg-Rows"] = str(result.size)
@@ -138,9 +140,9 @@ def _update(text: str) -> Response:
 
 
 def _describe() -> Response:
-    fmt = choose("graph", extra=("text/html",))
+    fmt = negotiation.choose("graph", extra=("text/html",))
     if fmt == "text/html":
         return redirect(url_for("dashboard.query_page"))
     graph = service_description(url_for("sparql.endpoint", _external=True),
                                 update=_registry().settings.sparql_allow_update)
-    return rdf_response(graph, fmt)
+    return negotiation.rdf_response(graph, fmt)
