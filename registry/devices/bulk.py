@@ -1,8 +1,8 @@
 """A directory of device files into the store: worker processes read, a thread writes.
 
 Reading a fleet is CPU-bound parsing, so files are read by one worker process per CPU, in
-chunks, a bounded number of chunks ahead. The files read are gathered into batches, which
-a writer thread writes while the next batch is gathered (the store lets go of the GIL):
+chunks, a bounded number of chunks ahead. The files read are gathered into batches; a
+thread writes one while the next is gathered (the store lets go of the GIL):
 
 - On the embedded store, a batch's new devices go through Oxigraph's bulk loader
   (`EmbeddedStore.load_new_graphs`), several times faster than a transaction, and undone
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -29,9 +28,10 @@ from ..errors import Invalid
 from ..store import EmbeddedStore, Store
 from .files import FileResult, read_file
 
-BATCH = 5000  # graphs per write; the bulk loader holds ~40 KB a graph while it loads
+BATCH = 10_000  # graphs per write: the bulk loader holds ~35 KB a graph while it loads, and
+# compacts less after fewer, larger loads
 _CHUNK = 250  # files a worker reads per task
-_AHEAD = 2 * BATCH // _CHUNK  # chunks read ahead: workers keep busy while a batch is written
+_AHEAD = 8  # chunks read ahead per worker, waiting to be gathered
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
 
 # One file read: its result, its devices' own N-Triples (blank node labels unique to each
@@ -65,7 +65,7 @@ def _read_all(files: list[str], workers: int | None) -> Iterator[Read]:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with context.Pool(count) as pool:
         pending = deque(pool.apply_async(_read_paths, (chunk,))
-                        for chunk in islice(chunks, max(_AHEAD, 2 * count)))
+                        for chunk in islice(chunks, _AHEAD * count))
         while pending:
             done = pending.popleft().get()
             for chunk in islice(chunks, 1):
@@ -90,28 +90,29 @@ def read_path(path: str) -> Read:
 
 
 class _Writer:
-    """Gathers files read into batches and writes each in a thread of its own, one batch
-    at a time; a second batch waits gathered, so memory holds at most two."""
+    """Gathers files read into batches and writes each in a thread while the next one is
+    gathered (the store lets go of the GIL), so memory holds two batches at most."""
 
     def __init__(self, store: Store):
         self.store = store
         self.batch: list[Read] = []
         self.size = 0
-        self.batches: queue.Queue[list[Read] | None] = queue.Queue(maxsize=1)
+        # Started per batch, so none exists when the reading processes are forked (a fork
+        # copies no thread, but would copy a lock one held).
+        self.thread: threading.Thread | None = None
         self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="device-import-writer", daemon=True)
 
     def __enter__(self) -> "_Writer":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.batch and exc[0] is None:
-            self._hand_over(self.batch)
-        if self.thread.is_alive():
-            self.batches.put(None)
-            self.thread.join()
-        if self.failure is not None and exc[0] is None:
-            raise self.failure
+        if exc[0] is not None:  # stop, but let the batch being written finish whole
+            if self.thread is not None:
+                self.thread.join()
+            return
+        if self.batch:
+            self._hand_over()
+        self._wait()
 
     def add(self, read: Read) -> None:
         _, own, other = read
@@ -119,25 +120,28 @@ class _Writer:
             self.batch.append(read)
             self.size += len(own) + len(other)
             if self.size >= BATCH:
-                self._hand_over(self.batch)
-                self.batch, self.size = [], 0
+                self._hand_over()
 
-    def _hand_over(self, batch: list[Read]) -> None:
+    def _hand_over(self) -> None:
+        self._wait()
+        self.thread = threading.Thread(target=self._write, args=(self.batch,),
+                                       name="device-import-writer", daemon=True)
+        self.thread.start()
+        self.batch, self.size = [], 0
+
+    def _wait(self) -> None:
+        """Until the batch being written is written; its failure is raised here."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
         if self.failure is not None:
             raise self.failure
-        if not self.thread.is_alive():
-            # Started once there is something to write, after the reading processes were
-            # forked: a fork copies no thread, but it would copy a lock one held.
-            self.thread.start()
-        self.batches.put(batch)
 
-    def _run(self) -> None:
-        while (batch := self.batches.get()) is not None:
-            if self.failure is None:
-                try:
-                    write_batch(self.store, batch)
-                except BaseException as exc:  # handed to the importing thread
-                    self.failure = exc
+    def _write(self, batch: list[Read]) -> None:
+        try:
+            write_batch(self.store, batch)
+        except BaseException as exc:  # raised in the importing thread by _wait
+            self.failure = exc
 
 
 def write_batch(store: Store, files: list[Read]) -> None:

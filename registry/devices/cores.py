@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdflib import URIRef
 
@@ -121,11 +122,15 @@ def processor(mcu: str | None = None, cpu: str | None = None, clock_hz: int | No
                      application=traits.application)
 
 
+_COMPILED_FAMILIES = [(re.compile(pattern), *rest) for pattern, *rest in _FAMILIES]
+
+
+@lru_cache(maxsize=4096)  # a fleet names a few hundred parts
 def _family(mcu: str | None):
     if not mcu:
         return None
     key = _key(mcu)
-    for pattern, core_key, fpu, dsp, count in _FAMILIES:
-        if re.match(pattern, key):
+    for pattern, core_key, fpu, dsp, count in _COMPILED_FAMILIES:
+        if pattern.match(key):
             return core_key, fpu, dsp, count
     return None

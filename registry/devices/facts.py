@@ -131,9 +131,12 @@ def to_bytes(value, unit: str, what: str) -> int:
     return int((amount * UNIT_FACTORS[unit]).to_integral_value())
 
 
+_LINUX_DEVICE = TR.LinuxDevice
+
+
 def check_memory(facts: DeviceFacts) -> None:
     """Refuse figures no device has: negative, zero, or beyond any board of its kind."""
-    limit = MAX_DEVICE_BYTES if facts.kind == TR.LinuxDevice else MAX_MCU_BYTES
+    limit = MAX_DEVICE_BYTES if facts.kind == _LINUX_DEVICE else MAX_MCU_BYTES
     for label, value in (("RAM", facts.ram), ("flash", facts.flash),
                          ("reserved RAM", facts.reserved_ram),
                          ("reserved flash", facts.reserved_flash)):
@@ -155,7 +158,7 @@ def check_memory(facts: DeviceFacts) -> None:
 def incomplete_reasons(facts: DeviceFacts) -> list[str]:
     # A Linux-class device loads models from its storage (microSD, NVMe), not from flash.
     needed = [("RAM", facts.ram)]
-    if facts.kind != TR.LinuxDevice:
+    if facts.kind != _LINUX_DEVICE:
         needed.append(("flash", facts.flash))
     return [f"no {label} figure" for label, value in needed if value is None]
 

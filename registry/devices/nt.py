@@ -23,6 +23,7 @@ XSD_ANYURI = XSD + "anyURI"
 TRUE, FALSE = f'"true"^^<{XSD}boolean>', f'"false"^^<{XSD}boolean>'
 
 _LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"(?:@([^ ]+)|\^\^<([^>]*)>)?$', re.DOTALL)
+_ESCAPE = re.compile(r'\\[\\"nr]')
 _UNESCAPE = {"\\\\": "\\", '\\"': '"', "\\n": "\n", "\\r": "\r"}
 
 
@@ -76,8 +77,8 @@ def lexical(term: str) -> str:
         return term[1:-1]
     if term[0] == "_":
         return term[2:]
-    match = _LITERAL.match(term)
-    return re.sub(r"\\[\\\"nr]", lambda m: _UNESCAPE[m.group(0)], match.group(1))
+    text = term[1:term.rfind('"')]  # a datatype IRI or language tag holds no quote
+    return _ESCAPE.sub(lambda m: _UNESCAPE[m.group(0)], text) if "\\" in text else text
 
 
 def to_rdflib(term: str):

@@ -212,6 +212,8 @@ class _Node:
         return nt.to_rdflib(value) if value is not None else None
 
 
+_MCU_BOARD, _LINUX, _DEVICE, _TFLM, _LITERT = (
+    TR.MicrocontrollerBoard, TR.LinuxDevice, TR.Device, TR.TFLM, TR.LiteRT)
 _P = {name: f"<{TR[name]}>" for name in (
     "ramBytes", "flashBytes", "reservedRamBytes", "reservedFlashBytes", "board", "vendor",
     "inGroup", "connectivity", "hasProcessor", "hasSensor", "hasRuntime", "core", "mcu",
@@ -281,11 +283,11 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
     if stated:
         facts.kind = nt.to_rdflib(stated[0])
     elif facts.processor is not None:
-        facts.kind = TR.LinuxDevice if facts.processor.application else TR.MicrocontrollerBoard
+        facts.kind = _LINUX if facts.processor.application else _MCU_BOARD
     elif facts.ram is None and facts.flash is None:
-        facts.kind = TR.Device  # a TD that says nothing TinyML: a Thing, not known as a board
-    if not facts.runtimes and facts.kind in (TR.MicrocontrollerBoard, TR.LinuxDevice):
-        facts.runtimes.append(Runtime(TR.LiteRT if facts.kind == TR.LinuxDevice else TR.TFLM))
+        facts.kind = _DEVICE  # a TD that says nothing TinyML: a Thing, not known as a board
+    if not facts.runtimes and facts.kind in (_MCU_BOARD, _LINUX):
+        facts.runtimes.append(Runtime(_LITERT if facts.kind == _LINUX else _TFLM))
     extension_nodes = {o for p in _EXTENSION for o in dev.all(p)}
     return [(s, p, o) for s, p, o in triples
             if s not in extension_nodes and not (s == device and (

@@ -222,3 +222,17 @@ def test_a_batch_the_bulk_loader_refuses_is_written_file_by_file(tmp_path, monke
         assert set(store.graph_names()) == {d for r, _, _ in reads for d in r.devices}
     finally:
         store.close()
+
+
+def test_a_write_that_breaks_stops_the_import_with_its_error(registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=12)
+    monkeypatch.setattr(bulk, "BATCH", 4)
+    calls = []
+
+    def broken(store, files):
+        calls.append(len(files))
+        raise OSError("disk full")
+    monkeypatch.setattr(bulk, "write_batch", broken)
+    with pytest.raises(OSError, match="disk full"):
+        import_dir(registry, folder)
+    assert len(calls) == 1  # no batch is written after a failure
