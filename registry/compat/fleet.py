@@ -1,22 +1,36 @@
 """Columns from the store: what the engine compiles the constraints against.
 
-A `Fleet` reads the model versions and devices of the store with a few SELECT queries (no
-query per device) and hands the patterns their columns: a number per entity for a
-property, whether an entity states a property, class membership, sets of values. Each
-entity's facts are read from its own named graph (the graph name is its IRI), reference
-facts (classes, labels, runtimes) from the union, as pySHACL sees them in a candidate graph.
-A fleet can be narrowed to one model version and one device for a single check.
+A `Fleet` reads the model versions and devices of the store with a few SELECT queries read
+as tables (no query per device, no dict per row) and keeps two kinds of facts:
+
+- Entity facts, each from the entity's own named graph (the graph name is its IRI), as
+  pySHACL sees them in a candidate graph: one table of term ids per query (columns.py).
+  Queries over nested nodes join inside the store (a blank node's label means something
+  only within the answer it came in).
+- Reference facts (classes, labels, runtimes) from the union of all graphs, as rows.
+
+A fleet follows the store: `refreshed(changes)` re-reads the entity facts of the graphs
+the store's change log names and nothing else, and answers None when a reference fact
+changed, for the caller to read a new fleet. A fleet can be narrowed to one model version
+and one device for a single check.
 """
 from __future__ import annotations
 
+import bisect
+import copy
 import re
-from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Mapping
+from typing import Any, Iterator
 
 import numpy as np
 
 from ..errors import NotFound
 from ..store import IRI, Store
+from ..store.changelog import Changes
+from ..store.terms import OneOf
+from .columns import Facts, Terms, is_number, lexical, value_key
+
+__all__ = ["Fleet", "is_number", "lexical", "value_key"]
 
 _PREFIXES = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
@@ -24,38 +38,50 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX schema: <https://schema.org/>
 """
 
-# Starting from the class hierarchy is several times faster than grouping over all graphs.
-_ENTITIES = _PREFIXES + """
-SELECT ?e ?name WHERE {
-  ?kind rdfs:subClassOf* ?root .
-  GRAPH ?e { ?e a ?kind . OPTIONAL { ?e schema:name ?name } }
-}
-"""
-
+_KINDS = _PREFIXES + "SELECT ?kind WHERE { ?kind rdfs:subClassOf* ?root }"
+_MEMBERS = "SELECT ?e WHERE { GRAPH ?e { ?e a ?kind } }"
+_MEMBERS_UNDER = "SELECT ?e WHERE { GRAPH ?e { ?e a ?kind } FILTER(STRSTARTS(STR(?e), ?prefix)) }"
+_NAMES = _PREFIXES + "SELECT ?e ?name WHERE { GRAPH ?e { ?e schema:name ?name } }"
 _VALUES_OF = "SELECT ?e ?x WHERE { GRAPH ?e { ?e ?p ?x } }"
-
-_IN_CLASS = _PREFIXES + """
-SELECT DISTINCT ?e WHERE { GRAPH ?e { ?e a ?kind } ?kind rdfs:subClassOf* ?cls }
-"""
-
 _LABELS = _PREFIXES + """
 SELECT ?x ?l WHERE { ?x rdfs:label ?l FILTER (LANGMATCHES(LANG(?l), "en")) }
 """
 
 _LOCAL_NAME = re.compile(r"^.*[/#]")
 _TR = "https://w3id.org/tinyreg/ontology#"
+SIDES = ("model", "device")
+_ROOTS = {"model": f"{_TR}ModelVersion", "device": f"{_TR}Device"}
+_WHAT = {"model": "model version", "device": "device"}
+# Beyond this share of the fleet written, reading everything again is the cheaper refresh.
+_REFRESH_SHARE = 0.25
+# Up to this many entities come or go in a refresh, they are placed one by one.
+_FEW = 64
 
 
-def value_key(value: Any) -> tuple:
-    """A hashable key that keeps RDF terms apart that Python would merge (true and 1)."""
-    return (type(value).__name__, value)
+def _key(query: str, bindings: dict[str, Any]) -> tuple:
+    return query, tuple(sorted(bindings.items()))
 
 
-def lexical(value: Any) -> str:
-    """The text SPARQL's STR() gives for a value read from the store."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+class _Index(Mapping):
+    """Entity IRI -> index on one side, looked up in the fleet's arrays rather than in a
+    dict of every IRI (which a refresh would build again)."""
+
+    def __init__(self, fleet: "Fleet", side: str):
+        self._fleet, self._side = fleet, side
+
+    def __getitem__(self, iri: str) -> int:
+        k = self._fleet.terms.iri(iri) if isinstance(iri, str) else None
+        if k is not None:
+            at = int(self._fleet.position(self._side)[k])
+            if at >= 0:
+                return at
+        raise KeyError(iri)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._fleet._iris[self._side])
+
+    def __len__(self) -> int:
+        return len(self._fleet._iris[self._side])
 
 
 class Fleet:
@@ -63,89 +89,174 @@ class Fleet:
 
     def __init__(self, store: Store, model: str | None = None, device: str | None = None):
         self.store = store
-        self.revision = store.revision()
         self._only = {"model": model, "device": device}
-        # Several constraints read the same columns (flash, device classes, runtimes): each
-        # query runs once per load; `loaded()` drops the rows once everything is compiled.
-        self._memo: dict[tuple, list[dict]] = {}
-        self._classes: dict[str | None, np.ndarray] = {}
-        self.models, self.model_names = self._entities("model", f"{_TR}ModelVersion", "model version")
-        self.devices, self.device_names = self._entities("device", f"{_TR}Device", "device")
-        self.model_index = {iri: i for i, iri in enumerate(self.models)}
-        self.device_index = {iri: i for i, iri in enumerate(self.devices)}
+        narrowed = [iri for iri in (model, device) if iri is not None]
+        self._scope: list[str] | None = narrowed or None
+        # Read before anything else: a write landing during the reads is then read again
+        # by the next refresh, never missed. A fleet of one pair is not refreshed.
+        self.mark = None if narrowed else store.change_mark()
+        self.revision = store.revision() if narrowed else self.mark.revision
+        self.terms = Terms()
+        self._facts: dict[tuple, Facts] = {}
+        self._reference: dict[tuple, list[dict]] = {}
+        self._iris: dict[str, list[str]] = {}
+        self._ids: dict[str, np.ndarray] = {}
+        for side in SIDES:
+            for key in self._members(side):
+                self._facts[key] = self._read(key, self._scope)
+            ids = np.unique(np.concatenate(
+                [self._facts[key].entity for key in self._members(side)] or [np.zeros(0, np.int64)]))
+            iris = [str(self.terms.values[k]) for k in ids.tolist()]
+            if self._only[side] is not None:
+                chosen = [k for k, iri in enumerate(iris) if iri == self._only[side]]
+                if not chosen:
+                    raise NotFound(f"no {_WHAT[side]} {self._only[side]}")
+                ids, iris = ids[chosen], [iris[k] for k in chosen]
+            order = sorted(range(len(iris)), key=iris.__getitem__)
+            self._iris[side], self._ids[side] = [iris[k] for k in order], ids[order]
+        self._forget(entities=True)
         # Read now, so that explanations given later speak of this revision.
         self._labels: dict[str, str] = {}
-        for row in store.select(_LABELS):
+        for row in self.reference(_LABELS):
             self._labels.setdefault(row["x"], str(row["l"]))
+
+    def _forget(self, entities: bool) -> None:
+        """Drop what is derived from the entity facts (and from the entity lists)."""
+        if entities:
+            self._positions: dict[str, np.ndarray] = {}
+            self._entities: np.ndarray | None = None
+        self._classes: dict[str | None, np.ndarray] = {}
+        self._name_lists: dict[str, list] = {}
+
+    # ---- the entities
+    @property
+    def models(self) -> list[str]:
+        return self._iris["model"]
+
+    @property
+    def devices(self) -> list[str]:
+        return self._iris["device"]
+
+    @property
+    def model_index(self) -> Mapping[str, int]:
+        return _Index(self, "model")
+
+    @property
+    def device_index(self) -> Mapping[str, int]:
+        return _Index(self, "device")
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.models), len(self.devices)
 
+    @property
+    def model_names(self) -> list:
+        return self._names("model")
+
+    @property
+    def device_names(self) -> list:
+        return self._names("device")
+
+    def _names(self, side: str) -> list:
+        """The entities' schema:name (None when they state none). Only listings show
+        names, so they are read when first asked for, and then kept up to date."""
+        if side not in self._name_lists:
+            positions, columns = self.select(side, _NAMES)
+            names: list = [None] * len(self._iris[side])
+            values = self.terms.values
+            for i, name in zip(positions.tolist(), columns["name"].tolist()):
+                value = values[name]
+                # An entity with several names shows the first in text order, whatever
+                # the order the store answers in.
+                if names[i] is None or str(value) < str(names[i]):
+                    names[i] = value
+            self._name_lists[side] = names
+        return self._name_lists[side]
+
+    def position(self, side: str) -> np.ndarray:
+        """For each term id, the index of the entity on `side` it names, else -1."""
+        found = self._positions.get(side)
+        if found is None:
+            found = np.full(len(self.terms), -1, dtype=np.int64)
+            found[self._ids[side]] = np.arange(len(self._ids[side]))
+        if len(found) < len(self.terms):  # terms read since are values, not entities
+            found = np.concatenate([found, np.full(len(self.terms) - len(found), -1, dtype=np.int64)])
+        self._positions[side] = found
+        return found
+
+    def _members(self, side: str) -> list[tuple]:
+        """The keys of the tables listing the entities of `side`, one per class under its
+        root: each is a scan of one class's instances."""
+        return [_key(_MEMBERS, {"kind": IRI(row["kind"])})
+                for row in self.reference(_KINDS, root=_ROOTS[side])]
+
     # ---- reading
-    def select(self, query: str, side: str | None = None, **bindings: Any) -> list[dict]:
-        """Rows of `query`, narrowed to this fleet's model or device when it has one.
-
-        `side` names the variable ?e stands for ("model" or "device").
-        """
+    def reference(self, query: str, **bindings: Any) -> list[dict]:
+        """Rows of a query over the union of all graphs (classes, labels, runtimes); a
+        refresh reads them again and starts over if any changed. Strings bind as IRIs."""
         bound = {k: IRI(v) if isinstance(v, str) else v for k, v in bindings.items()}
-        if side is not None and self._only[side] is not None:
-            bound["e"] = IRI(self._only[side])
-        key = (query, tuple(sorted(bound.items())))
-        if key not in self._memo:
-            self._memo[key] = self.store.select(query, bound or None)
-        return self._memo[key]
+        key = _key(query, bound)
+        if key not in self._reference:
+            self._reference[key] = self.store.select(query, bound or None)
+        return self._reference[key]
 
-    def loaded(self) -> None:
-        """Forget the rows read while compiling; the arrays keep what is needed."""
-        self._memo.clear()
+    def facts(self, query: str, **bindings: Any) -> Facts:
+        """The rows of a query whose ?e is the entity whose graph states them, for the
+        entities of this fleet; read once, kept up to date by `refreshed`."""
+        bound = {k: IRI(v) if isinstance(v, str) else v for k, v in bindings.items()}
+        key = _key(query, bound)
+        if key not in self._facts:
+            facts = self._read(key, self._scope)
+            if self._entities is None or len(self._entities) < len(self.terms):
+                self._entities = self.terms.mask(np.concatenate([self._ids[s] for s in SIDES]))
+            self._facts[key] = facts.where(self._entities[facts.entity])
+        return self._facts[key]
 
-    def _entities(self, side: str, root: str, what: str) -> tuple[list[str], list]:
-        names: dict[str, str | None] = {}
-        for row in self.select(_ENTITIES, side, root=root):
-            if names.get(row["e"]) is None:
-                names[row["e"]] = row.get("name")
-        if self._only[side] is not None and not names:
-            raise NotFound(f"no {what} {self._only[side]}")
-        iris = sorted(names)
-        return iris, [names[iri] for iri in iris]
+    def _read(self, key: tuple, graphs: list[str] | None) -> Facts:
+        """A query's rows, from every graph or from `graphs` only."""
+        query, bound = key
+        bindings = dict(bound)
+        if graphs is not None:
+            bindings["e"] = OneOf(IRI(g) for g in graphs)
+        table = self.store.table(query, bindings or None)
+        columns = {name: self.terms.ids(table.cells[name]) for name in table.variables}
+        entity = columns.pop("e")
+        return Facts(entity, columns)
+
+    def select(self, side: str, query: str, **bindings: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(entity index, columns of term ids) for the rows of an entity query that are
+        about an entity of `side`."""
+        facts = self.facts(query, **bindings)
+        at = self.position(side)[facts.entity]
+        keep = at >= 0
+        return at[keep], {k: v[keep] for k, v in facts.columns.items()}
 
     def values(self, side: str, prop: str) -> dict[int, list]:
         """Each entity's values of `prop` (entities without one are absent)."""
-        index = self.model_index if side == "model" else self.device_index
-        out: dict[int, list] = defaultdict(list)
-        for row in self.select(_VALUES_OF, side, p=prop):
-            i = index.get(row["e"])
-            if i is not None:
-                out[i].append(row["x"])
+        positions, columns = self.select(side, _VALUES_OF, p=prop)
+        out: dict[int, list] = {}
+        values = self.terms.values
+        for i, x in zip(positions.tolist(), columns["x"].tolist()):
+            out.setdefault(i, []).append(values[x])
         return out
-
-    def rows(self, side: str, query: str, **bindings: Any) -> Iterable[tuple[int, dict]]:
-        """(entity index, row) for a query whose ?e is the entity."""
-        index = self.model_index if side == "model" else self.device_index
-        for row in self.select(query, side, **bindings):
-            i = index.get(row["e"])
-            if i is not None:
-                yield i, row
 
     def numbers(self, side: str, prop: str, pick=max) -> np.ndarray:
         """One number per entity (NaN when none is stated or it is not a number).
 
-        With several values `pick` chooses the one that decides the verdict (the largest
-        need, the smallest capacity), as the SHACL query reports a result for any of them.
+        With several values `pick` (max or min) chooses the one that decides the verdict
+        (the largest need, the smallest capacity), as the SHACL query reports a result for
+        any of them.
         """
-        n = len(self.models) if side == "model" else len(self.devices)
-        out = np.full(n, np.nan)
-        for i, found in self.values(side, prop).items():
-            numbers = [v for v in found if isinstance(v, (int, float)) and not isinstance(v, bool)]
-            if numbers:
-                out[i] = pick(numbers)
+        positions, columns = self.select(side, _VALUES_OF, p=prop)
+        found = self.terms.numbers()[columns["x"]]
+        known = ~np.isnan(found)
+        out = np.full(len(self._iris[side]), np.nan)
+        (np.fmax if pick is max else np.fmin).at(out, positions[known], found[known])
         return out
 
     def has(self, side: str, prop: str) -> np.ndarray:
-        n = len(self.models) if side == "model" else len(self.devices)
-        out = np.zeros(n, dtype=bool)
-        out[list(self.values(side, prop))] = True
+        out = np.zeros(len(self._iris[side]), dtype=bool)
+        out[self.select(side, _VALUES_OF, p=prop)[0]] = True
         return out
 
     def in_class(self, cls: str | None) -> np.ndarray:
@@ -154,7 +265,8 @@ class Fleet:
             out = np.ones(len(self.devices), dtype=bool)
             if cls is not None:
                 out[:] = False
-                out[[i for i, _ in self.rows("device", _IN_CLASS, cls=cls)]] = True
+                for row in self.reference(_KINDS, root=cls):
+                    out[self.select("device", _MEMBERS, kind=row["kind"])[0]] = True
             self._classes[cls] = out
         return self._classes[cls]
 
@@ -162,3 +274,79 @@ class Fleet:
         """The English rdfs:label, else the local name (as the shapes' queries write it)."""
         text = lexical(iri)
         return self._labels.get(text) or _LOCAL_NAME.sub("", text)
+
+    # ---- following the store
+    def refreshed(self, changes: Changes) -> tuple["Fleet", bool] | None:
+        """This fleet at `changes.mark`: (the fleet, whether a model version or device was
+        written), or None when the changes reach the reference facts or much of the fleet."""
+        if changes.everything or self._scope is not None:
+            return None
+        limit = max(1000, _REFRESH_SHARE * (len(self.models) + len(self.devices)))
+        store = self.store
+        for (query, bound), rows in self._reference.items():
+            if store.select(query, dict(bound) or None) != rows:
+                return None
+        members = self._members("model") + self._members("device")
+        changed = set(changes.graphs)
+        if changes.under:
+            prefixes = tuple(changes.under)
+            for side in SIDES:
+                changed.update(iri for iri in self._iris[side] if iri.startswith(prefixes))
+            for _, bound in members:
+                for prefix in prefixes:
+                    changed.update(store.table(_MEMBERS_UNDER, {**dict(bound), "prefix": prefix}).values("e"))
+        new = copy.copy(self)
+        new.mark, new.revision = changes.mark, changes.mark.revision
+        new._reference = dict(self._reference)
+        if not changed:
+            return new, False
+        if len(changed) > 4 * limit:  # even if most are not entities, naming them all costs more
+            return None
+        graphs = sorted(changed)
+        written = self.terms.iris(graphs)
+        read = {key: self._read(key, graphs) for key in members}
+        was = {side: written[self.position(side)[written] >= 0] for side in SIDES}
+        now = {side: np.unique(np.concatenate([read[key].entity for key in self._members(side)]
+                                              or [np.zeros(0, np.int64)])) for side in SIDES}
+        affected = np.unique(np.concatenate([*was.values(), *now.values()]))
+        if not len(affected):
+            return new, False  # no model version or device among the graphs written
+        if len(affected) > limit:
+            return None
+        gone = self.terms.mask(affected)
+        entities = np.unique(np.concatenate(list(now.values())))
+        fresh = [str(self.terms.values[k]) for k in entities.tolist()]
+        new._facts = {}
+        for key, facts in self._facts.items():
+            kept = facts.where(~gone[facts.entity])
+            if key in read:
+                kept = kept.plus(read[key])
+            elif fresh:
+                kept = kept.plus(self._read(key, fresh))
+            new._facts[key] = kept
+        new._iris, new._ids = dict(self._iris), dict(self._ids)
+        lists_changed = False
+        for side in SIDES:
+            removed, added = np.setdiff1d(was[side], now[side]), np.setdiff1d(now[side], was[side])
+            if len(removed) or len(added):
+                new._iris[side], new._ids[side] = self._edited(side, removed, added)
+                lists_changed = True
+        new._forget(entities=lists_changed)
+        return new, True
+
+    def _edited(self, side: str, removed: np.ndarray, added: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The entity list of `side` (in IRI order) without `removed`, with `added`."""
+        iris, ids = self._iris[side], self._ids[side]
+        if len(removed):
+            keep = ~np.isin(ids, removed)
+            iris, ids = [iri for iri, k in zip(iris, keep.tolist()) if k], ids[keep]
+        pairs = sorted((str(self.terms.values[k]), k) for k in added.tolist())
+        if len(pairs) <= _FEW:
+            iris, listed = list(iris), ids.tolist()
+            for iri, k in pairs:
+                at = bisect.bisect_left(iris, iri)
+                iris.insert(at, iri)
+                listed.insert(at, k)
+            return iris, np.array(listed, dtype=np.int64)
+        merged = sorted([*zip(iris, ids.tolist()), *pairs])
+        return [iri for iri, _ in merged], np.array([k for _, k in merged], dtype=np.int64)

@@ -16,23 +16,51 @@ from typing import Any, Callable
 import numpy as np
 
 from ..store import IRI
-from .fleet import Fleet, lexical, value_key
+from ..store.terms import values_block
+from .fleet import Fleet, is_number, lexical, value_key
 from .results import grouped
 from .shapes import Constraint
 
 _OP = "https://w3id.org/tinyreg/op/"
 _TR = "https://w3id.org/tinyreg/ontology#"
 
-# Query texts: the parameters arrive as bindings (?p, ?cls...), never pasted in.
+# Query texts: the parameters arrive as bindings (?p, ?cls...), never pasted in. Entity
+# queries read each entity's own graph; where they follow a node (an install, a sensor, a
+# processor) they join sub-queries inside the store rather than one pattern after another,
+# so that the store scans each predicate once instead of seeking once per device.
 # No OPTIONAL around a bound parameter: the binding joins from outside the group, so inside
 # an OPTIONAL the parameter would match any predicate and the join would drop the row.
+_INSTALL_NODES = f"""{{ SELECT ?e ?i ?rt WHERE {{
+    {{ SELECT ?e ?i WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i }} }} }}
+    {{ SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?i tr:runtime ?rt }} }} }} }} }}"""
 _INSTALLS = f"""PREFIX tr: <{_TR}>
-SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i . ?i tr:runtime ?rt }} }}"""
+SELECT ?e ?rt WHERE {{ {_INSTALL_NODES} }}"""
+# The installs that state a number for ?p, with it (?i tells installs apart in one answer).
 _INSTALL_FIGURES = f"""PREFIX tr: <{_TR}>
-SELECT ?e ?i ?x WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i . ?i ?p ?x }} }}"""
+SELECT ?e ?i ?rt ?x WHERE {{ {_INSTALL_NODES}
+  {{ SELECT ?e ?i ?x WHERE {{ GRAPH ?e {{ ?i ?p ?x }} FILTER(isNumeric(?x)) }} }} }}"""
 _RUNTIME_FIGURE = "SELECT ?x WHERE { ?rt ?p ?x }"
-_SENSOR_CLASSES = """PREFIX ssn: <http://www.w3.org/ns/ssn/>
-SELECT DISTINCT ?e ?cls WHERE { GRAPH ?e { ?e ?p ?sensor . ?sensor ssn:hasSubSystem* ?part . ?part a ?cls } }"""
+# Which required classes a device's sensors and their sub-systems meet, as one number per
+# device whose bit j stands for required class j: CLASSES is replaced by a VALUES block of
+# (class, bit) for each class meeting required class j, so the store reads only those
+# classes' instances and answers a number a device rather than an IRI a class. The
+# sub-systems one level down come from a join of two scans; a path is followed only from
+# the sub-systems that have sub-systems of their own (few), as a path from every sensor
+# would cost a seek per sensor.
+_SENSORS = "{ SELECT ?e ?s WHERE { GRAPH ?e { ?e ?p ?s } } }"
+_SUB_SYSTEMS = "{ SELECT ?e ?s ?part WHERE { GRAPH ?e { ?s ssn:hasSubSystem ?part } } }"
+_SENSOR_COVERAGE = f"""PREFIX ssn: <http://www.w3.org/ns/ssn/>
+SELECT ?e (SUM(DISTINCT ?bit) AS ?met) WHERE {{
+  {{ SELECT ?e ?part ?bit WHERE {{ CLASSES GRAPH ?e {{ ?part a ?cls }} }} }}
+  {{ {{ SELECT ?e ?part WHERE {{ GRAPH ?e {{ ?e ?p ?part }} }} }}
+    UNION {{ SELECT ?e ?part WHERE {{ {_SENSORS} {_SUB_SYSTEMS} }} }}
+    UNION {{ SELECT ?e ?part WHERE {{ {_SENSORS}
+      {{ SELECT ?e ?s ?m WHERE {{ GRAPH ?e {{ ?s ssn:hasSubSystem ?m }} }} }}
+      {{ SELECT DISTINCT ?e ?m WHERE {{
+        {{ SELECT ?e ?m WHERE {{ GRAPH ?e {{ ?x ssn:hasSubSystem ?m }} }} }}
+        {{ SELECT ?e ?m WHERE {{ GRAPH ?e {{ ?m ssn:hasSubSystem ?y }} }} }} }} }}
+      GRAPH ?e {{ ?m ssn:hasSubSystem+ ?part }} }} }} }} }} GROUP BY ?e"""
+_BITS = 62  # required classes per query: the bits of a 64-bit integer
 _MEETS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?cls WHERE { ?cls (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)* ?req }"""
@@ -44,7 +72,10 @@ SELECT ?e ?rt ?reason WHERE {{ GRAPH ?e {{
 _RUNTIME_SUPPORT = f"""PREFIX tr: <{_TR}>
 SELECT ?all ?op WHERE {{ {{ ?rt tr:supportsAllOperators ?all }} UNION {{ ?rt tr:supportsOperator ?op }} }}"""
 _FEATURES = f"""PREFIX tr: <{_TR}>
-SELECT DISTINCT ?e ?f WHERE {{ GRAPH ?e {{ {{ ?e ?p ?f }} UNION {{ ?e tr:hasProcessor ?proc . ?proc ?p ?f }} }} }}"""
+SELECT DISTINCT ?e ?f WHERE {{
+  {{ SELECT ?e ?f WHERE {{ GRAPH ?e {{ ?e ?p ?f }} }} }}
+  UNION {{ {{ SELECT ?e ?proc WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor ?proc }} }} }}
+          {{ SELECT ?e ?proc ?f WHERE {{ GRAPH ?e {{ ?proc ?p ?f }} }} }} }} }}"""
 
 NO_RUNTIME = "no ML runtime is installed on it"
 CHECK_FAILED = "the registry's check of it failed"
@@ -115,23 +146,29 @@ class ResourceFit(Compiled):
     def _leanest_overhead(fleet: Fleet, prop: str) -> np.ndarray:
         """Per device, the smallest overhead among its runtimes: the install's own figure,
         else the runtime's typical one (ontology/runtimes.ttl), else 0."""
-        own: dict[str, list] = defaultdict(list)
-        for _, row in fleet.rows("device", _INSTALL_FIGURES, p=prop):
-            if _is_number(row["x"]):
-                own[row["i"]].append(row["x"])
-        typical: dict[str, float] = {}
-        per_device: dict[int, float] = {}
-        for d, row in fleet.rows("device", _INSTALLS):
-            rt = row["rt"]
-            if rt not in typical:
-                found = fleet.store.select(_RUNTIME_FIGURE, {"rt": _iri(rt), "p": _iri(prop)})
-                typical[rt] = min((r["x"] for r in found if _is_number(r["x"])), default=0)
-            figure = min(own.get(row["i"]) or [typical[rt]])
-            per_device[d] = min(per_device.get(d, figure), figure)
-        out = np.zeros(len(fleet.devices))
-        if per_device:
-            out[list(per_device)] = list(per_device.values())
-        return out
+        devices, installs = fleet.select("device", _INSTALLS)
+        stated, figures = fleet.select("device", _INSTALL_FIGURES, p=prop)
+        span = len(fleet.terms)
+        runtime = installs["rt"]
+        # Per (device, runtime): how many installs there are, and how many state a figure;
+        # the runtime's typical figure stands for the installs that do not.
+        pairs, count = np.unique(devices * span + runtime, return_counts=True)
+        with_figure = np.unique(np.stack([stated, figures["i"], figures["rt"]], axis=1), axis=0)
+        counted, owned = np.unique(with_figure[:, 0] * span + with_figure[:, 2], return_counts=True)
+        owned_by_pair = np.zeros(len(pairs), dtype=np.int64)
+        at = np.minimum(np.searchsorted(pairs, counted), max(len(pairs) - 1, 0))
+        known = pairs[at] == counted if len(pairs) else np.zeros(len(counted), dtype=bool)
+        owned_by_pair[at[known]] = owned[known]
+        bare = pairs[count > owned_by_pair]
+        bare_device, bare_runtime = bare // span, bare % span
+        typical = np.zeros(span)
+        for rt in np.unique(bare_runtime).tolist():
+            rows = fleet.reference(_RUNTIME_FIGURE, rt=fleet.terms.values[rt], p=prop)
+            typical[rt] = min((r["x"] for r in rows if is_number(r["x"])), default=0)
+        out = np.full(len(fleet.devices), np.nan)
+        np.fmin.at(out, bare_device, typical[bare_runtime])
+        np.fmin.at(out, stated, fleet.terms.numbers()[figures["x"]])
+        return np.nan_to_num(out, nan=0.0)
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
         return self.need[models] + adjust.model.get(self.need_property, 0)
@@ -196,19 +233,14 @@ class SensorCoverage(Compiled):
         covered = np.zeros((len(fleet.devices), len(required)), dtype=bool)
         if not required:
             return covered
-        pairs = [(i, row["cls"]) for i, row in fleet.rows("device", _SENSOR_CLASSES, p=equipment)]
-        if not pairs:
-            return covered
-        class_id: dict[str, int] = {}
-        device_of = np.array([i for i, _ in pairs], dtype=np.int64)
-        class_of = np.array([class_id.setdefault(cls, len(class_id)) for _, cls in pairs], dtype=np.int64)
-        for j, req in enumerate(required):
-            meets = np.zeros(len(class_id), dtype=bool)
-            for row in fleet.store.select(_MEETS, {"req": _iri(req)}):
-                k = class_id.get(row["cls"])
-                if k is not None:
-                    meets[k] = True
-            covered[device_of[meets[class_of]], j] = True
+        for first in range(0, len(required), _BITS):
+            meeting = [(IRI(row["cls"]), 1 << j) for j, req in enumerate(required[first:first + _BITS])
+                       for row in fleet.reference(_MEETS, req=req)]
+            query = _SENSOR_COVERAGE.replace("CLASSES", values_block(["cls", "bit"], meeting))
+            devices, columns = fleet.select("device", query, p=equipment)
+            met = np.array([fleet.terms.values[k] for k in columns["met"].tolist()], dtype=np.int64)
+            for j in range(min(_BITS, len(required) - first)):
+                covered[devices[(met >> j) & 1 == 1], first + j] = True
         return covered
 
     def _missing_any(self, requirements: tuple) -> np.ndarray:
@@ -229,28 +261,33 @@ class RuntimeSupport(Compiled):
         super().__init__(constraint, fleet)
         self.path = constraint.param("operatorUseProperty")
         n_models, n_devices = fleet.shape
-        installs: dict[int, set[str]] = defaultdict(set)
-        for i, row in fleet.rows("device", _INSTALLS):
-            installs[i].add(row["rt"])
+        values = fleet.terms.values
+        devices, installs = fleet.select("device", _INSTALLS)
+        installed_ids = np.unique(installs["rt"]).tolist()
         self.failed: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for i, row in fleet.rows("model", _FAILED_CHECKS):
-            reason = CHECK_FAILED if row["reason"] is None else lexical(row["reason"])
-            if reason not in self.failed[i, row["rt"]]:
-                self.failed[i, row["rt"]].append(reason)
-        self.runtimes = sorted(set().union(*installs.values()) | {rt for _, rt in self.failed})
+        models, checks = fleet.select("model", _FAILED_CHECKS)
+        for i, rt, reason in zip(models.tolist(), checks["rt"].tolist(), checks["reason"].tolist()):
+            why = CHECK_FAILED if values[reason] is None else lexical(values[reason])
+            if why not in self.failed[i, values[rt]]:
+                self.failed[i, values[rt]].append(why)
+        self.runtimes = sorted({values[rt] for rt in installed_ids} | {rt for _, rt in self.failed},
+                               key=str)
+        column = np.full(len(fleet.terms), -1, dtype=np.int64)
+        for j, rt in enumerate(self.runtimes):
+            k = fleet.terms.find(rt)
+            if k is not None:
+                column[k] = j
         self.installed = np.zeros((n_devices, len(self.runtimes)), dtype=bool)
-        column = {rt: j for j, rt in enumerate(self.runtimes)}
-        for i, found in installs.items():
-            self.installed[i, [column[rt] for rt in found]] = True
-        self.installs = {i: sorted(found) for i, found in installs.items()}
+        self.installed[devices, column[installs["rt"]]] = True
         self.supports_all, self.supported = {}, {}
         for rt in self.runtimes:
-            rows = fleet.store.select(_RUNTIME_SUPPORT, {"rt": _iri(rt)})
+            rows = fleet.reference(_RUNTIME_SUPPORT, rt=rt)
             self.supports_all[rt] = any(r["all"] is True for r in rows)
             self.supported[rt] = {r["op"] for r in rows if r["op"] is not None}
         ops: dict[int, set[str]] = defaultdict(set)
-        for i, row in fleet.rows("model", _OPERATORS, p=self.path):
-            ops[i].add(row["op"])
+        models, uses = fleet.select("model", _OPERATORS, p=self.path)
+        for i, op in zip(models.tolist(), uses["op"].tolist()):
+            ops[i].add(values[op])
         self.operators = [sorted(ops.get(m, ())) for m in range(n_models)]
         runs = [tuple(self._runs(m, rt) for rt in self.runtimes) for m in range(n_models)]
         self.groups = _Grouped(runs, self._no_runtime_runs, n_devices)
@@ -270,7 +307,7 @@ class RuntimeSupport(Compiled):
         return self.groups.rows(models, devices)
 
     def explain(self, model, device, adjust=NO_ADJUST):
-        runtimes = self.installs.get(device, [])
+        runtimes = [self.runtimes[j] for j in np.flatnonzero(self.installed[device]).tolist()]
         if not runtimes:
             return [{"runtime": "the device", "why": NO_RUNTIME, "path": self.path}]
         if any(self._runs(model, rt) for rt in runtimes):
@@ -299,10 +336,14 @@ class FeatureRequirement(Compiled):
         self.column = {key: j for j, key in enumerate(wanted)}
         self.has = np.zeros((len(fleet.devices), len(wanted)), dtype=bool)
         if wanted:
-            for i, row in fleet.rows("device", _FEATURES, p=c.param("featureProperty")):
-                j = self.column.get(value_key(row["f"]))
-                if j is not None:
-                    self.has[i, j] = True
+            devices, columns = fleet.select("device", _FEATURES, p=c.param("featureProperty"))
+            column = np.full(len(fleet.terms), -1, dtype=np.int64)
+            for key, j in self.column.items():
+                k = fleet.terms.find(key[1])
+                if k is not None:
+                    column[k] = j
+            found = column[columns["f"]]
+            self.has[devices[found >= 0], found[found >= 0]] = True
         keys = [tuple(sorted({self.column[value_key(w)] for _, w in wants})) for wants in self.wants]
         self.groups = _Grouped(keys, self._lacks_any, len(fleet.devices))
 
@@ -328,13 +369,6 @@ def _operator_name(op: str) -> str:
     return op[len(_OP):] if op.startswith(_OP) else op
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _int(value: float):
     return int(value) if float(value).is_integer() else value
 
-
-def _iri(text: str) -> IRI:
-    return IRI(text)

@@ -140,3 +140,31 @@ def test_float32_without_an_fpu_is_a_warning_not_a_violation(registry):
         [warning] = verdict.results
         assert warning.severity == WARNING and warning.constraint.endswith("#FloatNeedsFPU")
         assert warning.message.startswith("float32 model on a core without an FPU")
+
+
+def test_sensors_nested_several_levels_deep_count(registry):
+    # An IMU module whose board carries the sensors: the sub-systems are two levels down.
+    def board(name: str, deep: str) -> tuple[str, str]:
+        iri = f"https://w3id.org/tinyreg/id/device/{name}"
+        return iri, rdflib.Graph().parse(format="turtle", data=f"""
+            @prefix tr: <{TR}> . @prefix ssn: <http://www.w3.org/ns/ssn/> .
+            <{iri}> a tr:MicrocontrollerBoard ; tr:ramBytes 262144 ; tr:flashBytes 1048576 ;
+                tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ] ;
+                tr:hasSensor [ a tr:IMU ; ssn:hasSubSystem [ a tr:Gyroscope ;
+                    ssn:hasSubSystem [ a tr:{deep} ] ] ] .""").serialize(format="nt")
+    model = "https://w3id.org/tinyreg/id/model/compass/v1"
+    graphs = dict([board("deep-magnetometer", "Magnetometer"), board("deep-accelerometer", "Accelerometer")])
+    graphs[model] = rdflib.Graph().parse(format="turtle", data=f"""
+        @prefix tr: <{TR}> .
+        <{model}> a tr:ModelVersion ; tr:arenaBytes 1000 ; tr:flashBytes 1000 ;
+            tr:requiresSensor tr:Magnetometer , tr:Gyroscope .""").serialize(format="nt")
+    registry.store.put_graphs(graphs)
+    engine = compat.fleet_engine(registry)
+    fits = {}
+    for device, text in graphs.items():
+        if device == model:
+            continue
+        ours = engine.verdict(engine.model(model), engine.device(device))
+        assert _key(ours.results) == _key(validate_pair(graphs[model], text, model, device))
+        fits[device.rsplit("/", 1)[1]] = ours.fits
+    assert fits == {"deep-magnetometer": True, "deep-accelerometer": False}
