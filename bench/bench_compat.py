@@ -9,7 +9,10 @@ Then, side by side in this run:
   model), both scaled to the matrix;
 - one model against the whole fleet: the engine against that one SPARQL query;
 - agreement: the engine's results equal pySHACL's on the sample pairs, result by result,
-  and its verdicts equal the SPARQL query's for that model on every device.
+  and its verdicts equal the SPARQL query's for that model on every device;
+- the engine's build from the store, whole, and its refresh from the store's change log
+  after one device is added and after one model version is replaced, against the whole
+  build; the refreshed engine's matrix equals that of an engine built afresh.
 TINYREG_BENCH_DEVICES / TINYREG_BENCH_MODELS make the fleet smaller for a quick run.
 """
 from __future__ import annotations
@@ -30,8 +33,9 @@ from common import best_of, peak_rss_mb, report
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.compat import reference  # noqa: E402  (the repository root is on the path now)
+from tests.compat import reference, synthetic  # noqa: E402  (the repository root is on the path now)
 from tinyreg.registry import Registry, compat, load_settings  # noqa: E402
+from tinyreg.registry.compat.engine import Engine  # noqa: E402
 from tinyreg.registry.compat.shacl import validate_pair  # noqa: E402
 
 DEVICES = int(os.environ.get("TINYREG_BENCH_DEVICES", 100_000))
@@ -55,6 +59,12 @@ def _entity_ntriples(registry, iri: str) -> str:
     return registry.store.get_graph(iri).serialize(format="nt")
 
 
+def _timed_refresh(registry) -> tuple[float, Engine]:
+    start = time.perf_counter()
+    engine = compat.fleet_engine(registry)
+    return time.perf_counter() - start, engine
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = str(Path(tmp) / "data")
@@ -66,9 +76,13 @@ def main() -> None:
         registry = Registry(load_settings(environ={}, data_dir=data))
         start = time.perf_counter()
         engine = compat.fleet_engine(registry)
-        print(f"engine built from the store in {time.perf_counter() - start:.1f} s "
-              f"(once per store revision)", flush=True)
+        build = time.perf_counter() - start
+        print(f"engine built from the store in {build:.1f} s (then refreshed after each write)",
+              flush=True)
         pairs = len(engine.fleet.models) * len(engine.fleet.devices)
+        start = time.perf_counter()
+        engine.fleet.device_names
+        names = time.perf_counter() - start
 
         ours_matrix = best_of(engine.matrix, 3)
         fitting = int(engine.matrix().counts().sum())
@@ -99,6 +113,19 @@ def main() -> None:
 
         one_model = best_of(lambda: engine.verdicts(np.array([0])), 50)
         listing = best_of(lambda: compat.devices_for_model(registry, model), 20)
+
+        # Writes, and the refresh of the engine that follows each.
+        rng = random.Random(4)
+        registry.store.put_graph(*synthetic.device_graph(DEVICES + 1, rng))
+        added, added_engine = _timed_refresh(registry)
+        registry.store.put_graph(*synthetic.model_graph(1, rng))  # a new description of syn-1/v1
+        replaced, replaced_engine = _timed_refresh(registry)
+        start = time.perf_counter()
+        fresh = Engine.load(registry.store)
+        rebuild = time.perf_counter() - start
+        same_matrix = (replaced_engine.fleet.devices == fresh.fleet.devices
+                       and np.array_equal(replaced_engine.matrix().fits, fresh.matrix().fits)
+                       and np.array_equal(replaced_engine.matrix().warned, fresh.matrix().warned))
         peak = peak_rss_mb()
         registry.close()
 
@@ -116,5 +143,14 @@ def main() -> None:
     report(f"one model vs {DEVICES:,} devices (devices_for_model, list of matches)", listing * 1000,
            sparql_model * 1000, "one SPARQL query on the store", unit="ms")
     report("per pair", ours_matrix / pairs * 1e6, pyshacl_pair * 1e6, "pySHACL per pair", unit="us")
+    build = min(build, rebuild)
+    print(f"engine build from the store, whole: {build:.2f} s (best of two; the device names "
+          f"are read on the first listing: {names:.2f} s)", flush=True)
+    print(f"after the writes the refreshed engine's matrix "
+          f"{'equals' if same_matrix else 'DIFFERS FROM'} that of an engine built afresh "
+          f"({added_engine.origin}, {replaced_engine.origin})", flush=True)
+    report("engine refresh after adding one device", added, build, "whole build", unit="s")
+    report("engine refresh after replacing one model version", replaced, build, "whole build",
+           unit="s")
     print(f"peak memory of the process (engine, queries, matrix; not the loading): "
           f"{peak:.0f} MiB (target < 1024 MiB)", flush=True)
