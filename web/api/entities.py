@@ -50,36 +50,43 @@ _CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?descriptio
 _VERSIONS = _PREFIXES + """SELECT ?version ?number WHERE {
   ?version tr:versionOf ?model ; tr:versionNumber ?number } ORDER BY DESC(?number)"""
 
+# A device's queries read its own graph as the default graph (see `_in_graph`).
 _DEVICE = _PREFIXES + """SELECT ?kind ?id ?name ?board ?vendor ?ram ?flash ?ramReserve ?flashReserve
        ?mcu ?core ?clock ?fpu ?dsp ?helium ?npu ?location ?format ?incomplete WHERE {
-  GRAPH ?d { ?d a ?kind ; schema:identifier ?id ; schema:name ?name .
-    VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
-    OPTIONAL { ?d tr:board ?board } OPTIONAL { ?d tr:vendor ?vendor }
-    OPTIONAL { ?d tr:ramBytes ?ram } OPTIONAL { ?d tr:flashBytes ?flash }
-    OPTIONAL { ?d tr:reservedRamBytes ?ramReserve } OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
-    OPTIONAL { ?d tr:hasProcessor ?p .
-      OPTIONAL { ?p tr:mcu ?mcu } OPTIONAL { ?p tr:core ?core } OPTIONAL { ?p tr:clockHz ?clock }
-      OPTIONAL { ?p tr:hasFPU ?fpu } OPTIONAL { ?p tr:hasDSP ?dsp }
-      OPTIONAL { ?p tr:hasHelium ?helium } OPTIONAL { ?p tr:hasNPU ?npu } }
-    OPTIONAL { ?d schema:location ?location } OPTIONAL { ?d tr:sourceFormat ?format }
-    OPTIONAL { ?d tr:incomplete ?incomplete } }
+  ?d a ?kind ; schema:identifier ?id ; schema:name ?name .
+  VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
+  OPTIONAL { ?d tr:board ?board } OPTIONAL { ?d tr:vendor ?vendor }
+  OPTIONAL { ?d tr:ramBytes ?ram } OPTIONAL { ?d tr:flashBytes ?flash }
+  OPTIONAL { ?d tr:reservedRamBytes ?ramReserve } OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
+  OPTIONAL { ?d tr:hasProcessor ?p .
+    OPTIONAL { ?p tr:mcu ?mcu } OPTIONAL { ?p tr:core ?core } OPTIONAL { ?p tr:clockHz ?clock }
+    OPTIONAL { ?p tr:hasFPU ?fpu } OPTIONAL { ?p tr:hasDSP ?dsp }
+    OPTIONAL { ?p tr:hasHelium ?helium } OPTIONAL { ?p tr:hasNPU ?npu } }
+  OPTIONAL { ?d schema:location ?location } OPTIONAL { ?d tr:sourceFormat ?format }
+  OPTIONAL { ?d tr:incomplete ?incomplete }
 } LIMIT 1"""
 
 _SENSORS = _PREFIXES + """SELECT ?sensor ?kind ?part WHERE {
-  GRAPH ?d { ?d tr:hasSensor ?sensor . ?sensor a ?kind .
-    OPTIONAL { ?sensor ssn:hasSubSystem ?sub . ?sub a ?part } }
+  ?d tr:hasSensor ?sensor . ?sensor a ?kind .
+  OPTIONAL { ?sensor ssn:hasSubSystem ?sub . ?sub a ?part }
 } ORDER BY ?kind"""
 
 _RUNTIMES = _PREFIXES + """SELECT ?runtime ?version ?ramOverhead ?code WHERE {
-  GRAPH ?d { ?d tr:hasRuntime ?r . ?r tr:runtime ?runtime .
-    OPTIONAL { ?r tr:runtimeVersion ?version } OPTIONAL { ?r tr:ramOverheadBytes ?ramOverhead }
-    OPTIONAL { ?r tr:codeBytes ?code } }
+  ?d tr:hasRuntime ?r . ?r tr:runtime ?runtime .
+  OPTIONAL { ?r tr:runtimeVersion ?version } OPTIONAL { ?r tr:ramOverheadBytes ?ramOverhead }
+  OPTIONAL { ?r tr:codeBytes ?code }
 }"""
 
 _DEVICE_LISTS = _PREFIXES + """SELECT ?connectivity ?source ?group WHERE {
-  GRAPH ?d { { ?d tr:connectivity ?connectivity } UNION { ?d dcterms:source ?source }
-             UNION { ?d tr:inGroup ?group } }
+  { ?d tr:connectivity ?connectivity } UNION { ?d dcterms:source ?source }
+  UNION { ?d tr:inGroup ?group }
 }"""
+
+
+def _in_graph(registry, sparql: str, iri: str) -> list[dict[str, Any]]:
+    """Rows of `sparql` about ?d = `iri`, over that entity's graph alone. Bound to the
+    union instead, Oxigraph scanned every device's graph: 9 s for one device of 100,000."""
+    return registry.store.query(sparql, {"d": IRI(iri)}, default_graphs=[iri]).rows
 
 
 def _local_values(row: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -139,23 +146,21 @@ def device_graph(registry, device_id: str):
 def device_view(registry, device_id: str) -> dict[str, Any]:
     """One device with everything its page shows."""
     iri = device_iri_of(registry, device_id)
-    bound = {"d": IRI(iri)}
-    store = registry.store
-    rows = store.select(_DEVICE, bound)
+    rows = _in_graph(registry, _DEVICE, iri)
     if not rows:
         raise NotFound(f"device {device_id} has no description the registry can read")
     view = _local_values(rows[0], "kind", "core", "npu")
     view["iri"] = iri
     sensors: dict[str, dict[str, Any]] = {}
-    for r in store.select(_SENSORS, bound):
+    for r in _in_graph(registry, _SENSORS, iri):
         entry = sensors.setdefault(r["sensor"], {"kinds": set(), "parts": set()})
         entry["kinds"].add(local_name(r["kind"]))
         if r["part"]:
             entry["parts"].add(local_name(r["part"]))
     view["sensors"] = [{"kinds": sorted(e["kinds"]), "parts": sorted(e["parts"])}
                        for e in sensors.values()]
-    view["runtimes"] = [_local_values(r, "runtime") for r in store.select(_RUNTIMES, bound)]
-    lists = store.select(_DEVICE_LISTS, bound)
+    view["runtimes"] = [_local_values(r, "runtime") for r in _in_graph(registry, _RUNTIMES, iri)]
+    lists = _in_graph(registry, _DEVICE_LISTS, iri)
     view["connectivity"] = sorted({local_name(r["connectivity"]) for r in lists if r["connectivity"]})
     view["sources"] = sorted({r["source"] for r in lists if r["source"]})
     view["groups"] = sorted({r["group"] for r in lists if r["group"]})

@@ -1,7 +1,7 @@
 """Lists with filters and pages: one function per list, shared by the API and the dashboard."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from tinyreg.registry.errors import Invalid
 
@@ -56,10 +56,25 @@ def version_ref(iri: str) -> str:
     return f"{local_name(head)}@{number}" if number.isdigit() and "/model/" in head else str(iri)
 
 
+def per_revision(registry, name: str, build: Callable[[], Any]) -> Any:
+    """`build()`, kept in the registry's cache until the store changes."""
+    revision = registry.store.revision()
+    cached = registry.cache.get(name)
+    if cached is None or cached[0] != revision:
+        cached = registry.cache[name] = (revision, build())
+    return cached[1]
+
+
+def all_devices(registry) -> list[dict[str, Any]]:
+    """Every device's row, read once per store revision: listing 100,000 devices takes
+    seconds, and the device list, the heatmap and the overview all filter the same rows."""
+    from tinyreg.registry.devices.register import list_devices
+    return per_revision(registry, "web.devices", lambda: list_devices(registry))
+
+
 def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, paged."""
-    from tinyreg.registry.devices.register import list_devices
-    rows = matching(list_devices(registry), args.get("q"), ("id", "name", "core", "kind"))
+    rows = matching(all_devices(registry), args.get("q"), ("id", "name", "core", "kind"))
     min_ram, min_flash = int_arg(args, "min_ram"), int_arg(args, "min_flash")
     for field_name in ("kind", "core", "format"):
         wanted = (args.get(field_name) or "").strip().lower()

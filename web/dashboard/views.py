@@ -7,7 +7,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from tinyreg.deploy.records import STATUSES
 from tinyreg.registry.compat import check, resolve_device, resolve_model
-from tinyreg.registry.devices.register import add_device, list_devices
+from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid, TinyregError
 from tinyreg.registry.examples import EXAMPLES
 from tinyreg.registry.models import list_models, register_model
@@ -16,7 +16,8 @@ from tinyreg.registry.store.terms import IRI, inline_bindings
 from ..api.compat import devices_for, matrix_slice, models_for
 from ..api.deployments import deployment_listing, rollout, rollout_listing
 from ..api.entities import device_view, model_view
-from ..api.listing import MAX_LIMIT, device_listing, local_name, model_listing, version_ref
+from ..api.listing import (MAX_LIMIT, all_devices, device_listing, local_name, model_listing,
+                           per_revision, version_ref)
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from . import bp
@@ -33,22 +34,18 @@ def _registry():
 
 def _overview(registry) -> dict[str, Any]:
     """Counts and charts, recomputed only when the store has changed."""
-    revision = registry.store.revision()
-    cached = registry.cache.get("web.overview")
-    if cached and cached[0] == revision:
-        return cached[1]
-    devices = list_devices(registry)
-    models = list_models(registry)
-    data = {
-        "stats": registry.stats(),
-        "charts": [
-            counted("Devices by core", (r["core"] for r in devices)),
-            bar_chart("Devices by RAM", size_buckets(r["ram"] for r in devices), ordered=True),
-            counted("Models by task", (local_name(r["task"]) for r in models)),
-        ],
-    }
-    registry.cache["web.overview"] = (revision, data)
-    return data
+    def build():
+        devices = all_devices(registry)
+        models = list_models(registry)
+        return {
+            "stats": registry.stats(),
+            "charts": [
+                counted("Devices by core", (r["core"] for r in devices)),
+                bar_chart("Devices by RAM", size_buckets(r["ram"] for r in devices), ordered=True),
+                counted("Models by task", (local_name(r["task"]) for r in models)),
+            ],
+        }
+    return per_revision(registry, "web.overview", build)
 
 
 @bp.get("/")
