@@ -12,6 +12,7 @@ from pathlib import Path
 import rdflib
 
 from ..errors import Invalid, NotFound
+from ..validation import validate
 from ..vocab import ID, PREFIXES, device_iri
 from .bulk import import_files
 from .catalog import iter_catalog
@@ -19,10 +20,19 @@ from .files import FileResult, iter_files, read_file
 
 
 def add_device(registry, data: bytes, filename: str | None = None) -> FileResult:
-    """Register what one file describes; `Invalid` when the file cannot be read."""
+    """Register what one file describes; `Invalid` when the file cannot be read or a
+    device it describes breaks the description shapes (nothing is stored then).
+
+    Shape warnings are kept in the result's warnings.
+    """
     result, graphs = read_file(data, filename)
     if not result.ok:
         raise Invalid(f"{result.path}: {result.error}")
+    for name, graph in graphs.items():
+        kind = "device" if name in result.devices else "model" if name in result.models else None
+        if kind:
+            report = validate(graph, kind)
+            result.warnings.extend(w.message for w in report.warnings)
     registry.store.put_graphs(graphs)
     return result
 
