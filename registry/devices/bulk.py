@@ -33,6 +33,7 @@ BATCH = 10_000  # graphs per write: the bulk loader holds ~35 KB a graph while i
 _CHUNK = 250  # files a worker reads per task
 _AHEAD = 8  # chunks read ahead per worker, waiting to be gathered
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
+_TRANSACTION = 500  # files per transaction, for devices that are replaced
 
 # One file read: its result, its devices' own N-Triples (blank node labels unique to each
 # graph), and any other graphs as N-Triples.
@@ -159,7 +160,12 @@ def write_batch(store: Store, files: list[Read]) -> None:
             new.append(read)
         claimed.update(names)
     _write(store, new, lambda graphs: store.load_new_graphs(list(graphs.items())))
-    _write(store, held, store.put_graphs)
+    # Replacements are SPARQL updates, whose text and transaction the store holds whole,
+    # and whose writes stay in memory until flushed: a few files at a time keep both small.
+    # A file stays in one transaction.
+    for start in range(0, len(held), _TRANSACTION):
+        _write(store, held[start:start + _TRANSACTION], store.put_graphs)
+        store.flush()
 
 
 def _write(store: Store, files: list[Read], write) -> None:
