@@ -19,27 +19,7 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+from tinyreg.registry.atomicfile import fsync_dir, write_atomically
 
 
 class Staged:
@@ -99,7 +79,7 @@ class ModelState:
         """Make the staged, verified model the active one; the active one becomes the kept one."""
         target = self.model_path(entry["sha256"])
         os.replace(staged.path, target)
-        _fsync_dir(self.models)
+        fsync_dir(self.models)
         return self._switch(entry, self.read().get("active"), "deploy")
 
     def rollback(self, entry: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +89,7 @@ class ModelState:
     def _switch(self, active: dict[str, Any], previous: dict[str, Any] | None,
                 action: str) -> dict[str, Any]:
         state = {"active": active, "previous": previous}
-        _write_atomically(self._state_file, json.dumps(state, sort_keys=True).encode())
+        write_atomically(self._state_file, json.dumps(state, sort_keys=True).encode())
         with open(self._log, "a", encoding="utf-8") as log:
             log.write(json.dumps({"action": action, **active}, sort_keys=True) + "\n")
             log.flush()

@@ -7,11 +7,12 @@ truncated artifact under a real name; the graph that points at it is written aft
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomicfile import write_atomically
 from ..errors import NotFound
+
+_INCOMING = ".incoming-"  # temporary names, removed by remove_incomplete after a crash
 
 
 def artifact_path(root: Path, sha256: str) -> Path:
@@ -24,16 +25,7 @@ def store_artifact(root: Path, data: bytes) -> tuple[str, Path]:
     if path.is_file() and path.stat().st_size == len(data):
         return sha, path
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data, prefix=_INCOMING)
     return sha, path
 
 
@@ -55,7 +47,7 @@ def stored_digests(root: Path) -> set[str]:
 def remove_incomplete(root: Path) -> int:
     """Delete temporary files left by a write that was killed; returns how many."""
     count = 0
-    for tmp in root.glob("??/.incoming-*"):
+    for tmp in root.glob(f"??/{_INCOMING}*"):
         tmp.unlink(missing_ok=True)
         count += 1
     return count
