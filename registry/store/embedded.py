@@ -267,6 +267,8 @@ class EmbeddedStore(Store):
                         + revision_update_text(graphs=names))
 
     def close(self) -> None:
-        if getattr(self, "_ox", None) is not None:
-            self._ox.flush() if self.path is not None else None
-            self._ox = None
+        if getattr(self, "_ox", None) is None:
+            return
+        if self.path is not None:  # an in-memory store has nothing to flush
+            self._ox.flush()
+        self._ox = None
