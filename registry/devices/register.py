@@ -16,7 +16,7 @@ from ..validation import validate
 from ..vocab import ID, PREFIXES, device_iri
 from .bulk import import_files
 from .catalog import iter_catalog
-from .files import FileResult, iter_files, read_file
+from .files import FileResult, iter_files, iter_paths, read_file
 
 
 def add_device(registry, data: bytes, filename: str | None = None) -> FileResult:
@@ -49,7 +49,7 @@ def import_dir(registry, path: str | Path,
     root = Path(path)
     if not root.is_dir():
         raise NotFound(f"no directory {path}")
-    return import_files(registry.store, [str(f) for f in iter_files(root)], progress, workers)
+    return import_files(registry.store, list(iter_paths(str(root))), progress, workers)
 
 
 def load_catalog(registry) -> int:
@@ -110,5 +110,5 @@ def _int(term) -> int | None:
     return int(str(term)) if term is not None else None
 
 
-__all__ = ["FileResult", "add_device", "import_dir", "iter_files", "list_devices",
+__all__ = ["FileResult", "add_device", "import_dir", "iter_files", "iter_paths", "list_devices",
            "load_catalog", "read_file", "show_device"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tinyreg.registry.devices.register import add_device, import_dir, list_devices, show_device
+from tinyreg.registry.devices.register import (
+    add_device, import_dir, iter_files, iter_paths, list_devices, show_device)
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.vocab import TR, device_iri
 
@@ -77,3 +78,19 @@ def test_cli_errors_are_one_line(invoke):
     assert result.exit_code == 2
     assert result.output.strip().startswith("Error:") and len(result.output.strip().splitlines()) == 1
     assert invoke("device", "show", "no-such-board").exit_code == 2
+
+
+def test_directory_listing_order_and_what_it_leaves_out(tmp_path):
+    root = tmp_path / "fleet"
+    for name in ("b/z.json", "a/x.YAML", "a.json", ".git/config.json", "c/.hidden.json",
+                 "c/notes.txt", "c/d/e.ttl", "c/m.jsonld"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("{}")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "far.json").write_text("{}")
+    (root / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (root / "alias.json").symlink_to(root / "a.json")
+    listed = [str(Path(p).relative_to(root)) for p in iter_paths(str(root))]
+    # sorted as paths are (a folder's files come where its name sorts), suffixes in any case
+    assert listed == ["a/x.YAML", "a.json", "alias.json", "b/z.json", "c/d/e.ttl", "c/m.jsonld"]
+    assert [str(p) for p in iter_files(root)] == [str(root / p) for p in listed]

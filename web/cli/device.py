@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tinyreg.registry.devices.register import (
-    add_device, import_dir, iter_files, list_devices, load_catalog, show_device)
+    add_device, import_dir, iter_paths, list_devices, load_catalog, show_device)
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -40,7 +40,7 @@ def device_add(state, file: Path) -> None:
 def device_import(state, directory: Path) -> None:
     """Register every device file below DIRECTORY, reporting each file."""
     registry = state.registry()
-    total = sum(1 for _ in iter_files(directory))
+    total = sum(1 for _ in iter_paths(str(directory)))
     with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
         results = import_dir(registry, directory, progress=lambda _result: bar.update(1))
     failed = 0
