@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -71,9 +72,13 @@ def to_ntriples(graph: GraphLike, validate: bool = True) -> str:
     raise TypeError(f"cannot write a {type(graph).__name__} as a graph")
 
 
+# What would end an IRI in query or N-Triples text early.
+_BREAKS_OUT = re.compile(r'[<>"{}|\\^` \n\t]')
+
+
 def check_graph_name(name: str) -> str:
     """Graph names are absolute IRIs we minted or validated; anything else is refused."""
-    if not isinstance(name, str) or not name or any(c in name for c in '<>"{}|\\^` \n\t'):
+    if not isinstance(name, str) or not name or _BREAKS_OUT.search(name):
         raise Invalid(f"not a usable graph name: {name!r}")
     if ":" not in name:
         raise Invalid(f"graph name is not an absolute IRI: {name!r}")

@@ -10,12 +10,11 @@ and opening a store drops the graphs of a load that never finished.
 """
 from __future__ import annotations
 
-import io
 import logging
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 import rdflib
@@ -35,36 +34,16 @@ log = logging.getLogger(__name__)
 _LOADING = "urn:tinyreg:loading"
 
 
-class _Stream(io.RawIOBase):
-    """A file the bulk loader reads, made of the byte strings an iterator yields (so a batch
-    is not copied into one document first)."""
-
-    def __init__(self, chunks: Iterator[bytes]):
-        self._chunks = chunks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-def _trig(graphs: Sequence[tuple[str, str]]) -> Iterator[bytes]:
-    """Each graph as a TriG block (names were checked by `check_graph_name`)."""
+def _trig(graphs: Sequence[tuple[str, str]]) -> bytes:
+    """The graphs as one TriG document (names were checked by `check_graph_name`). Given as
+    bytes, the loader reads it without calling back into Python for every few KB."""
+    blocks = []
     for name, text in graphs:
         data = text.encode()
         if b"}" in data:  # only inside a literal, or the text could close its graph
             to_ntriples(text)
-        yield b"<" + name.encode() + b"> {\n" + data + b"\n}\n"
+        blocks.append(b"<" + name.encode() + b"> {\n" + data + b"\n}\n")
+    return b"".join(blocks)
 
 
 class EmbeddedStore(Store):
@@ -223,7 +202,8 @@ class EmbeddedStore(Store):
         if len(set(names)) != len(names):
             raise Invalid("not new graphs: a name is given twice")
         with self._writing:
-            taken = next((name for name in names if self.has_graph(name)), None)
+            taken = next((name for name in names
+                          if self._ox.contains_named_graph(ox.NamedNode(name))), None)
             if taken is not None:
                 raise Invalid(f"not a new graph: {taken} exists")
             if not names:
@@ -232,7 +212,7 @@ class EmbeddedStore(Store):
                                      ox.NamedNode(_LOADING), ox.Literal("\n".join(names)),
                                      ox.NamedNode(META_GRAPH))])
             try:
-                self._ox.bulk_load(_Stream(_trig(graphs)), format=ox.RdfFormat.TRIG)
+                self._ox.bulk_load(_trig(graphs), format=ox.RdfFormat.TRIG)
             except BaseException as exc:
                 self._drop_load(names)
                 if isinstance(exc, SyntaxError):
