@@ -127,6 +127,27 @@ def test_a_graph_too_big_for_one_request_goes_through_the_graph_store(remote):
     assert remote.revision() > 2  # several requests, each counted
 
 
+def test_a_bulk_load_over_the_limit_is_split_in_place_not_staged(remote, monkeypatch):
+    # Names in Japanese: three bytes a character, so the load's estimate (in characters) falls
+    # short of the request's size and batches must be split again as they are sent.
+    remote.max_request_bytes = 8000
+    sent = []
+    send = remote._send_update
+    monkeypatch.setattr(remote, "_send_update", lambda text, what="update": (
+        sent.append((what, len(text.encode()))), send(text, what)))
+    name = "温度と振動のセンサー" * 30
+    graphs = [(f"http://example.org/jp{i}",
+               f'<http://example.org/jp{i}> <https://schema.org/name> "{name} {i}" .\n')
+              for i in range(40)]
+    assert remote.bulk_load(graphs) == 40
+    assert {what for what, _ in sent} == {"graph write"}
+    assert len(sent) > 40 * len(graphs[0][1].encode()) // 8000
+    assert all(size <= 8000 for _, size in sent)
+    rows = remote.select("SELECT ?d ?n WHERE { ?d <https://schema.org/name> ?n }")
+    assert sorted(row["n"] for row in rows) == sorted(f"{name} {i}" for i in range(40))
+    assert staging_graphs(remote) == []
+
+
 def test_a_write_that_cannot_be_sent_leaves_the_old_graphs_and_no_copies(remote, monkeypatch):
     first, second = "http://example.org/first", "http://example.org/second"
     remote.put_graphs({first: device("one", 5), second: device("two", 5)})
