@@ -94,3 +94,34 @@ def test_directory_listing_order_and_what_it_leaves_out(tmp_path):
     # sorted as paths are (a folder's files come where its name sorts), suffixes in any case
     assert listed == ["a/x.YAML", "a.json", "alias.json", "b/z.json", "c/d/e.ttl", "c/m.jsonld"]
     assert [str(p) for p in iter_files(root)] == [str(root / p) for p in listed]
+
+
+XSD_INT = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_device_list_gives_one_row_per_device_whatever_its_graph_states_twice(registry):
+    iri = device_iri("twice-stated")
+    tr, schema = str(TR), "https://schema.org/"
+    registry.store.put_graphs({iri: f"""
+<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{tr}Device> .
+<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{tr}MicrocontrollerBoard> .
+<{iri}> <{schema}identifier> "twice-stated" .
+<{iri}> <{schema}name> "Twice stated" .
+<{iri}> <{tr}sourceFormat> "turtle" .
+<{iri}> <{tr}ramBytes> "262144"^^<{XSD_INT}> .
+<{iri}> <{tr}ramBytes> "131072"^^<{XSD_INT}> .
+<{iri}> <{tr}hasProcessor> _:m4 .
+_:m4 <{tr}core> <{tr}CortexM4F> .
+<{iri}> <{tr}hasProcessor> _:m0 .
+_:m0 <{tr}core> <{tr}CortexM0Plus> .
+<{iri}> <{tr}incomplete> "no flash figure" .
+<{iri}> <{tr}incomplete> "no clock" .
+""", device_iri("no-format"): f"""
+<{device_iri("no-format")}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{tr}Device> .
+<{device_iri("no-format")}> <{schema}identifier> "no-format" .
+<{device_iri("no-format")}> <{schema}name> "No format" .
+"""})
+    assert list_devices(registry) == [{
+        "id": "twice-stated", "name": "Twice stated", "kind": "MicrocontrollerBoard",
+        "ram": 131072, "flash": None, "core": "CortexM0Plus", "format": "turtle",
+        "incomplete": "no clock; no flash figure", "iri": iri}]
