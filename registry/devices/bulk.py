@@ -29,8 +29,8 @@ from ..store import EmbeddedStore, Store
 from .files import FileResult, read_file
 
 BATCH = 2_500  # graphs per write: the bulk loader holds ~35 KB a graph while it loads. Over
-# 100,000 devices, batches of 2,500, 5,000 and 10,000 took the same time (within the noise of
-# runs on this 2-core machine) with a peak of 366, 424 and 586 MiB; 1,000 was slower
+# 100,000 devices, batches of 2,500, 5,000 and 10,000 took the same time within the noise of
+# a 2-core machine (42-50 s) with a peak of 366, 424 and 586 MiB; 1,000 took 50.9 s
 _CHUNK = 250  # files a worker reads per task
 _AHEAD = 8  # chunks read ahead per worker, waiting to be gathered
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
