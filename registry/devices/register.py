@@ -49,7 +49,14 @@ def import_dir(registry, path: str | Path,
     root = Path(path)
     if not root.is_dir():
         raise NotFound(f"no directory {path}")
-    return import_files(registry.store, list(iter_paths(str(root))), progress, workers)
+    return import_paths(registry, list(iter_paths(str(root))), progress, workers)
+
+
+def import_paths(registry, paths: list[str],
+                 progress: Callable[[FileResult], None] | None = None,
+                 workers: int | None = None) -> list[FileResult]:
+    """`import_dir` for files already listed (`iter_paths`), e.g. to size a progress bar."""
+    return import_files(registry.store, paths, progress, workers)
 
 
 def load_catalog(registry) -> int:
@@ -133,5 +140,5 @@ def _int(term) -> int | None:
     return int(str(term)) if term is not None else None
 
 
-__all__ = ["FileResult", "add_device", "import_dir", "iter_files", "iter_paths", "list_devices",
-           "load_catalog", "read_file", "show_device"]
+__all__ = ["FileResult", "add_device", "import_dir", "import_paths", "iter_files", "iter_paths",
+           "list_devices", "load_catalog", "read_file", "show_device"]

@@ -142,7 +142,17 @@ class FileResult:
 def import_dir(registry: Registry, directory: Path, options: Mapping[str, Any] | None = None
                ) -> Iterator[FileResult]:
     """Each .tflite file below `directory`, registered on its own; one bad file stops nothing."""
-    for path in sorted(directory.rglob("*.tflite")):
+    return import_files(registry, tflite_files(directory), options)
+
+
+def tflite_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.tflite"))
+
+
+def import_files(registry: Registry, files: list[Path], options: Mapping[str, Any] | None = None
+                 ) -> Iterator[FileResult]:
+    """`import_dir` for files already listed (`tflite_files`), e.g. to size a progress bar."""
+    for path in files:
         try:
             yield FileResult(path, register_file(registry, path, options or {}), None)
         except TinyregError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tinyreg.registry.devices.register import (
-    add_device, import_dir, iter_paths, list_devices, load_catalog, show_device)
+    add_device, import_paths, iter_paths, list_devices, load_catalog, show_device)
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -40,11 +40,11 @@ def device_add(state, file: Path) -> None:
 def device_import(state, directory: Path) -> None:
     """Register every device file below DIRECTORY, reporting each file."""
     registry = state.registry()
-    total = sum(1 for _ in iter_paths(str(directory)))
+    paths = list(iter_paths(str(directory)))
     # Drawn every thousandth of the way: drawing it for each of 100,000 files took a second.
-    with click.progressbar(length=total, label="importing", file=sys.stderr,
-                           update_min_steps=max(1, total // 1000)) as bar:
-        results = import_dir(registry, directory, progress=lambda _result: bar.update(1))
+    with click.progressbar(length=len(paths), label="importing", file=sys.stderr,
+                           update_min_steps=max(1, len(paths) // 1000)) as bar:
+        results = import_paths(registry, paths, progress=lambda _result: bar.update(1))
     failed = 0
     for r in results:
         name = str(Path(r.path).relative_to(directory)) if r.path.startswith(str(directory)) else r.path

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.models import (import_dir, list_models, register_file, show_model,
-                                     tidy_artifacts)
+from tinyreg.registry.models import (import_files, list_models, register_file, show_model,
+                                     tflite_files, tidy_artifacts)
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -90,12 +90,12 @@ def add(state, file: Path, **card) -> None:
 @pass_state
 def import_(state, directory: Path, **card) -> None:
     """Register every .tflite file below DIRECTORY, each with its sidecar card."""
-    files = sorted(directory.rglob("*.tflite"))
+    files = tflite_files(directory)
     if not files:
         raise UserError(f"no .tflite file below {directory}")
     options = {k: v for k, v in _options(**card).items() if v}
     results = []
-    with click.progressbar(import_dir(state.registry(), directory, options), length=len(files),
+    with click.progressbar(import_files(state.registry(), files, options), length=len(files),
                            label="measuring", file=sys.stderr) as bar:
         for result in bar:
             results.append(result)
