@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
@@ -57,6 +56,7 @@ def validate(graph: rdflib.Graph | str, kind: str, shapes: rdflib.Graph | None =
     roots = {str(s) for cls in classes for s in shapes.subjects(SH.targetClass, cls)}
     # All shapes run (pySHACL's use_shapes skips the shapes they reach through sh:node);
     # only the results of this kind's shapes count.
+    import pyshacl  # here, not at the top: importing it costs every command 0.2 s
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, inplace=True)
     results = [r for r in report_results(report, shapes) if r.constraint in roots]
     out = ValidationReport(kind, results)

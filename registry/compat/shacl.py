@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 
 import pyoxigraph as ox
-import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
@@ -44,6 +43,7 @@ def validate_pair(model_nt: str, device_nt: str, model: str, device: str,
     data = ox.Store()
     text = _reference_ntriples(shapes) + model_nt + device_nt + candidate_ntriples(model, device)
     data.load(text.encode(), format=ox.RdfFormat.N_TRIPLES)
+    import pyshacl  # here, not at the top: importing it costs every command 0.2 s
     _, report, _ = pyshacl.validate(
         data, shacl_graph=shapes, advanced=True, inplace=True,
         use_shapes=[str(s) for s in candidate_shapes(shapes)])
