@@ -139,19 +139,23 @@ def per_format(folder: Path, sample: int = 600) -> dict[str, float]:
     return out
 
 
+def _printed(script: str, *args: Path) -> list[str]:
+    """What `script` prints, run in a fresh process so that its memory is not counted as ours."""
+    return subprocess.run([sys.executable, "-c", script, *map(str, args)], check=True,
+                          capture_output=True, text=True, timeout=3600).stdout.split()
+
+
 def anchor(dump: Path) -> tuple[float, int, float]:
-    """rdflib's parse of the dump, in a fresh process: seconds, triples, peak MiB."""
-    out = subprocess.run([sys.executable, "-c", _ANCHOR, str(dump)], check=True,
-                         capture_output=True, text=True, timeout=3600).stdout.split()
+    """rdflib's parse of the dump: seconds, triples, peak MiB."""
+    out = _printed(_ANCHOR, dump)
     return float(out[0]), int(out[1]), float(out[2])
 
 
 def store_floor(quads: Path, folder: Path) -> tuple[float, float, int, float]:
     """Oxigraph's bulk loader alone writing the devices' quads into a fresh store on disk,
-    in a fresh process, from one N-Quads file: seconds, CPU seconds, quads, peak MiB. No
-    import can write them faster; on a 2-core machine this floor decides what is possible."""
-    out = subprocess.run([sys.executable, "-c", _STORE_FLOOR, str(quads), str(folder)],
-                         check=True, capture_output=True, text=True, timeout=3600).stdout.split()
+    from one N-Quads file: seconds, CPU seconds, quads, peak MiB. No import can write them
+    faster; on a 2-core machine this floor decides what is possible."""
+    out = _printed(_STORE_FLOOR, quads, folder)
     return float(out[0]), float(out[1]), int(out[2]), float(out[3])
 
 
