@@ -167,6 +167,40 @@ def _compute_nodes(model: Model) -> Iterator[_Node]:
             yield _Node(kernel, act, weights, bias, subgraph.tensors[op.outputs[0]])
 
 
+@dataclass(frozen=True)
+class OperatorCost:
+    """One operator node's work, for cost models: its MACs (0 outside the compute-heavy
+    kernels) and the elements of its first input and its first output."""
+
+    name: str  # builtin operator name, or the custom operator's own name
+    macs: int
+    input_elements: int
+    output_elements: int
+
+
+def operator_costs(model: Model) -> tuple[OperatorCost, ...]:
+    costs = []
+    for subgraph in model.subgraphs:
+        for op in subgraph.operators:
+            code = model.opcodes[op.opcode]
+            kernel = KERNELS.get(code.name)
+            tensors = [subgraph.tensors[i] if 0 <= i < len(subgraph.tensors) else None
+                       for i in (op.inputs[:1] + op.outputs[:1])]
+            first_in = tensors[0] if op.inputs else None
+            first_out = tensors[-1] if op.outputs else None
+            macs = 0
+            if kernel is not None and first_out is not None:
+                picks = [op.inputs[i] if i is not None and i < len(op.inputs) else -1
+                         for i in (kernel.activation, kernel.weights)]
+                if min(picks) >= 0:
+                    act, weights = (subgraph.tensors[i] for i in picks)
+                    macs = node_macs(kernel, act.shape, weights.shape, first_out.shape)
+            costs.append(OperatorCost(code.custom_name or code.name, macs,
+                                      first_in.elements if first_in else 0,
+                                      first_out.elements if first_out else 0))
+    return tuple(costs)
+
+
 def _macs(model: Model) -> int:
     return sum(node_macs(n.kernel, n.activation.shape, n.weights.shape, n.output.shape)
                for n in _compute_nodes(model))

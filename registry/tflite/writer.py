@@ -199,6 +199,10 @@ class _Layer:
                         zero_points=[0] * len(scales))
 
 
+# Other recipe modules (the MLPerf Tiny reference models in registry/latency) build with it.
+Layer = _Layer
+
+
 def _conv_out(size: int, stride: int) -> int:
     return -(-size // stride)  # SAME padding
 

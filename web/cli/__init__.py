@@ -14,6 +14,7 @@ _COMMAND_MODULES = (
     "demo",
     "deploy",
     "compat",
+    "latency",
 )
 
 for _name in _COMMAND_MODULES:
