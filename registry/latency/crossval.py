@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .calibration import Observation, reference_workloads
-from .estimate import DeviceFacts, ModelFacts, estimate
+from .estimator import DeviceFacts, ModelFacts, estimate
 from .fit import fit, single_factors
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..errors import NotFound
 from ..models.artifacts import read_artifact
 from ..store import IRI
-from .estimate import DeviceFacts, ModelFacts
+from .estimator import DeviceFacts, ModelFacts
 from .families import core_family_of_iri
 from .workload import workload_of_tflite
 
