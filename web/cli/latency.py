@@ -5,7 +5,7 @@ import json
 
 import click
 
-from tinyreg.registry import compat, latency
+from tinyreg.registry import compat
 
 from .base import cli, pass_state
 
@@ -20,6 +20,8 @@ from .base import cli, pass_state
 @pass_state
 def estimate(state, model: str, device: str, runtime: str | None, fmt: str) -> None:
     """Estimated latency of one inference of MODEL on DEVICE, with its band."""
+    # Imported here: it loads the .tflite readers, which the other commands do without.
+    from tinyreg.registry import latency
     registry = state.registry()
     version = compat.resolve_model(registry, model)
     board = compat.resolve_device(registry, device)
