@@ -6,8 +6,8 @@ MACs-per-cycle factor per core family, fitted on the same training boards), and 
 """
 from __future__ import annotations
 
-from tinyreg.registry.latency.calibration import load_table
-from tinyreg.registry.latency.crossval import cross_validate, summarise
+from tinyreg.registry.latency.calibration import HELD_OUT, load_table
+from tinyreg.registry.latency.crossval import cross_validate, predict, summarise
 
 
 def _table(title: str, summaries) -> None:
@@ -31,7 +31,11 @@ def main() -> None:
     _table("by runtime family", summarise(predictions, lambda p: p.observation.runtime))
     _table("by whether other boards calibrate the pair",
            summarise(predictions, lambda p: "calibrated" if p.calibrated else "uncalibrated"))
-    print("   (no v1.2+ held-out check: those rounds are not extracted)")
+    held_out = load_table(name=HELD_OUT)
+    print(f"held out: {len(held_out)} v1.2 results ({len({o.board for o in held_out})} boards), "
+          "predicted by the fit on all v0.5-v1.1 results")
+    _table("v1.2 by board and runtime", summarise(
+        predict(rows, held_out), lambda p: f"{p.observation.board[:10]}/{p.observation.runtime}"))
 
 
 if __name__ == "__main__":

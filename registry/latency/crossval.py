@@ -39,22 +39,26 @@ class Prediction:
         return self.low_ms <= self.observation.latency_ms <= self.high_ms
 
 
-def cross_validate(rows: list[Observation]) -> list[Prediction]:
+def predict(train: list[Observation], test: list[Observation]) -> list[Prediction]:
+    """`test`'s results as the model fitted on `train` (and the anchor) predict them."""
     workloads = reference_workloads()
+    factors = fit(train, workloads)
+    anchor = single_factors(train, workloads)
+    out = []
+    for o in test:
+        model = ModelFacts(o.benchmark, workloads[o.benchmark])
+        est = estimate(model, DeviceFacts(o.board, o.core, o.clock_hz), o.runtime, factors)
+        k = anchor.get(o.core)
+        anchor_ms = workloads[o.benchmark].total_macs / (k * o.clock_hz) * 1000.0 if k else None
+        out.append(Prediction(o, est.latency_ms.estimate, est.latency_ms.low,
+                              est.latency_ms.high, est.calibrated, anchor_ms))
+    return out
+
+
+def cross_validate(rows: list[Observation]) -> list[Prediction]:
     out = []
     for board in sorted({o.board for o in rows}):
-        train = [o for o in rows if o.board != board]
-        factors = fit(train, workloads)
-        anchor = single_factors(train, workloads)
-        for o in (o for o in rows if o.board == board):
-            model = ModelFacts(o.benchmark, workloads[o.benchmark])
-            device = DeviceFacts(o.board, o.core, o.clock_hz)
-            est = estimate(model, device, o.runtime, factors)
-            k = anchor.get(o.core)
-            anchor_ms = (workloads[o.benchmark].total_macs / (k * o.clock_hz) * 1000.0
-                         if k else None)
-            out.append(Prediction(o, est.latency_ms.estimate, est.latency_ms.low,
-                                  est.latency_ms.high, est.calibrated, anchor_ms))
+        out += predict([o for o in rows if o.board != board], [o for o in rows if o.board == board])
     return out
 
 

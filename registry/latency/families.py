@@ -94,12 +94,12 @@ _RUNTIME_PATTERNS = [
     (r"onnc", "onnc"),
     (r"hale|bosch", "bosch-hale"),
     (r"renesas|eai|ruhmi", "renesas"),
-    (r"(tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicrocontrollers|tflmicro)"
+    (r"(tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicro|tflmicro)"
      r".*(ref|reference)", "tflm-reference"),
-    (r"(tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicrocontrollers|tflmicro)"
+    (r"(tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicro|tflmicro)"
      r".*(cmsis|espnn|andes|nnlib|optimi)", "tflm-cmsis-nn"),
     (r"cmsisnn|espnn", "tflm-cmsis-nn"),
-    (r"tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicrocontrollers|tflmicro",
+    (r"tflm|tflitemicro|tensorflowlitemicro|tensorflowliteformicro|tflmicro",
      "tflm"),
     (r"litert|tflite|tensorflowlite|tfliteruntime", "litert"),
 ]

@@ -12,7 +12,7 @@ from tinyreg.registry.vocab import TR
 @pytest.mark.parametrize("name, family", [
     ("X-CUBE-AI v9.0", "x-cube-ai"), ("x-cube-ai", "x-cube-ai"), ("STM32Cube.AI 7.3", "x-cube-ai"),
     ("ST Edge AI", "x-cube-ai"), ("tflite-micro", "tflm"), ("TFLM", "tflm"),
-    ("TensorFlow Lite for Microcontrollers v2.3.1", "tflm"),
+    ("TensorFlow Lite for Microcontrollers v2.3.1", "tflm"), ("TensorFlow Lite for micro", "tflm"),
     ("TFLM with CMSIS-NN", "tflm-cmsis-nn"), ("ESP-NN", "tflm-cmsis-nn"),
     ("tflm-reference", "tflm-reference"), ("TFLM reference kernels", "tflm-reference"),
     ("microTVM", "microtvm"), ("Plumerai Inference Engine 2023.05", "plumerai"),

@@ -66,3 +66,10 @@ def test_rows_without_a_core_family_or_clock_are_left_out(tmp_path):
     first[COLUMNS.index("core_family")] = ""
     (tmp_path / "t.csv").write_text("\n".join([header, ",".join(first), *lines[2:]]))
     assert len(load_table(tmp_path / "t.csv")) == len(load_table()) - 1
+
+
+def test_the_held_out_rounds_are_apart_from_the_fitted_table():
+    from tinyreg.registry.latency.calibration import HELD_OUT
+    held_out = load_table(name=HELD_OUT)
+    assert held_out and {o.round for o in held_out} == {"v1.2"}
+    assert not {o.round for o in load_table()} & {"v1.2", "v1.3"}
