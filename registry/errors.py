@@ -39,6 +39,18 @@ class Invalid(TinyregError):
     title = "Invalid input"
 
 
+class Unauthorized(TinyregError):
+    """The request does not say who makes it, or cannot prove it (no token, no valid signature)."""
+    status = 401
+    title = "Unauthorized"
+
+
+class Forbidden(TinyregError):
+    """Who makes the request is known, and may not do this."""
+    status = 403
+    title = "Forbidden"
+
+
 class Incompatible(TinyregError):
     """A model version does not fit a device; `results` holds the SHACL results."""
     status = 409

@@ -5,17 +5,9 @@ import hmac
 
 from flask import request
 
-from tinyreg.registry.errors import TinyregError
+from tinyreg.registry.errors import Forbidden, Unauthorized
 
-
-class Forbidden(TinyregError):
-    status = 403
-    title = "Forbidden"
-
-
-class Unauthorized(TinyregError):
-    status = 401
-    title = "Unauthorized"
+__all__ = ["Forbidden", "Unauthorized", "require_write_token"]
 
 
 def require_write_token(settings, token: str | None = None) -> None:
