@@ -72,6 +72,7 @@ class DeviceFacts:
     connectivity: list[URIRef] = field(default_factory=list)
     group: URIRef | None = None
     location: str | None = None
+    public_key: str | None = None  # base64 Ed25519: signs the device's pull requests
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -180,6 +181,7 @@ _RUNTIME_VERSION, _OVERHEAD, _CODE = (f"<{p}>" for p in (TR.runtimeVersion, TR.r
                                                          TR.codeBytes))
 _CONNECTIVITY, _GROUP = f"<{TR.connectivity}>", f"<{TR.inGroup}>"
 _SOURCE, _DESCRIPTION = f"<{DCTERMS.source}>", f"<{DCTERMS.description}>"
+_PUBLIC_KEY = f"<{TR.devicePublicKey}>"
 
 
 def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (),
@@ -222,6 +224,8 @@ def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (
         add(f"{dev} {_CONNECTIVITY} {term(link)} .\n")
     if facts.group is not None:
         add(f"{dev} {_GROUP} {term(facts.group)} .\n")
+    if facts.public_key is not None:
+        add(f"{dev} {_PUBLIC_KEY} {nt.literal(facts.public_key)} .\n")
     for source in facts.sources:
         add(f"{dev} {_SOURCE} {iri_or_text(source)} .\n")
     for note in facts.notes:

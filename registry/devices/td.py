@@ -18,6 +18,7 @@ from pyld import jsonld
 from rdflib.namespace import OWL, RDF
 
 from ..errors import Invalid
+from ..keys import parse_public_key, public_key_text
 from ..vocab import SCHEMA, SCHEMA_HTTP, TR, device_iri
 from . import contexts, nt
 from .cores import core_traits, processor
@@ -218,7 +219,7 @@ _P = {name: f"<{TR[name]}>" for name in (
     "ramBytes", "flashBytes", "reservedRamBytes", "reservedFlashBytes", "board", "vendor",
     "inGroup", "connectivity", "hasProcessor", "hasSensor", "hasRuntime", "core", "mcu",
     "clockHz", "coreCount", "hasFPU", "hasDSP", "hasHelium", "hasNPU", "runtime",
-    "runtimeVersion", "ramOverheadBytes", "codeBytes")}
+    "runtimeVersion", "ramOverheadBytes", "codeBytes", "devicePublicKey")}
 _NAME = f"<{SCHEMA.name}>"
 
 
@@ -247,6 +248,13 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
     facts.board, facts.vendor = dev.text(_P["board"]), dev.text(_P["vendor"])
     facts.location = dev.text(_LOCATIONS[0]) or dev.text(_LOCATIONS[1])
     facts.group = dev.term(_P["inGroup"])
+    key = dev.text(_P["devicePublicKey"])
+    if key is not None:
+        try:
+            facts.public_key = public_key_text(parse_public_key(key))
+        except Invalid:
+            raise Invalid(f"the Thing Description's publicKey {key[:60]!r} is not an Ed25519 "
+                          "public key (base64 of its 32 bytes)") from None
     facts.connectivity = [nt.to_rdflib(t) for t in sorted(set(dev.all(_P["connectivity"])))]
     stated = [c for c in _DEVICE_CLASSES if c in dev.all(_TYPE)]
     node = dev.one(_P["hasProcessor"])
