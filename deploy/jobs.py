@@ -5,8 +5,10 @@ records, so bytes that rotted in the registry's own store are never signed nor s
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterable
 
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI, load_key, publish_key
@@ -14,6 +16,7 @@ from tinyreg.registry.models.artifacts import read_artifact
 from tinyreg.registry.store import IRI
 
 from . import manifest as manifests
+from . import sparql
 from .protocol import MODEL_MEDIA_TYPE, Form
 from .records import Deployment, now
 
@@ -79,6 +82,23 @@ class Job:
         return self.manifest.encoded()
 
 
+# The device's own identity, from its source file: a TD's `id`, kept as owl:sameAs.
+_SOURCE_IDS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?device ?id WHERE { %s GRAPH ?device { ?device owl:sameAs ?id } }"""
+
+
+def source_ids(registry, devices: Iterable[str]) -> dict[str, str]:
+    """Each device's id in its own description (a TD's `id`); the registry's IRI for a
+    device whose source names none (a board from a catalog)."""
+    devices = list(dict.fromkeys(devices))
+    found: dict[str, list[str]] = {}
+    if devices:
+        for row in registry.store.select(_SOURCE_IDS % sparql.iris("device", devices)):
+            found.setdefault(row["device"], []).append(str(row["id"]))
+    return {d: min(found[d]) if d in found else d for d in devices}
+
+
 class Signer:
     """Signs manifests with the registry's key (created and published if it is missing)."""
 
@@ -86,9 +106,12 @@ class Signer:
         publish_key(registry.store, registry.data_path)
         self._key = load_key(registry.data_path)
 
-    def sign(self, deployment: Deployment, version: Version, action: str) -> manifests.SignedManifest:
+    def sign(self, deployment: Deployment, version: Version, action: str,
+             device_id: str) -> manifests.SignedManifest:
+        # A deployment recorded before sequences existed is numbered by the clock.
+        sequence = deployment.sequence or int(time.time() * 1000)
         return manifests.sign(
             self._key, action=action, deployment=deployment.iri, device=deployment.device,
-            model=version.model, version=version.iri, version_number=version.number,
-            sha256=version.sha256, byte_size=version.byte_size, media_type=version.media_type,
-            registry=REGISTRY_IRI, issued=now().isoformat())
+            device_id=device_id, sequence=sequence, model=version.model, version=version.iri,
+            version_number=version.number, sha256=version.sha256, byte_size=version.byte_size,
+            media_type=version.media_type, registry=REGISTRY_IRI, issued=now().isoformat())

@@ -1,10 +1,13 @@
 """The signed manifest that travels with every model sent to a device.
 
-A manifest names what is sent and to whom: the deployment, the target device, the model
-version, the artifact's byte size and SHA-256. The registry signs its exact bytes with its
-Ed25519 key (registry/keys.py); the device checks the signature with the public key it
-was given, then checks the bytes it received against the size and digest the manifest
-states. So a device activates only bytes the registry chose for that very device.
+A manifest names what is sent and to whom: the deployment, the target device (by the
+registry's IRI and by the device's own id from its Thing Description), the model version,
+the artifact's byte size and SHA-256, and a sequence number larger than that of any earlier
+order to the same device. The registry signs its exact bytes with its Ed25519 key
+(registry/keys.py); the device checks the signature with the public key it was given, that
+both names are its own, that the sequence is above the last it accepted, then the bytes it
+received against the size and digest the manifest states. So a device activates only
+bytes the registry chose for that very device, and never an older order again.
 
 The manifest is canonical JSON (sorted keys, no spaces, UTF-8) and travels as base64url
 of those bytes, so nobody has to re-serialise it to check the signature.
@@ -21,12 +24,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added `sequence` and `deviceId`
 ACTIONS = ("deploy", "rollback")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = {"tinyregManifest": int, "action": str, "deployment": str, "device": str,
-           "model": str, "version": str, "versionNumber": int, "sha256": str,
-           "byteSize": int, "format": str, "registry": str, "issued": str}
+           "deviceId": str, "sequence": int, "model": str, "version": str,
+           "versionNumber": int, "sha256": str, "byteSize": int, "format": str,
+           "registry": str, "issued": str}
 
 
 class ManifestError(ValueError):
@@ -56,14 +60,14 @@ def canonical(fields: dict[str, Any]) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def sign(key: Ed25519PrivateKey, *, action: str, deployment: str, device: str, model: str,
-         version: str, version_number: int, sha256: str, byte_size: int, media_type: str,
-         registry: str, issued: str) -> SignedManifest:
+def sign(key: Ed25519PrivateKey, *, action: str, deployment: str, device: str, device_id: str,
+         sequence: int, model: str, version: str, version_number: int, sha256: str,
+         byte_size: int, media_type: str, registry: str, issued: str) -> SignedManifest:
     fields = {"tinyregManifest": FORMAT_VERSION, "action": action, "deployment": deployment,
-              "device": device, "model": model, "version": version,
-              "versionNumber": int(version_number), "sha256": sha256,
-              "byteSize": int(byte_size), "format": media_type, "registry": registry,
-              "issued": issued}
+              "device": device, "deviceId": device_id, "sequence": int(sequence),
+              "model": model, "version": version, "versionNumber": int(version_number),
+              "sha256": sha256, "byteSize": int(byte_size), "format": media_type,
+              "registry": registry, "issued": issued}
     _check(fields)
     body = canonical(fields)
     return SignedManifest(body, key.sign(body))
@@ -105,3 +109,5 @@ def _check(fields: Any) -> None:
         raise ManifestError("manifest field 'sha256' is not a SHA-256 hex digest")
     if fields["byteSize"] < 0:
         raise ManifestError("manifest field 'byteSize' is negative")
+    if fields["sequence"] < 1:
+        raise ManifestError("manifest field 'sequence' is not a positive number")

@@ -10,7 +10,7 @@ flight is checked with the device before it is sent again.
         tr:partOfRollout <r> ; tr:wave 0 ; tr:transport "http" ; tr:status tr:Active ;
         tr:attempts 1 ; prov:startedAtTime … ; prov:endedAtTime … ; [tr:reason "…"] ;
         [tr:replaces <previous deployment>] ; [tr:rollbackOf <deployment undone>] ;
-        prov:wasAssociatedWith <registry> .
+        tr:manifestSequence n ; prov:wasAssociatedWith <registry> .
     <d> tr:activeDeployment <deployment> .        (in the graph of the active deployment)
 
 Status changes are targeted updates over many deployments at once (a VALUES block), not
@@ -19,6 +19,7 @@ rewrites of whole graphs: a wave of a thousand devices costs a handful of reques
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -90,15 +91,36 @@ def _triples(subject: str, pairs: Iterable[tuple[Any, Any]]) -> str:
     return "".join(f"{s} <{p}> {sparql.term(o)} .\n" for p, o in pairs if o is not None)
 
 
-def _deployment_ntriples(d: NewDeployment, rollout: str, started: dt.datetime) -> str:
+def _deployment_ntriples(d: NewDeployment, rollout: str, started: dt.datetime,
+                         sequence: int) -> str:
     ended = started if d.status not in OPEN else None
     return _triples(d.iri, [
         (RDF.type, IRI(str(TR.Deployment))), (TR.deployedVersion, IRI(d.version)),
         (TR.targetDevice, IRI(d.device)), (TR.partOfRollout, IRI(rollout)),
         (TR.wave, d.wave), (TR.transport, d.transport), (TR.status, IRI(str(TR[d.status]))),
-        (TR.attempts, 0), (PROV.startedAtTime, started), (PROV.endedAtTime, ended),
-        (TR.reason, d.reason), (PROV.wasAssociatedWith, IRI(REGISTRY_IRI)),
+        (TR.attempts, 0), (TR.manifestSequence, sequence), (PROV.startedAtTime, started),
+        (PROV.endedAtTime, ended), (TR.reason, d.reason),
+        (PROV.wasAssociatedWith, IRI(REGISTRY_IRI)),
         (TR.rollbackOf, IRI(d.rollback_of) if d.rollback_of else None)])
+
+
+_LAST_SEQUENCES = _PREFIXES + """
+SELECT ?device (MAX(?n) AS ?last) WHERE {
+  %s GRAPH ?d { ?d tr:targetDevice ?device ; tr:manifestSequence ?n }
+} GROUP BY ?device"""
+
+
+def next_sequences(registry, devices: Iterable[str]) -> dict[str, int]:
+    """For each device, the manifest sequence its next deployment gets: above every one it
+    was given, and at least the clock in milliseconds, so that a registry restored from an
+    older backup still numbers above what its devices accepted since."""
+    devices = list(dict.fromkeys(devices))
+    floor = int(time.time() * 1000)
+    last = {}
+    if devices:
+        last = {row["device"]: int(row["last"]) for row in registry.store.select(
+            _LAST_SEQUENCES % sparql.iris("device", devices)) if row.get("last") is not None}
+    return {device: max(last.get(device, 0) + 1, floor) for device in devices}
 
 
 def create(registry, rollout: NewRollout) -> None:
@@ -107,7 +129,9 @@ def create(registry, rollout: NewRollout) -> None:
     The graphs are new, so they go in as one bulk load (one batch, atomic), the rollout's
     own graph last: a rollout that can be found has all its deployments."""
     started = now()
-    graphs = {d.iri: _deployment_ntriples(d, rollout.iri, started) for d in rollout.deployments}
+    sequences = next_sequences(registry, (d.device for d in rollout.deployments))
+    graphs = {d.iri: _deployment_ntriples(d, rollout.iri, started, sequences[d.device])
+              for d in rollout.deployments}
     graphs[rollout.iri] = _triples(rollout.iri, [
         (RDF.type, IRI(str(TR.Rollout))),
         (PROV.used, IRI(rollout.version) if rollout.version else None),
@@ -226,6 +250,7 @@ class Deployment:
     rollback_of: str | None
     device_id: str | None
     version_id: str | None
+    sequence: int | None = None  # the number its manifest carries (tr:manifestSequence)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -233,7 +258,7 @@ class Deployment:
 
 _DEPLOYMENTS = _PREFIXES + """
 SELECT ?d ?device ?version ?rollout ?wave ?status ?attempts ?transport ?reason ?started ?ended
-       ?replaces ?rollbackOf ?deviceId ?versionId
+       ?replaces ?rollbackOf ?deviceId ?versionId ?sequence
 WHERE {
   GRAPH ?d {
     ?d a tr:Deployment ; tr:targetDevice ?device ; tr:deployedVersion ?version ; tr:status ?status .
@@ -241,7 +266,7 @@ WHERE {
     OPTIONAL { ?d tr:attempts ?attempts } OPTIONAL { ?d tr:transport ?transport }
     OPTIONAL { ?d tr:reason ?reason } OPTIONAL { ?d prov:startedAtTime ?started }
     OPTIONAL { ?d prov:endedAtTime ?ended } OPTIONAL { ?d tr:replaces ?replaces }
-    OPTIONAL { ?d tr:rollbackOf ?rollbackOf }
+    OPTIONAL { ?d tr:rollbackOf ?rollbackOf } OPTIONAL { ?d tr:manifestSequence ?sequence }
   }
   %s
 }
@@ -266,7 +291,8 @@ def read_deployments(registry, *, device: str | None = None, version: str | None
         attempts=int(r.get("attempts") or 0), transport=str(r.get("transport") or "http"),
         reason=r.get("reason"), started=_text(r.get("started")), ended=_text(r.get("ended")),
         replaces=r.get("replaces"), rollback_of=r.get("rollbackOf"),
-        device_id=r.get("deviceId"), version_id=r.get("versionId"))
+        device_id=r.get("deviceId"), version_id=r.get("versionId"),
+        sequence=int(r["sequence"]) if r.get("sequence") is not None else None)
         for r in registry.store.select(query, bindings or None)]
 
 

@@ -29,7 +29,8 @@ from tinyreg.registry.errors import Conflict, Invalid
 
 from . import records, targets
 from .gate import check_devices
-from .jobs import ArtifactProblem, Job, Signer, Version, load_artifact, read_version
+from .jobs import (ArtifactProblem, Job, Signer, Version, load_artifact, read_version,
+                   source_ids)
 from .protocol import Form, find_forms
 from .records import (ACTIVE, CANCELLED, COMPLETED, FAILED, OPEN, PAUSED, PENDING, REFUSED,
                       RUNNING, SENDING, Change, Deployment, NewDeployment, NewRollout)
@@ -206,6 +207,7 @@ class Runner:
         self._artifacts: dict[str, bytes] = {}
         self._targets = {name: cls() for name, cls in targets.available().items()}
         self._signer: Signer | None = None
+        self._ids: dict[str, str] = {}
 
     # ---- the whole rollout
     def run(self) -> Summary:
@@ -218,6 +220,7 @@ class Runner:
         open_ = [d for d in records.read_deployments(self.registry, rollout=r.iri, names=False)
                  if d.status in OPEN]
         forms = find_forms(self.registry, {d.device for d in open_})
+        self._ids = source_ids(self.registry, {d.device for d in open_})
         try:
             for wave in sorted({d.wave for d in open_}):
                 if self._cancel_requested():
@@ -268,10 +271,11 @@ class Runner:
 
     def _job(self, d: Deployment, forms: dict[str, Form]) -> Job:
         version = self._version(d.version)
+        device_id = self._ids[d.device]
         if d.rollback_of:  # the device keeps the bytes; only the signed order travels
-            return Job(d, version, "rollback", self._signer.sign(d, version, "rollback"),
-                       None, forms)
-        return Job(d, version, "deploy", self._signer.sign(d, version, "deploy"),
+            return Job(d, version, "rollback",
+                       self._signer.sign(d, version, "rollback", device_id), None, forms)
+        return Job(d, version, "deploy", self._signer.sign(d, version, "deploy", device_id),
                    self._artifact(version), forms)
 
     def _run_wave(self, batch: list[Deployment], forms: dict[str, dict[str, Form]]) -> None:

@@ -4,7 +4,7 @@ Settings come from the defaults, then a TOML file, then `TINYREG_*` variables (a
 `load_settings`), then the `config` mapping: its lower-case keys are tinyreg settings, its
 upper-case keys Flask's own. The factory opens the store and nothing else: no network,
 no thread, no exit. The app holds one Registry in `app.extensions["tinyreg"]` and mounts
-deploy's pull endpoints under /pull.
+deploy's pull endpoints (a blueprint of deploy/) under /pull.
 """
 from __future__ import annotations
 
@@ -36,31 +36,31 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     from .sparql.runner import QueryRunner
     app.extensions["tinyreg.runner"] = QueryRunner(workers=max(2, settings.threads))
 
+    from tinyreg.deploy.endpoints import PULL_PREFIX, bp as pull_bp
+
     from .api import bp as api_bp
     from .api.documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
     from .sparql import bp as sparql_bp
     for blueprint in (sparql_bp, api_bp, documents_bp, dashboard_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(pull_bp, url_prefix=PULL_PREFIX)
     errors.register(app)
     app.after_request(_cors(settings))
-    _mount_pull_endpoints(app, registry)
     return app
 
 
-# Devices that cannot be reached (behind NAT, asleep) poll here for their assignments:
-# `tinyreg agent --pull http://<host>:<port>/pull/`.
-PULL_PREFIX = "/pull"
+def create_pull_app(registry: Registry) -> Flask:
+    """The pull endpoints alone, at the root (`tinyreg deploy --pull-listen`): the same
+    blueprint and error handling as under /pull of the full app, without the rest."""
+    from tinyreg.deploy.endpoints import bp as pull_bp
 
-
-def _mount_pull_endpoints(app: Flask, registry: Registry) -> None:
-    """deploy's pull-mode WSGI app beside the Flask app, under PULL_PREFIX. Its links are
-    relative, so they hold under any prefix."""
-    from werkzeug.middleware.dispatcher import DispatcherMiddleware
-
-    from tinyreg.deploy.assignments import make_app
-
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {PULL_PREFIX: make_app(registry)})
+    app = Flask(__name__)
+    app.config["TINYREG_PROBLEMS_ONLY"] = True  # devices read problem+json, never a page
+    app.extensions["tinyreg"] = registry
+    app.register_blueprint(pull_bp)
+    errors.register(app)
+    return app
 
 
 def _settings(config: dict[str, Any]) -> Settings:

@@ -11,7 +11,7 @@ import json
 import logging
 from urllib.parse import quote
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from tinyreg.registry.errors import TinyregError
@@ -19,9 +19,9 @@ from tinyreg.registry.errors import TinyregError
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
-MACHINE_PREFIXES = ("/api", "/sparql", "/update")
+MACHINE_PREFIXES = ("/api", "/sparql", "/update", "/pull")
 # Blueprints that answer machines; the dashboard answers people.
-MACHINE_BLUEPRINTS = ("api", "sparql", "documents")
+MACHINE_BLUEPRINTS = ("api", "sparql", "documents", "pull")
 
 
 def register(app: Flask) -> None:
@@ -38,6 +38,8 @@ def problem(status: int, title: str, detail: str, type_slug: str, **extra) -> di
 
 
 def _wants_problem() -> bool:
+    if current_app.config.get("TINYREG_PROBLEMS_ONLY"):
+        return True
     if request.blueprint in MACHINE_BLUEPRINTS or request.path.startswith(MACHINE_PREFIXES):
         return True
     if request.blueprint == "dashboard":
@@ -56,7 +58,9 @@ def _respond(body: dict) -> Response:
         response = Response(render_template("error.html", problem=body), status=status,
                             mimetype="text/html")
     if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="tinyreg"'
+        # Devices sign their pull requests (deploy/device_requests.py); people bring a token.
+        scheme = "Tinyreg-Device" if request.blueprint == "pull" else "Bearer"
+        response.headers["WWW-Authenticate"] = f'{scheme} realm="tinyreg"'
     if status == 503:
         response.headers["Retry-After"] = "1"
     return response

@@ -36,22 +36,21 @@ class Agent:
 
     def __init__(self, tds: list[dict], *, state_dir: Path, trust: Ed25519PublicKey,
                  host: str = "127.0.0.1", port: int | None = 0, pull_url: str | None = None,
-                 poll_interval_s: float = 5.0, faults: Faults | None = None):
+                 poll_interval_s: float = 5.0, faults: Faults | None = None,
+                 timeout_s: float = 30.0):
         self.server: AgentServer | None = None
         self.url: str | None = None
         if port is not None:
-            self.server = AgentServer((host, port), {})
+            self.server = AgentServer((host, port), {}, timeout_s)
             self.url = f"http://{host}:{self.server.server_address[1]}/"
         self.devices: dict[str, Device] = {}
-        for doc in tds:
-            device = Device.from_td(doc, self.url, state_dir, trust,
-                                    (faults or Faults()).copy())
+        for device in Device.from_tds(tds, self.url, state_dir, trust, faults):
             if device.slug in self.devices:
-                raise ValueError(f"two Thing Descriptions with the id {doc['id']!r}")
+                raise ValueError(f"two Thing Descriptions with the id {device.source_id!r}")
             self.devices[device.slug] = device
         if self.server is not None:
             self.server.devices = self.devices
-        self.poller = (Poller(list(self.devices.values()), pull_url, poll_interval_s)
+        self.poller = (Poller(list(self.devices.values()), pull_url, poll_interval_s, timeout_s)
                        if pull_url else None)
         self._threads: list[threading.Thread] = []
 

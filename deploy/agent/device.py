@@ -2,11 +2,18 @@
 before it activates a model.
 
 In order, for a deployment: the manifest's signature (the registry's key), that the
-manifest names this device, the announced size against the manifest and the flash the
-device has free, then — while the bytes arrive — their size and SHA-256, then a test load
-on the device's runtime within the RAM it declares. Only then is the model swapped in.
-Any failed check leaves the active model as it was and answers with a `Refusal` that
-says whether sending again could help.
+manifest names this device (the registry's IRI for it and its own TD id), that its
+sequence is above the last one the device accepted, the announced size against the
+manifest and the flash the device has free, then — while the bytes arrive, into a staging
+file, with no lock held — their size and SHA-256, then a test load on the device's runtime
+within the arena the compatibility shapes leave it (registry/compat/budget.py). Only then
+is the device's lock taken, the sequence checked again (another order may have been
+accepted meanwhile) and the model swapped in. Any failed check leaves the active model as
+it was and answers with a `Refusal` that says whether sending again could help.
+
+Each device has its own Ed25519 key (in its state directory, made on first start); the
+public half goes into the TD the agent publishes, which is how it is enrolled, and the
+private half signs the device's pull requests.
 """
 from __future__ import annotations
 
@@ -21,11 +28,17 @@ from typing import Any, Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from tinyreg.registry.compat.budget import budgets_of
+from tinyreg.registry.devices.contexts import TINYREG_TD
+from tinyreg.registry.devices.facts import DeviceFacts, to_record
 from tinyreg.registry.devices.td import parse_td
-from tinyreg.registry.vocab import TR, device_iri, slug
+from tinyreg.registry.keys import ensure_key, public_key_text
+from tinyreg.registry.vocab import TR
 
 from .. import manifest as manifests
+from ..device_requests import RequestSigner
 from ..protocol import PROBLEM_BASE, affordances
+from ..records import local
 from .faults import Faults
 from .state import ModelState
 from .testload import test_load
@@ -56,51 +69,72 @@ class Budget:
     flash_bytes: int | None  # flash left for the model (None: no limit stated)
 
 
-def budget_from_td(doc: dict) -> tuple[str, str, Budget]:
-    """The device's IRI, name and budget, read by the registry's own TD reader."""
-    facts, _, _ = parse_td(doc)
-    runtimes = {str(r.runtime): r for r in facts.runtimes}
-    linux = facts.kind == TR.LinuxDevice or (str(TR.LiteRT) in runtimes
-                                            and str(TR.TFLM) not in runtimes)
-    if linux:
-        return device_iri(facts.slug), facts.name, Budget("LiteRT", None, None)
-    tflm = runtimes.get(str(TR.TFLM))
-    arena = None
-    if facts.ram is not None:
-        arena = facts.ram - (facts.reserved_ram or 0) - ((tflm.ram_overhead or 0) if tflm else 0)
-    flash = None
-    if facts.flash is not None:
-        flash = facts.flash - (facts.reserved_flash or 0) - ((tflm.code_bytes or 0) if tflm else 0)
-    return device_iri(facts.slug), facts.name, Budget("TFLM", arena, flash)
+def budget_of(facts: DeviceFacts, free: dict[str, int | None]) -> Budget:
+    """The runtime a device test-loads on, and the bytes the shapes leave it (`free`, from
+    `registry.compat.budget`); a Linux-class device loads from storage, with no arena."""
+    runtimes = {str(r.runtime) for r in facts.runtimes}
+    if facts.kind == TR.LinuxDevice or (str(TR.LiteRT) in runtimes and str(TR.TFLM) not in runtimes):
+        return Budget("LiteRT", None, None)
+    return Budget("TFLM", free.get(str(TR.ramBytes)), free.get(str(TR.flashBytes)))
 
 
 @dataclass
 class Device:
-    td: dict  # as published: base and the agent's affordances filled in
-    iri: str
-    slug: str
+    td: dict  # as published: base, the agent's affordances and the public key filled in
+    iri: str  # the registry's IRI for it
+    source_id: str  # its own, the TD's `id`
+    slug: str  # the IRI's last segment: its path on the agent and at the pull endpoints
     budget: Budget
     state: ModelState
     trust: Ed25519PublicKey
+    signer: RequestSigner
     faults: Faults = field(default_factory=Faults)
     transfers: int = 0  # deployments that reached the byte transfer, since the agent started
 
     @classmethod
+    def from_tds(cls, docs: list[dict], base_url: str | None, state_root: Path,
+                 trust: Ed25519PublicKey, faults: Faults | None = None) -> list["Device"]:
+        """`base_url`: where the agent serves HTTP; None for devices that only pull, whose
+        TDs then offer no deploy action (so the registry queues their models instead)."""
+        read = []
+        for doc in docs:
+            facts, triples, warnings = parse_td(doc)
+            read.append((doc, facts, to_record(facts, triples, warnings)))
+        free = budgets_of(record for _, _, record in read)
+        return [cls._made(doc, facts, record.iri, free[record.iri], base_url, Path(state_root),
+                          trust, (faults or Faults()).copy())
+                for doc, facts, record in read]
+
+    @classmethod
     def from_td(cls, doc: dict, base_url: str | None, state_root: Path,
                 trust: Ed25519PublicKey, faults: Faults | None = None) -> "Device":
-        """`base_url`: where the agent serves HTTP; None for a device that only pulls, whose
-        TD then offers no deploy action (so the registry queues its models instead)."""
-        iri, _, budget = budget_from_td(doc)
-        device_slug = slug(doc["id"])
+        return cls.from_tds([doc], base_url, state_root, trust, faults)[0]
+
+    @classmethod
+    def _made(cls, doc: dict, facts: DeviceFacts, iri: str, free: dict[str, int | None],
+              base_url: str | None, state_root: Path, trust: Ed25519PublicKey,
+              faults: Faults) -> "Device":
+        device_slug = local(iri)
+        state = ModelState(state_root / device_slug)
+        key = ensure_key(state.dir)
+        public = public_key_text(key)
+        if doc.get("publicKey") not in (None, public):
+            raise ValueError(f"{doc['id']}: the Thing Description enrols the key "
+                             f"{doc['publicKey']}, but the device's key in {state.dir} is "
+                             f"{public}; remove publicKey from the TD or restore that key")
         td = copy.deepcopy(doc)
+        td["publicKey"] = public
+        contexts = td["@context"] if isinstance(td.get("@context"), list) else [td.get("@context")]
+        if TINYREG_TD not in contexts:
+            td["@context"] = [c for c in contexts if c is not None] + [TINYREG_TD]
         if base_url is not None:
             td["base"] = f"{base_url.rstrip('/')}/{device_slug}/"
             extra = affordances()
             td.setdefault("properties", {}).update(extra["properties"])
             td.setdefault("actions", {}).update(extra["actions"])
-        return cls(td=td, iri=iri, slug=device_slug, budget=budget,
-                   state=ModelState(Path(state_root) / device_slug), trust=trust,
-                   faults=faults or Faults())
+        return cls(td=td, iri=iri, source_id=doc["id"], slug=device_slug,
+                   budget=budget_of(facts, free), state=state, trust=trust,
+                   signer=RequestSigner(iri, key), faults=faults)
 
     # ---- reading
     def info(self) -> dict[str, Any]:
@@ -121,13 +155,25 @@ class Device:
             if exc.signature:
                 raise Refusal(403, "Bad signature", str(exc), retryable=False) from None
             raise Refusal(400, "Bad manifest", str(exc), retryable=False) from None
-        if fields["device"] != self.iri:
-            raise Refusal(409, "Wrong device", f"the manifest is for {fields['device']}, "
-                          f"this device is {self.iri}", retryable=False)
+        if fields["device"] != self.iri or fields["deviceId"] != self.source_id:
+            raise Refusal(409, "Wrong device", f"the manifest is for {fields['device']} "
+                          f"({fields['deviceId']}), this device is {self.iri} "
+                          f"({self.source_id})", retryable=False)
         if fields["action"] != action:
             raise Refusal(400, "Bad manifest", f"a {fields['action']} manifest was sent to "
                           f"the {action} action", retryable=False)
+        if not self.is_active(fields):
+            self._check_newer(fields)
         return fields
+
+    def _check_newer(self, fields: dict[str, Any]) -> None:
+        """No order older than the last one accepted: a replayed or delayed manifest, for a
+        model or a rollback, never takes effect again."""
+        last = self.state.sequence()
+        if fields["sequence"] <= last:
+            raise Refusal(409, "Stale manifest", f"manifest {fields['sequence']} is not newer "
+                          f"than manifest {last}, the last this device accepted",
+                          retryable=False)
 
     def is_active(self, fields: dict[str, Any]) -> bool:
         active = self.state.read().get("active")
@@ -138,7 +184,8 @@ class Device:
         """Receive, check, test-load and activate the model a verified manifest announces.
 
         `read(n)` returns up to n bytes of the model ('' at the end). Raises Refusal, or
-        Dropped when the bytes stop coming (nothing is activated then either).
+        Dropped when the bytes stop coming (nothing is activated then either). The device's
+        lock is held only for the swap: a transfer that stalls holds up no other order.
         """
         self.transfers += 1
         if self.faults.delay_s:
@@ -151,24 +198,28 @@ class Device:
         if flash is not None and expected > flash:
             raise Refusal(409, "Does not fit", f"the model's {expected} bytes exceed the "
                           f"{flash} bytes of flash this device has free", retryable=False)
-        with self.state.lock:
-            if self.is_active(fields):
-                return self.info()  # sent again after a lost answer: already done
-            staged = self.state.stage()
-            try:
-                data = self._receive_bytes(staged, expected, read)
-                digest = staged.finish()
-                if staged.size != expected:
-                    raise Refusal(422, "Size mismatch", f"received {staged.size} bytes, the "
-                                  f"manifest says {expected}", retryable=True)
-                if digest != fields["sha256"]:
-                    raise Refusal(422, "Digest mismatch", f"the received bytes have SHA-256 "
-                                  f"{digest}, the manifest says {fields['sha256']}", retryable=True)
-                self._test_load(data, digest)
-                self.state.activate(staged, self._entry(fields, digest))
-            except BaseException:
-                staged.discard()
-                raise
+        if self.is_active(fields):
+            return self.info()  # sent again after a lost answer: already done
+        staged = self.state.stage()
+        try:
+            data = self._receive_bytes(staged, expected, read)
+            digest = staged.finish()
+            if staged.size != expected:
+                raise Refusal(422, "Size mismatch", f"received {staged.size} bytes, the "
+                              f"manifest says {expected}", retryable=True)
+            if digest != fields["sha256"]:
+                raise Refusal(422, "Digest mismatch", f"the received bytes have SHA-256 "
+                              f"{digest}, the manifest says {fields['sha256']}", retryable=True)
+            self._test_load(data, digest)
+            with self.state.lock:
+                if self.is_active(fields):  # the same order, sent twice at once
+                    staged.discard()
+                    return self.info()
+                self._check_newer(fields)
+                self.state.activate(staged, self._entry(fields, digest), fields["sequence"])
+        except BaseException:
+            staged.discard()
+            raise
         return self.info()
 
     def _receive_bytes(self, staged, expected: int, read: Callable[[int], bytes]) -> bytes:
@@ -210,6 +261,7 @@ class Device:
         with self.state.lock:
             if self.is_active(fields):
                 return self.info()
+            self._check_newer(fields)
             kept = self.state.read().get("previous")
             if not kept or kept["sha256"] != fields["sha256"]:
                 have = kept["sha256"] if kept else "nothing"
@@ -219,7 +271,7 @@ class Device:
             if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != kept["sha256"]:
                 raise Refusal(409, "Nothing to roll back to", "the kept model is missing or "
                               "damaged on this device", retryable=False)
-            self.state.rollback(self._entry(fields, kept["sha256"]))
+            self.state.rollback(self._entry(fields, kept["sha256"]), fields["sequence"])
         return self.info()
 
     def published_td(self) -> str:

@@ -9,7 +9,9 @@ One process serves one or more devices, each under `/<device-slug>/` (its TD's `
     GET  /.well-known/wot         the TDs of every device served here
 
 Errors are RFC 7807 problem+json with a `retryable` member that tells the registry whether
-sending again could succeed.
+sending again could succeed. Every connection has a socket timeout: a registry (or anyone)
+that stops sending mid-body is cut off after `timeout_s`, and since a device takes its lock
+only to swap a verified model in, a stalled transfer holds up no other deployment.
 """
 from __future__ import annotations
 
@@ -32,14 +34,16 @@ class AgentServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # a rollout opens many connections at once
 
-    def __init__(self, address: tuple[str, int], devices: dict[str, Device]):
+    def __init__(self, address: tuple[str, int], devices: dict[str, Device],
+                 timeout_s: float = 30.0):
         super().__init__(address, Handler)
         self.devices = devices
+        self.timeout_s = timeout_s
 
     def handle_error(self, request, client_address) -> None:
         # A registry that hangs up mid-answer (killed, timed out) is the network's business.
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError):
+        if isinstance(error, (ConnectionError, TimeoutError)):
             log.info("%s hung up: %s", client_address[0], error)
         else:
             log.exception("request from %s failed", client_address[0])
@@ -48,6 +52,10 @@ class AgentServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: AgentServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        self.timeout = self.server.timeout_s  # StreamRequestHandler puts it on the socket
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
@@ -179,6 +187,9 @@ class _Body:
         self.count = 0
 
     def read(self, size: int) -> bytes:
-        chunk = self._stream.read(size)
+        try:
+            chunk = self._stream.read(size)
+        except (TimeoutError, socket.timeout):
+            raise Dropped(f"no bytes came for a while after {self.count} bytes") from None
         self.count += len(chunk)
         return chunk

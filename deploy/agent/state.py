@@ -2,12 +2,15 @@
 
     <dir>/models/<sha256>.tflite   the active and the kept model, nothing else
     <dir>/incoming/                bytes being received (never read as a model)
-    <dir>/state.json               {"active": {...}, "previous": {...}}
+    <dir>/state.json               {"active": {...}, "previous": {...}, "sequence": n}
+    <dir>/signing-key.pem          the device's own key (its public half is in its TD)
     <dir>/activations.jsonl        one line per activation, appended after it happened
 
 A model becomes active in one step: `state.json` is replaced by a rename, after the model
 file and the new state were flushed to disk. A crash at any point leaves the device with
-the old state or the new one, never a half-written model under a real name.
+the old state or the new one, never a half-written model under a real name. `sequence`
+is the number of the last manifest the device accepted, written in the same step as the
+model it brought, so a restarted device still refuses every order not newer than it.
 """
 from __future__ import annotations
 
@@ -67,7 +70,11 @@ class ModelState:
         try:
             return json.loads(self._state_file.read_text())
         except FileNotFoundError:
-            return {"active": None, "previous": None}
+            return {"active": None, "previous": None, "sequence": 0}
+
+    def sequence(self) -> int:
+        """The sequence of the last manifest accepted (0: none yet)."""
+        return int(self.read().get("sequence") or 0)
 
     def model_path(self, sha256: str) -> Path:
         return self.models / f"{sha256}.tflite"
@@ -75,20 +82,20 @@ class ModelState:
     def stage(self) -> Staged:
         return Staged(self.incoming)
 
-    def activate(self, staged: Staged, entry: dict[str, Any]) -> dict[str, Any]:
+    def activate(self, staged: Staged, entry: dict[str, Any], sequence: int) -> dict[str, Any]:
         """Make the staged, verified model the active one; the active one becomes the kept one."""
         target = self.model_path(entry["sha256"])
         os.replace(staged.path, target)
         fsync_dir(self.models)
-        return self._switch(entry, self.read().get("active"), "deploy")
+        return self._switch(entry, self.read().get("active"), "deploy", sequence)
 
-    def rollback(self, entry: dict[str, Any]) -> dict[str, Any]:
+    def rollback(self, entry: dict[str, Any], sequence: int) -> dict[str, Any]:
         """Make the kept model active again; the active one becomes the kept one."""
-        return self._switch(entry, self.read().get("active"), "rollback")
+        return self._switch(entry, self.read().get("active"), "rollback", sequence)
 
     def _switch(self, active: dict[str, Any], previous: dict[str, Any] | None,
-                action: str) -> dict[str, Any]:
-        state = {"active": active, "previous": previous}
+                action: str, sequence: int) -> dict[str, Any]:
+        state = {"active": active, "previous": previous, "sequence": sequence}
         write_atomically(self._state_file, json.dumps(state, sort_keys=True).encode())
         with open(self._log, "a", encoding="utf-8") as log:
             log.write(json.dumps({"action": action, **active}, sort_keys=True) + "\n")

@@ -65,6 +65,11 @@ def iri_of(name: str) -> str:
     return device_iri(f"urn:dev:test:{name}")
 
 
+def path_of(name: str) -> str:
+    """Where the agent serves the device and keeps its state: its IRI's last segment."""
+    return iri_of(name).rsplit("/", 1)[-1]
+
+
 @pytest.fixture(scope="session")
 def seed(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("seed") / "data"
@@ -138,16 +143,16 @@ class AgentProcess:
         return sorted((self.workdir / "td-out").glob("*.td.jsonld"))
 
     def device_state(self, name: str) -> dict:
-        path = self.state / slug(f"urn:dev:test:{name}") / "state.json"
+        path = self.state / path_of(name) / "state.json"
         return json.loads(path.read_text()) if path.exists() else {"active": None, "previous": None}
 
     def activations(self, name: str) -> list[dict]:
-        path = self.state / slug(f"urn:dev:test:{name}") / "activations.jsonl"
+        path = self.state / path_of(name) / "activations.jsonl"
         return [json.loads(l) for l in path.read_text().splitlines()] if path.exists() else []
 
     def info(self, name: str) -> dict:
         """What the device answers for its activeModel property."""
-        url = f"{self.url}{slug(f'urn:dev:test:{name}')}/model"
+        url = f"{self.url}{path_of(name)}/model"
         with urllib.request.urlopen(url, timeout=10) as answer:
             return json.loads(answer.read())
 
@@ -196,7 +201,7 @@ class Pool:
         names, self._free[kind] = self._free[kind][:count], self._free[kind][count:]
         assert len(names) == count, f"the pool ran out of {kind} devices: make it larger"
         for name in names:
-            path = self.agent.workdir / "td-out" / f"{slug(f'urn:dev:test:{name}')}.td.jsonld"
+            path = self.agent.workdir / "td-out" / f"{path_of(name)}.td.jsonld"
             add_device(registry, path.read_bytes(), str(path))
         return names
 

@@ -30,7 +30,8 @@ def _device(tmp_path, faults=(), **td) -> Device:
 
 def _order(target: Device, data: bytes, n: int = 0, key=KEY, action="deploy", **changes):
     fields = dict(action=action, deployment=f"https://w3id.org/tinyreg/id/deployment/t-{n}",
-                  device=target.iri, model="https://w3id.org/tinyreg/id/model/m",
+                  device=target.iri, device_id=target.source_id, sequence=n + 1,
+                  model="https://w3id.org/tinyreg/id/model/m",
                   version=f"https://w3id.org/tinyreg/id/model/m/v{n + 1}", version_number=n + 1,
                   sha256=hashlib.sha256(data).hexdigest(), byte_size=len(data),
                   media_type="application/vnd.tflite",
@@ -119,7 +120,8 @@ def test_injected_faults_hit_the_first_deployment_only(tmp_path, fault, error):
 
 
 def test_a_model_whose_arena_exceeds_the_declared_ram_is_rejected_by_tflm(tmp_path):
-    device = _device(tmp_path, ram=8192, reserved_ram=0)
+    # 12 KiB of RAM less TFLM's typical 4 KiB (ontology/runtimes.ttl): an 8 KiB arena.
+    device = _device(tmp_path, ram=12288, reserved_ram=0)
     with pytest.raises(Refusal, match="does not load on this device: TFLM with a 8192-byte arena") as caught:
         _deploy(device, CONV)
     assert not caught.value.retryable
@@ -201,3 +203,48 @@ def test_an_unsigned_push_gets_a_problem_document(agents):
     body = json.loads(caught.value.read())
     assert body["retryable"] is False and "signed manifest" in body["detail"]
     assert SIGNATURE_HEADER not in request.headers
+
+
+# ---- identity, order and enrolment
+
+def test_a_manifest_for_this_iri_but_another_source_id_is_refused(tmp_path):
+    device = _device(tmp_path)
+    with pytest.raises(Refusal, match="Wrong device|urn:dev:elsewhere") as caught:
+        device.check_manifest(*_order(device, SMALL, device_id="urn:dev:elsewhere"), "deploy")
+    assert caught.value.status == 409 and not caught.value.retryable
+
+
+def test_an_order_not_newer_than_the_last_accepted_is_refused_after_a_restart(tmp_path):
+    device = _device(tmp_path)
+    _deploy(device, OTHER, 4)  # sequence 5
+    assert device.state.sequence() == 5
+    restarted = _device(tmp_path)
+    for n, data in ((1, SMALL), (3, SMALL)):
+        with pytest.raises(Refusal, match="not newer than manifest 5") as caught:
+            _deploy(restarted, data, n)
+        assert caught.value.title == "Stale manifest" and not caught.value.retryable
+    with pytest.raises(Refusal, match="not newer"):
+        restarted.check_manifest(*_order(restarted, SMALL, 2, action="rollback"), "rollback")
+    assert restarted.info()["active"]["sha256"] == hashlib.sha256(OTHER).hexdigest()
+    assert _deploy(restarted, SMALL, 5)["active"]["sha256"] == hashlib.sha256(SMALL).hexdigest()
+
+
+def test_an_order_overtaken_while_its_bytes_arrived_is_not_swapped_in(tmp_path):
+    device = _device(tmp_path)
+    older = device.check_manifest(*_order(device, SMALL, 0), "deploy")
+    _deploy(device, OTHER, 1)  # accepted while the first one was still arriving
+    with pytest.raises(Refusal, match="not newer"):
+        device.receive(older, len(SMALL), io.BytesIO(SMALL).read)
+    assert device.info()["active"]["sha256"] == hashlib.sha256(OTHER).hexdigest()
+    assert list(device.state.incoming.iterdir()) == []
+
+
+def test_the_published_td_enrols_the_device_key_kept_in_its_state(tmp_path):
+    device = _device(tmp_path)
+    td = json.loads(device.published_td())
+    assert "https://w3id.org/tinyreg/td/v1" in td["@context"]
+    assert td["publicKey"] == _device(tmp_path).td["publicKey"]  # the same key after a restart
+    other = make_td("unit")
+    other["publicKey"] = json.loads(_device(tmp_path / "elsewhere").published_td())["publicKey"]
+    with pytest.raises(ValueError, match="enrols the key"):
+        Device.from_td(other, None, tmp_path, KEY.public_key())

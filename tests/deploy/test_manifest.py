@@ -8,7 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tinyreg.deploy import manifest
 
 FIELDS = dict(action="deploy", deployment="https://w3id.org/tinyreg/id/deployment/a-0",
-              device="https://w3id.org/tinyreg/id/device/d", model="https://w3id.org/tinyreg/id/model/m",
+              device="https://w3id.org/tinyreg/id/device/d", device_id="urn:dev:d", sequence=7,
+              model="https://w3id.org/tinyreg/id/model/m",
               version="https://w3id.org/tinyreg/id/model/m/v1", version_number=1, sha256="ab" * 32,
               byte_size=912, media_type="application/vnd.tflite",
               registry="https://w3id.org/tinyreg/id/registry", issued="2026-11-21T08:00:00+00:00")
@@ -24,6 +25,7 @@ def test_a_signed_manifest_verifies_with_the_public_key(key):
     fields = manifest.verify(key.public_key(), text, signature)
     assert fields["sha256"] == "ab" * 32 and fields["byteSize"] == 912
     assert fields["device"] == FIELDS["device"] and fields["action"] == "deploy"
+    assert fields["deviceId"] == "urn:dev:d" and fields["sequence"] == 7
 
 
 def test_the_manifest_is_canonical_json(key):
@@ -65,3 +67,19 @@ def test_garbage_is_refused_without_a_traceback(key):
 def test_signing_refuses_a_digest_that_is_not_sha256(key):
     with pytest.raises(manifest.ManifestError, match="sha256"):
         manifest.sign(key, **dict(FIELDS, sha256="xyz"))
+
+
+def test_signing_refuses_a_sequence_below_one(key):
+    with pytest.raises(manifest.ManifestError, match="sequence"):
+        manifest.sign(key, **dict(FIELDS, sequence=0))
+
+
+def test_a_manifest_of_the_first_format_is_refused(key):
+    fields = json.loads(manifest.sign(key, **FIELDS).body)
+    del fields["sequence"], fields["deviceId"]
+    fields["tinyregManifest"] = 1
+    body = manifest.canonical(fields)
+    text = base64.urlsafe_b64encode(body).decode()
+    with pytest.raises(manifest.ManifestError, match="missing") as caught:
+        manifest.verify(key.public_key(), text, base64.b64encode(key.sign(body)).decode())
+    assert not caught.value.signature

@@ -89,9 +89,9 @@ def test_an_incompatible_device_is_refused_with_the_reason_and_never_sent_the_fi
 
 def test_a_device_that_cannot_load_the_model_fails_and_the_canary_pauses_the_rollout(
         registry, agents, pool):
-    # The agent's own TD says 8 KB of RAM; the registry was told 256 KB, so the gate lets the
-    # model through and the device's TFLM test load refuses it.
-    liar = agents([make_td("liar", ram=8192, reserved_ram=0)])
+    # The agent's own TD says 12 KB of RAM (an 8 KB arena); the registry was told 256 KB, so
+    # the gate lets the model through and the device's TFLM test load refuses it.
+    liar = agents([make_td("liar", ram=12288, reserved_ram=0)])
     told = json.loads(liar.td_files[0].read_text())
     told.update(ramBytes=262144, reservedRamBytes=65536)
     add_device(registry, json.dumps(told).encode(), "liar.jsonld")

@@ -38,9 +38,10 @@ NAT = device_iri(NAT_TD["id"])
 @pytest.fixture(scope="module")
 def pulled(loaded, live_server, tmp_path_factory):
     """kws-tiny@1 rolled out to a device that only pulls; returns the rollout's summary."""
-    add_device(loaded, json.dumps(NAT_TD).encode(), "nat-node.td.jsonld")
     device = Device.from_td(NAT_TD, None, tmp_path_factory.mktemp("nat-state"),
                             load_key(loaded.data_path).public_key())
+    # Registered as the device publishes its TD: with the public key it signs requests with.
+    add_device(loaded, device.published_td().encode(), "nat-node.td.jsonld")
     poller = Poller([device], live_server + "/pull", interval_s=0.1, timeout_s=30)
     options = rollout.Options(waves=(1,), backoff_s=0.05, timeout_s=10, pull_timeout_s=60)
     plan = rollout.plan(loaded, resolve_version(loaded, "kws-tiny@1"), [NAT])
@@ -55,19 +56,24 @@ def pulled(loaded, live_server, tmp_path_factory):
         time.sleep(0.05)
     runner.join(timeout=60)
     assert reported == "active" and result["summary"].state == "Completed"
-    return result["summary"]
+    return result["summary"], device
 
 
 def test_the_pull_endpoints_are_mounted_where_the_agent_polls(client, pulled):
+    _, device = pulled
     assert client.get("/api").get_json()["pull"] == "http://localhost/pull/"
-    idle = client.get("/pull/devices/arduino-nano-33-ble-sense/assignment")
+    assert client.get("/pull/").get_json()["assignment"] == "devices/{device}/assignment"
+    resource = f"devices/{device.slug}/assignment"
+    idle = client.get("/pull/" + resource, headers=device.signer.headers("GET", resource))
     assert idle.status_code == 204  # no wave waits for it
-    missing = client.get("/pull/artifacts/" + "0" * 64)
-    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    for url, code in ((f"/pull/{resource}", 401), ("/pull/artifacts/" + "0" * 64, 404),
+                      ("/pull/deployments/x-0/artifact", 401)):
+        answer = client.get(url)
+        assert answer.status_code == code and answer.mimetype == "application/problem+json", url
 
 
 def test_deployments_and_rollouts_in_the_api(client, pulled):
-    token = pulled.rollout.rsplit("/", 1)[-1]
+    token = pulled[0].rollout.rsplit("/", 1)[-1]
     listing = client.get("/api/deployments", query_string={"device": "urn-dev-web-nat-node"})
     body = listing.get_json()
     assert body["total"] == 1 == int(listing.headers["X-Total-Count"])
@@ -97,7 +103,7 @@ def test_device_page_says_what_runs_on_it(client, pulled):
 
 
 def test_deployments_page_lists_rollouts_and_filters(client, pulled):
-    token = pulled.rollout.rsplit("/", 1)[-1]
+    token = pulled[0].rollout.rsplit("/", 1)[-1]
     html = page(client, "/deployments")
     assert f'<a href="/deployments?rollout={token}"><code>{token}</code></a>' in html
     chosen = page(client, f"/deployments?rollout={token}")

@@ -311,7 +311,8 @@ def openapi_document() -> dict:
                                    **{k: _NULLABLE_STR for k in (
                                        "rollout", "reason", "started", "ended", "replaces",
                                        "rollback_of", "device_id", "version_id")},
-                                   "wave": {"type": "integer"}, "attempts": {"type": "integer"}}},
+                                   "wave": {"type": "integer"}, "attempts": {"type": "integer"},
+                                   "sequence": {"type": ["integer", "null"]}}},
                 "Rollout": {"type": "object", "required": ["id", "rollout", "state"], "properties": {
                     "id": {"type": "string"}, "rollout": {"type": "string"}, "state": {"type": "string"},
                     **{k: _NULLABLE_STR for k in ("version", "version_id", "started", "ended",

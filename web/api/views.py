@@ -14,7 +14,6 @@ from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.models import register_model
 
-from ..app import PULL_PREFIX
 from ..auth import require_write_token
 from ..negotiation import NotAcceptable, rdf_response
 from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
@@ -38,7 +37,7 @@ def index():
         "stats": url_for("api.stats", _external=True),
         "deployments": url_for("api.deployments", _external=True),
         "rollouts": url_for("api.rollouts", _external=True),
-        "pull": request.url_root.rstrip("/") + PULL_PREFIX + "/",
+        "pull": url_for("pull.index", _external=True),
         "sparql": url_for("sparql.endpoint", _external=True),
         "ontology": url_for("documents.ontology", _external=True),
         "shapes": url_for("documents.shapes", _external=True),

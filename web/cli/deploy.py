@@ -25,6 +25,8 @@ from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
 
+PULL_IDLE_S = 30
+
 _DEPLOYMENT_COLUMNS = ("device_id", "version_id", "status", "attempts", "wave", "transport",
                        "reason", "ended")
 
@@ -71,12 +73,15 @@ def _pull_server(registry, listen: str | None):
         yield
         return
     import waitress
-    from tinyreg.deploy.assignments import make_app
+
+    from ..app import create_pull_app
 
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise UserError(f"--pull-listen {listen!r}: expected HOST:PORT")
-    server = waitress.create_server(make_app(registry), host=host, port=int(port), threads=8)
+    # A device that stops sending or reading mid-request is dropped after PULL_IDLE_S.
+    server = waitress.create_server(create_pull_app(registry), host=host, port=int(port),
+                                    threads=8, channel_timeout=PULL_IDLE_S)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     click.echo(f"pull endpoints at http://{host}:{server.effective_port}/", err=True)
@@ -287,10 +292,14 @@ def key(state) -> None:
               help="Seconds between polls in pull mode.")
 @click.option("--write-td", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
               help="Write each device's TD, as served (base and actions filled in), to DIR.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=30.0,
+              show_default=True, help="Seconds a connection may stall (either way) before "
+                                      "the agent drops it.")
 @click.option("--fault", "faults", multiple=True, metavar="KIND[=N]",
               help="For tests: drop, corrupt or reject the first N deployments (all without "
                    "N), or delay=SECONDS each.")
-def agent(tds, trust, state_dir, host, port, pull_url, poll_interval, write_td, faults) -> None:
+def agent(tds, trust, state_dir, host, port, pull_url, poll_interval, write_td, timeout_s,
+          faults) -> None:
     """Run the reference device agent for one or more devices until stopped."""
     from tinyreg.deploy.agent import Agent, Faults, read_td
 
@@ -301,7 +310,7 @@ def agent(tds, trust, state_dir, host, port, pull_url, poll_interval, write_td, 
         docs = [read_td(path) for path in tds]
         running = Agent(docs, state_dir=state_dir, trust=trusted, host=host, port=port,
                         pull_url=pull_url, poll_interval_s=poll_interval,
-                        faults=Faults.parse(faults))
+                        faults=Faults.parse(faults), timeout_s=timeout_s)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:
