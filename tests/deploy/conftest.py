@@ -236,11 +236,12 @@ def pool(pools) -> Pool:
     return pools(size=40)
 
 
-def register_offline(registry, name: str) -> str:
-    """A device whose TD offers the deploy action at a port where nothing listens."""
+def register_offline(registry, name: str, port: int | None = None) -> str:
+    """A device whose TD offers the deploy action at `port`, by default one where nothing
+    listens."""
     from tinyreg.deploy.protocol import affordances
     td = make_td(name)
-    td["base"] = f"http://127.0.0.1:{free_port()}/{slug(td['id'])}/"  # nothing listens there
+    td["base"] = f"http://127.0.0.1:{port or free_port()}/{path_of(name)}/"
     td["properties"], td["actions"] = affordances()["properties"], affordances()["actions"]
     add_device(registry, json.dumps(td).encode(), f"{name}.jsonld")
     return iri_of(name)

@@ -196,6 +196,12 @@ def test_the_pull_app_answers_every_error_as_a_problem_document(registry):
         assert answer.status_code == code and answer.mimetype == "application/problem+json", url
     big = client.post("/deployments/x-0/report", data=b"x" * 70000)
     assert big.status_code == 413 and big.mimetype == "application/problem+json"
+    for garbage in ({"Tinyreg-Device": "not an iri <>", "Tinyreg-Created": "1",
+                     "Tinyreg-Request-Signature": "x"},
+                    {"Tinyreg-Device": iri_of("nobody"), "Tinyreg-Created": "soon",
+                     "Tinyreg-Request-Signature": "%%%"}):
+        answer = client.get("/devices/x/assignment", headers=garbage)
+        assert answer.status_code == 401 and answer.mimetype == "application/problem+json"
 
 
 def test_the_web_api_imports_nothing_from_the_app_module():

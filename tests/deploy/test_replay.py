@@ -21,7 +21,7 @@ from tinyreg.deploy.rollback import start_rollback
 from tinyreg.deploy.records import read_deployments
 from tinyreg.registry.models import resolve_version
 
-from .conftest import AgentProcess, iri_of, make_td, path_of
+from .conftest import AgentProcess, iri_of, make_td, path_of, register_offline
 from .test_rollout import FAST, _deploy, _sha
 
 # What a device refuses does not depend on where the registry keeps its records.
@@ -142,3 +142,17 @@ def test_a_slow_or_stalled_transfer_blocks_no_other_and_is_cut_off(registry, age
         assert slow.recv(1024) == b""
     assert list((agent.state / path_of("stalled") / "incoming").iterdir()) == []
     assert len(agent.activations("stalled")) == 1
+
+
+def test_a_device_that_never_answers_does_not_hold_the_registry(registry):
+    """The registry's side of a stalled transfer: its sends have a socket timeout too."""
+    with socket.socket() as mute:
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(8)  # accepts connections, never reads nor answers
+        device = register_offline(registry, "mute", port=mute.getsockname()[1])
+        options = rollout.Options(**dict(FAST, max_attempts=2, timeout_s=1))
+        plan = rollout.plan(registry, resolve_version(registry, "kws@1"), [device])
+        summary = rollout.run(registry, rollout.start(registry, plan, options, "test"), options)
+    record = list_deployments(registry, rollout=summary.rollout)[0]
+    assert (record["status"], record["attempts"]) == ("Failed", 2)
+    assert "no answer within 1 s" in record["reason"]
