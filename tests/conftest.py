@@ -9,6 +9,7 @@ so with `@pytest.mark.stores("embedded")` and a comment saying why.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,17 @@ def store(tmp_path, remote_server):
 def copy_graphs(source, target) -> int:
     """Every graph of one store into another: a seed prepared once, for a test on a server."""
     return target.bulk_load((name, source.get_graph(name)) for name in source.graph_names())
+
+
+def registry_from_seed(seed: Path, copy: Path, store_settings: dict, **settings) -> Registry:
+    """A registry over a copy of a seed data directory (built once on the embedded store),
+    its graphs poured into the server of `store_settings` when there is one; the artifacts
+    and the signing key stay in the copied directory."""
+    shutil.copytree(seed, copy)
+    if store_settings:
+        with EmbeddedStore(copy / "store") as source, RemoteStore(store_settings["store_url"]) as target:
+            copy_graphs(source, target)
+    return Registry(load_settings(environ={}, data_dir=str(copy), **store_settings, **settings))
 
 
 @pytest.fixture

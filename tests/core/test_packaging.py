@@ -30,10 +30,17 @@ def test_non_editable_install_loads_the_ontology(tmp_path):
     assert (target / "tinyreg" / "ontology" / "tinyml.ttl").is_file()
     web = target / "tinyreg" / "web"  # the dashboard's pages and their style
     assert (web / "templates" / "base.html").is_file() and (web / "static" / "tinyreg.css").is_file()
-    code = ("import tinyreg.registry.resources as r; import pathlib; "
+    code = ("import tinyreg.registry.resources as r; "
+            "from tinyreg.registry.competency import competency_questions; "
             "assert 'site' in str(r.ontology_file()), r.ontology_file(); "
-            "print(len(r.ontology_graph()))")
+            "print(len(r.ontology_graph()), len(r.modules()), len(competency_questions()), "
+            "r.changelog_file().is_file())")
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True,
                          capture_output=True, text=True, timeout=120)
-    assert int(out.stdout.strip()) > 500
+    triples, shipped_modules, questions, changelog = out.stdout.split()
+    assert int(triples) > 500
+    # Every module the core imports and every competency question ships in the wheel.
+    assert int(shipped_modules) == len(list((REPO / "ontology").glob("*.ttl")))
+    assert int(questions) == len(list((REPO / "ontology" / "competency").glob("*.rq")))
+    assert changelog == "True"

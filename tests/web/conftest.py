@@ -7,7 +7,6 @@ embedded store, or poured into an Oxigraph server of its own), so a module may w
 """
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 
@@ -16,12 +15,10 @@ import pytest
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.devices.register import load_catalog
 from tinyreg.registry.models import register_model
-from tinyreg.registry.store import EmbeddedStore
-from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.tflite import writer
 from tinyreg.web.app import create_app
 
-from ..conftest import copy_graphs
+from ..conftest import registry_from_seed
 
 TOKEN = "test-token-7d1c"
 KWS_CARD = {"name": "KWS tiny", "task": "keyword-spotting", "sensors": ["microphone"],
@@ -53,14 +50,8 @@ def web_seed(tmp_path_factory):
 def loaded(web_seed, tmp_path_factory, module_store_settings):
     """A copy of the seed for this module, on each store (the artifacts and the signing key
     stay in the copied data directory)."""
-    data = tmp_path_factory.mktemp("web") / "data"
-    shutil.copytree(web_seed, data)
-    if module_store_settings:
-        with EmbeddedStore(data / "store") as source, RemoteStore(
-                module_store_settings["store_url"]) as target:
-            copy_graphs(source, target)
-    registry = Registry(load_settings(environ={}, data_dir=str(data), write_token=TOKEN,
-                                      **module_store_settings))
+    registry = registry_from_seed(web_seed, tmp_path_factory.mktemp("web") / "data",
+                                  module_store_settings, write_token=TOKEN)
     yield registry
     registry.close()
 
