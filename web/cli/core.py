@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from tinyreg.registry.ontology_lint import shipped_findings
 from tinyreg.registry.reasoning import check_ontology
 from tinyreg.registry.settings import SETTINGS
 
@@ -29,9 +30,12 @@ def ontology() -> None:
 
 
 @ontology.command("check")
-def ontology_check() -> None:
-    """Reason over the ontology (HermiT): consistent, no unsatisfiable class."""
+@click.option("--strict", is_flag=True, help="Exit with status 1 when the pitfall check finds anything.")
+def ontology_check(strict: bool) -> None:
+    """Reason over the ontology and its modules (HermiT): consistent, no unsatisfiable
+    class; then list its pitfalls (after the OOPS! catalogue)."""
     report = check_ontology()
+    click.echo(f"modules: {len(report.modules)} ({', '.join(report.modules)})")
     click.echo(f"classes: {report.classes}")
     click.echo(f"object properties: {report.object_properties}")
     click.echo(f"data properties: {report.data_properties}")
@@ -40,6 +44,12 @@ def ontology_check() -> None:
     if report.unsatisfiable:
         raise click.ClickException("unsatisfiable classes: " + ", ".join(report.unsatisfiable))
     click.echo("consistent: yes; unsatisfiable classes: none")
+    findings = shipped_findings()
+    click.echo(f"pitfalls: {len(findings) or 'none'}")
+    for finding in findings:
+        click.echo(f"  {finding}")
+    if strict and findings:
+        raise click.ClickException(f"{len(findings)} pitfall(s) found")
 
 
 @cli.command()
