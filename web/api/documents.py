@@ -2,7 +2,8 @@
 
 `/ontology` and `/shapes` answer Turtle, N-Triples, RDF/XML or JSON-LD as the client
 asks; a browser asking for HTML gets documentation generated from the ontology itself.
-Each serialisation is made once per process.
+Each serialisation is made once per process. `/ontology/changelog` is the ontology's
+changelog, which the ontology links to (rdfs:seeAlso).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import functools
 import rdflib
 from flask import Blueprint, Response, render_template
 
-from tinyreg.registry.resources import ontology_graph, shapes_graph
+from tinyreg.registry.resources import changelog_file, ontology_graph, shapes_graph
 
 from ..negotiation import choose, graph_bytes, rdf_response
 from ..sparql.results import format_named
@@ -35,6 +36,16 @@ def ontology() -> Response:
     if fmt == "text/html":
         return render_template("ontology.html", doc=documentation())
     return rdf_response(_document("ontology", fmt.name), fmt, filename="tinyreg-ontology")
+
+
+@bp.route("/ontology/changelog")
+def changelog() -> Response:
+    return Response(_changelog(), mimetype="text/markdown")
+
+
+@functools.lru_cache(maxsize=1)
+def _changelog() -> str:
+    return changelog_file().read_text(encoding="utf-8")
 
 
 @bp.route("/shapes")
