@@ -62,3 +62,5 @@ def test_ontology_check_prints_counts(invoke):
     assert result.exit_code == 0
     assert "classes:" in result.output and "object properties:" in result.output
     assert "consistent: yes" in result.output
+    # The pitfall check's findings follow (tests/ontology/test_pitfalls.py holds which).
+    assert "pitfalls: 1" in result.output and "overloaded tr:flashBytes" in result.output
