@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import rdflib
 
+from . import querytext
 from .errors import Invalid
 from .keys import publish_key
 from .resources import ontology_graph
@@ -97,8 +98,12 @@ class Registry:
 
     # ---- reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run query text that a person wrote (`tinyreg query`, a deploy's --where), checked
+        as the public endpoint checks it: size, nesting, and no SERVICE or LOAD unless
+        `sparql_allow_federation` is on."""
         if not sparql or not sparql.strip():
             raise Invalid("empty SPARQL query")
+        querytext.check(sparql, allow_federation=self.settings.sparql_allow_federation)
         return self.store.query(sparql, bindings)
 
     def stats(self) -> dict[str, int]:

@@ -82,10 +82,13 @@ class EmbeddedStore(Store):
         if bindings:
             sparql = inline_bindings(sparql, bindings)
         try:
-            result = self._ox.query(sparql, **kwargs)
+            return QueryResult.from_oxigraph(self._ox.query(sparql, **kwargs))
         except SyntaxError as exc:
             raise Invalid(f"invalid SPARQL query: {exc}") from exc
-        return QueryResult.from_oxigraph(result)
+        except OSError as exc:  # a SERVICE call that failed (federation on), or the disk
+            raise Unavailable(f"the query failed: {exc}") from exc
+        except RuntimeError as exc:  # e.g. a SERVICE endpoint's unreadable answer
+            raise Invalid(f"the query could not be evaluated: {exc}") from exc
 
     def raw_query(self, sparql: str, **kwargs: Any) -> Any:
         """The backend's own result object, for serialising straight to a response."""

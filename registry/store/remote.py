@@ -89,8 +89,11 @@ class RemoteStore(Store):
               named_graphs: list[str] | None = None) -> QueryResult:
         if bindings:
             sparql = inline_bindings(sparql, bindings)
-        return QueryResult.from_oxigraph(
-            self._send_query(sparql, default_graphs or [], named_graphs or []))
+        result = self._send_query(sparql, default_graphs or [], named_graphs or [])
+        try:
+            return QueryResult.from_oxigraph(result)
+        except SyntaxError as exc:
+            raise self.broken_answer(exc) from None
 
     def table(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> Table:
         if bindings:
@@ -98,7 +101,16 @@ class RemoteStore(Store):
         solutions = self._send_query(sparql, [], [])
         if not isinstance(solutions, ox.QuerySolutions):
             raise Invalid("a table is the answer to a SELECT query")
-        return Table.from_solutions(solutions)
+        try:
+            return Table.from_solutions(solutions)
+        except SyntaxError as exc:
+            raise self.broken_answer(exc) from None
+
+    def broken_answer(self, exc: SyntaxError) -> Unavailable:
+        """Answers are parsed as they stream in: a server that fails half way (a SERVICE
+        call of its own that failed, its time limit) leaves text that does not parse."""
+        return Unavailable(f"the SPARQL server at {self.endpoints.query} broke off its "
+                           f"answer: {exc}")
 
     def raw_query(self, sparql: str, *, default_graph: list | None = None,
                   named_graphs: list | None = None, **_: Any) -> Any:

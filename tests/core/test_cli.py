@@ -1,4 +1,7 @@
 import json
+import os
+import re
+import socket
 import subprocess
 import sys
 
@@ -40,6 +43,30 @@ def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
     assert "Traceback" not in proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "invalid SPARQL query" in lines[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once it is closed
+
+
+@pytest.mark.parametrize("federation, code, message", [
+    ("false", 2, "SERVICE is disabled"),  # refused before the engine sees it
+    # Made, and failed (the embedded store says so; a server breaks off its answer).
+    ("true", 3, "the query failed|broke off its answer"),
+])
+def test_query_with_service_is_one_line(tmp_path, store_overrides, federation, code, message):
+    env = {**os.environ, "TINYREG_SPARQL_ALLOW_FEDERATION": federation,
+           **{f"TINYREG_{k.upper()}": v for k, v in store_overrides.items()}}
+    text = (f"PREFIX x: <urn:\\u0041#> SELECT * {{ SERVICE <http://127.0.0.1:{closed_port()}/x> "
+            f"{{ ?s ?p ?o }} }}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query", text],
+        capture_output=True, text=True, timeout=120, env=env)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert (proc.returncode, len(lines)) == (code, 1), proc.stderr
+    assert re.search(message, lines[0]) and "Traceback" not in proc.stderr
 
 
 @pytest.mark.stores("embedded")  # the lock of an embedded store's directory; a server has none
