@@ -76,8 +76,14 @@ SETTINGS: tuple[Setting, ...] = (
             "Time limit of one query on the public SPARQL endpoint, in milliseconds."),
     Setting("sparql_max_rows", 10000, _positive_int,
             "Most rows the public SPARQL endpoint returns for one query."),
+    Setting("sparql_memory_mb", 1024, _positive_int,
+            "Memory one public SPARQL query may use, in MiB (address space of its worker "
+            "process beyond what the worker holds when idle)."),
+    Setting("sparql_workers", 4, _positive_int,
+            "Worker processes that run public SPARQL queries (at most this many at once)."),
     Setting("sparql_allow_federation", False, _bool,
-            "Allow SERVICE (federated queries) on the public SPARQL endpoint."),
+            "Allow SERVICE and LOAD (contacting other hosts) on the public SPARQL endpoint, "
+            "/update and `tinyreg query`."),
     Setting("sparql_allow_update", False, _bool,
             "Allow SPARQL Update on the endpoint (it also needs write_token)."),
     Setting("write_token", "", str,

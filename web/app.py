@@ -33,15 +33,16 @@ def create_app(config: Mapping[str, Any] | None = None, *,
         registry.ensure_initialized()
     app.extensions["tinyreg"] = registry
 
+    # Query workers start on the first query (`tinyreg serve` starts them before it listens).
     from .sparql.runner import QueryRunner
-    app.extensions["tinyreg.runner"] = QueryRunner(workers=max(2, settings.threads))
+    app.extensions["tinyreg.runner"] = QueryRunner(registry)
 
     from tinyreg.deploy.endpoints import PULL_PREFIX, bp as pull_bp
 
     from .api import bp as api_bp
     from .api.documents import bp as documents_bp
     from .dashboard import bp as dashboard_bp
-    from .sparql import bp as sparql_bp
+    from .sparql.views import bp as sparql_bp
     for blueprint in (sparql_bp, api_bp, documents_bp, dashboard_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(pull_bp, url_prefix=PULL_PREFIX)

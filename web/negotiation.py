@@ -42,6 +42,15 @@ def choose(kind: str, extra: tuple[str, ...] = ()) -> Format | str:
     return best
 
 
+def acceptable(kind: str) -> Format | None:
+    """The format `choose` would pick for this kind of result, or None where it would refuse."""
+    try:
+        best = choose(kind)
+    except NotAcceptable:
+        return None
+    return best if isinstance(best, Format) else None
+
+
 # Clients send the same few Accept headers over and over: each is matched against the
 # offers once (about 0.2 ms a request otherwise).
 @functools.lru_cache(maxsize=512)

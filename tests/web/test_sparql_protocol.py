@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -197,6 +198,27 @@ def test_updates_need_the_setting_and_the_token(loaded):
     load = client.post("/update", data={"update": "LOAD <http://127.0.0.1:1/x.ttl>"},
                        headers={"Authorization": f"Bearer {TOKEN}"})
     assert load.status_code == 403
+
+
+def test_load_is_refused_as_the_engine_reads_it(loaded):
+    with socket.socket() as listener:  # a loopback port that would see any call
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        client = make_app(loaded, write_token=TOKEN, sparql_allow_update=True).test_client()
+        for update in (f"PREFIX x: <urn:\\u0041#> LOAD <http://127.0.0.1:{port}/x>",
+                       f"PREFIX ex: <urn:x:> INSERT {{ ex:a ex:b ex:c }} WHERE {{ BIND(ex:a\\#b AS ?z) }} ;"
+                       f" LOAD <http://127.0.0.1:{port}/x>",
+                       f"PREFIX : <http://127.0.0.1:{port}/> LOADSILENT:x"):
+            response = client.post("/update", data={"update": update},
+                                   headers={"Authorization": f"Bearer {TOKEN}"})
+            assert response.status_code == 403, response.data
+            assert "LOAD is disabled" in response.get_json(force=True)["detail"]
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert client.get("/sparql", query_string={"query": "ASK { <urn:x:a> <urn:x:b> <urn:x:c> }"}
+                      ).get_json(force=True)["boolean"] is False  # nothing of it ran
 
 
 def test_cors_only_for_configured_origins(loaded):

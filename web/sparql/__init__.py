@@ -1,6 +1,6 @@
-"""The SPARQL 1.1 Protocol endpoint: /sparql for queries (and updates when enabled), /update."""
-from flask import Blueprint
+"""The SPARQL 1.1 Protocol endpoint: /sparql for queries (and updates when enabled), /update.
 
-bp = Blueprint("sparql", __name__)
-
-from . import views  # noqa: E402,F401  (routes register on `bp`)
+The routes and their blueprint are in views.py. This package's own import is empty on
+purpose: the query workers (worker.py) import their modules from here and must not pay
+for Flask.
+"""

@@ -3,7 +3,9 @@
 The endpoint collects at most `max_rows` solutions (or triples) from the store's result
 iterator and serialises what it collected here. Results are pyoxigraph terms: the embedded
 store yields them directly, and a remote store can produce them with
-`pyoxigraph.parse_query_results` / `pyoxigraph.parse`, so one serialiser serves both.
+`pyoxigraph.parse_query_results` / `pyoxigraph.parse`, so one serialiser serves both. The
+query workers import this module, so it imports nothing of the registry (the prefixes for
+RDF output are given).
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-
-from tinyreg.registry.vocab import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -89,9 +89,10 @@ def format_named(kind: str, name: str) -> Format | None:
     return next((f for f in formats_for(kind) if f.name == alias), None)
 
 
-def serialize(result: Collected, fmt: Format) -> bytes:
+def serialize(result: Collected, fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+    """The result in `fmt`; graphs are written with `prefixes` (prefix -> namespace)."""
     if result.kind == "graph":
-        return ox.serialize(result.triples, format=_RDF_FORMATS[fmt.name], prefixes=PREFIXES)
+        return ox.serialize(result.triples, format=_RDF_FORMATS[fmt.name], prefixes=prefixes)
     return _WRITERS[fmt.name](result)
 
 

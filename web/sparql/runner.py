@@ -1,28 +1,28 @@
-"""Runs one public query under a time limit and a row cap.
+"""Where a public query runs: what the endpoint and the dashboard's SPARQL page call.
 
-pyoxigraph has no query timeout and cannot be interrupted, but it evaluates lazily and
-releases the GIL while it works. So each query runs on a worker thread that pulls solutions
-one by one: the request waits at most `timeout_ms`, then answers 503 and tells the worker to
-stop pulling; the cap stops pulling at `max_rows`. What stays unbounded is a single step of
-the engine (a big ORDER BY or GROUP BY materialises before its first row): an abandoned
-query keeps its thread until that step ends. The number of workers is fixed, so abandoned
-queries can hold at most that many cores, and a request that finds every worker busy is
-refused at once rather than queued behind them.
+On the embedded store (on disk) every query runs in a worker process of pool.py, which the
+server kills when the time limit passes. A SPARQL server store (registry/store/remote.py)
+evaluates queries in its own process, so there the query is forwarded, after the same text
+checks, from a thread that waits at most the time limit; the server's own time limit
+(`oxigraph serve --timeout-s`, Fuseki's `arq:queryTimeout`) must end what the endpoint
+abandons, and its answer is read with the store's request timeout. An in-memory store (tests)
+cannot be opened by another process and takes the thread path too.
 """
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
-from tinyreg.registry.errors import Invalid, Unavailable
-from tinyreg.registry.store import Store
+from tinyreg.registry import Registry
+from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
+from tinyreg.registry.store import EmbeddedStore
+from tinyreg.registry.vocab import PREFIXES
 
-from .results import Collected
+from .evaluate import Answer, Request, evaluate, failure
+from .pool import WorkerPool, deadline_error, failure_error
 
 
 @dataclass(frozen=True)
@@ -31,82 +31,87 @@ class Dataset:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
 
-    def query_options(self) -> dict[str, Any]:
-        try:
-            options: dict[str, Any] = {}
-            if self.default_graphs:
-                options["default_graph"] = [ox.NamedNode(g) for g in self.default_graphs]
-            else:
-                options["use_default_graph_as_union"] = True
-            if self.named_graphs:
-                options["named_graphs"] = [ox.NamedNode(g) for g in self.named_graphs]
-            return options
-        except ValueError as exc:
-            raise Invalid(f"not a valid graph IRI: {exc}") from exc
+    def checked(self) -> "Dataset":
+        for name in self.default_graphs + self.named_graphs:
+            try:
+                ox.NamedNode(name)
+            except ValueError as exc:
+                raise Invalid(f"not a valid graph IRI: {exc}") from None
+        return self
 
 
 class QueryRunner:
-    """A fixed pool of query workers shared by every request of one app."""
+    def __init__(self, registry: Registry):
+        settings = registry.settings
+        store = registry.store
+        self.workers = settings.sparql_workers
+        if isinstance(store, EmbeddedStore) and store.path is not None:
+            self._pool: WorkerPool | None = WorkerPool(
+                store, size=self.workers, memory_mb=settings.sparql_memory_mb,
+                isolate=not settings.sparql_allow_federation, prefixes=PREFIXES)
+            self._threads: ThreadRunner | None = None
+        else:
+            self._pool = None
+            self._threads = ThreadRunner(store, self.workers)
 
-    def __init__(self, workers: int):
-        self.workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
-        self._slots = threading.BoundedSemaphore(workers)
+    def run(self, text: str, dataset: Dataset, *, formats: dict[str, str | None],
+            timeout_ms: int, max_rows: int) -> Answer:
+        dataset = dataset.checked()
+        request = Request(text, dataset.default_graphs, dataset.named_graphs, max_rows, formats)
+        if self._pool is not None:
+            return self._pool.run(request, timeout_ms=timeout_ms)
+        return self._threads.run(request, timeout_ms=timeout_ms)
 
-    def run(self, store: Store, sparql: str, dataset: Dataset, *, timeout_ms: int,
-            max_rows: int) -> Collected:
-        if not self._slots.acquire(blocking=False):
-            raise Unavailable(f"all {self.workers} query workers are busy; try again shortly")
-        stop = threading.Event()
-        try:
-            future = self._pool.submit(self._evaluate, store, sparql, dataset, max_rows, stop)
-        except BaseException:
-            self._slots.release()
-            raise
-        future.add_done_callback(lambda _f: self._slots.release())
-        try:
-            return future.result(timeout=timeout_ms / 1000)
-        except FutureTimeout:
-            stop.set()
-            raise Unavailable(f"the query ran longer than the endpoint's limit of {timeout_ms} ms "
-                              f"(setting sparql_timeout_ms); narrow it or add a LIMIT",
-                              limit_ms=timeout_ms) from None
+    def warm(self) -> None:
+        if self._pool is not None:
+            self._pool.warm()
 
-    @staticmethod
-    def _evaluate(store: Store, sparql: str, dataset: Dataset, max_rows: int,
-                  stop: threading.Event) -> Collected:
-        raw = getattr(store, "raw_query", None)
-        if raw is None:
-            raise Unavailable("this store cannot stream results to the public endpoint")
-        try:
-            result = raw(sparql, **dataset.query_options())
-        except SyntaxError as exc:
-            raise Invalid(f"invalid SPARQL query: {exc}") from exc
-        except OSError as exc:  # e.g. a SERVICE call that failed, when federation is allowed
-            raise Unavailable(f"the query failed: {exc}") from exc
-        if isinstance(result, ox.QueryBoolean):
-            return Collected("ask", boolean=bool(result))
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            out = Collected("select", variables=names)
-            rows = out.rows
-            for solution in result:
-                if stop.is_set():
-                    break
-                if len(rows) >= max_rows:
-                    out.truncated = True
-                    break
-                rows.append(list(solution))  # in the order of `names`, None where unbound
-            return out
-        out = Collected("graph")
-        for triple in result:
-            if stop.is_set():
-                break
-            if len(out.triples) >= max_rows:
-                out.truncated = True
-                break
-            out.triples.append(triple)
-        return out
+    @property
+    def pool(self) -> WorkerPool | None:
+        return self._pool
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.close()
+
+
+class ThreadRunner:
+    """Queries on threads of this process, at most `workers` at once, each waited for at most
+    the time limit. Daemon threads: an abandoned one never holds up the server's exit."""
+
+    def __init__(self, store: Any, workers: int):
+        self.store = store
+        self.workers = workers
+        self._slots = threading.BoundedSemaphore(workers)
+
+    def run(self, request: Request, *, timeout_ms: int) -> Answer:
+        query = getattr(self.store, "raw_query", None)
+        if query is None:
+            raise Unavailable("this store cannot stream results to the public endpoint")
+        if not self._slots.acquire(timeout=timeout_ms / 1000):
+            raise Unavailable(f"all {self.workers} query threads were busy for the query's "
+                              f"whole time limit; try again shortly")
+        stop, done = threading.Event(), threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["answer"] = evaluate(query, request, PREFIXES, stop)
+            except BaseException as exc:  # noqa: BLE001 (handed to the request below)
+                outcome["error"] = exc
+            finally:
+                self._slots.release()
+                done.set()
+
+        threading.Thread(target=work, name="sparql", daemon=True).start()
+        if not done.wait(timeout_ms / 1000):
+            stop.set()
+            raise deadline_error(timeout_ms)
+        if "answer" in outcome:
+            return outcome["answer"]
+        error = outcome["error"]
+        if isinstance(error, TinyregError):  # the remote store's own errors
+            raise error
+        if isinstance(error, SyntaxError) and hasattr(self.store, "broken_answer"):
+            raise self.store.broken_answer(error)  # the server refused bad text before
+        raise failure_error(*failure(error)) from None

@@ -1,13 +1,16 @@
-"""The endpoint's routes: read the protocol's parameters, run, negotiate, answer.
+"""The endpoint's routes: read the protocol's parameters, check, run, negotiate, answer.
 
 Query text from the request goes to the store as the query itself, never into another query.
-The endpoint is read-only unless `sparql_allow_update` is on and the request carries the
-write token; SERVICE and LOAD are refused unless `sparql_allow_federation` is on.
+Before anything parses it, registry/querytext.py checks its size and nesting and refuses
+SERVICE and LOAD unless `sparql_allow_federation` is on; then runner.py runs it where it can
+be stopped. The endpoint is read-only unless `sparql_allow_update` is on and the request
+carries the write token.
 """
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
+from tinyreg.registry import querytext
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.store.base import revision_update_text
 
@@ -15,11 +18,10 @@ from ..auth import Forbidden, require_write_token
 # The module, not its names: negotiation imports this package's results module, so
 # whichever is imported first finds the other half-made.
 from .. import negotiation
-from . import bp
 from .description import service_description
-from .inspect import remote_access
-from .results import serialize
 from .runner import Dataset
+
+bp = Blueprint("sparql", __name__)
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -100,26 +102,23 @@ def _dataset() -> Dataset:
     return Dataset(tuple(default), tuple(named))
 
 
-def _refuse_remote(text: str) -> None:
-    settings = _registry().settings
-    keyword = remote_access(text)
-    if keyword and not settings.sparql_allow_federation:
-        raise Forbidden(f"{keyword} is disabled on this endpoint: it would make the server "
-                        f"contact other hosts (setting sparql_allow_federation)")
+def _check(text: str) -> None:
+    querytext.check(text, allow_federation=_registry().settings.sparql_allow_federation)
 
 
 def _query(text: str) -> Response:
-    _refuse_remote(text)
-    registry = _registry()
-    settings = registry.settings
-    result = current_app.extensions["tinyreg.runner"].run(
-        registry.store, text, _dataset(), timeout_ms=settings.sparql_timeout_ms,
-        max_rows=settings.sparql_max_rows)
-    fmt = negotiation.choose("graph" if result.kind == "graph" else "results")
-    response = Response(serialize(result, fmt), mimetype=fmt.media_type)
+    _check(text)
+    settings = _registry().settings
+    formats = {kind: negotiation.acceptable(kind) for kind in ("results", "graph")}
+    answer = current_app.extensions["tinyreg.runner"].run(
+        text, _dataset(), formats={k: f and f.name for k, f in formats.items()},
+        timeout_ms=settings.sparql_timeout_ms, max_rows=settings.sparql_max_rows)
+    kind = "graph" if answer.kind == "graph" else "results"
+    fmt = formats[kind] or negotiation.choose(kind)  # choose() says why none fits
+    response = Response(answer.body, mimetype=fmt.media_type)
     response.vary.add("Accept")
-    response.headers["X-Tinyreg-Rows"] = str(result.size)
-    if result.truncated:
+    response.headers["X-Tinyreg-Rows"] = str(answer.rows)
+    if answer.truncated:
         response.headers["X-Tinyreg-Truncated"] = "true"
         response.headers["X-Tinyreg-Row-Limit"] = str(settings.sparql_max_rows)
     if request.values.get("download"):
@@ -132,7 +131,7 @@ def _update(text: str) -> Response:
     if not registry.settings.sparql_allow_update:
         raise Forbidden("SPARQL Update is disabled on this endpoint (setting sparql_allow_update)")
     require_write_token(registry.settings)
-    _refuse_remote(text)
+    _check(text)
     registry.store.update(text)
     # Caches compare revisions, so a change made here must bump it like any other write.
     registry.store.update(revision_update_text())
