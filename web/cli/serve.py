@@ -1,7 +1,10 @@
 """`tinyreg serve`: the web front end on waitress, a production WSGI server.
 
-One process with several threads: the embedded store can be opened by one process only,
-so the threads share it (pyoxigraph releases the GIL while it evaluates queries).
+One process with several threads: the embedded store can be opened read-write by one
+process only, so the threads share it (pyoxigraph releases the GIL while it evaluates). Public
+SPARQL queries run in worker processes over the store opened read-only (web/sparql/pool.py),
+started before the server listens. SIGTERM ends the server like Ctrl-C: the workers are
+killed first, so no query keeps the process (and the store's lock) past a few seconds.
 """
 from __future__ import annotations
 
@@ -20,9 +23,8 @@ def serve(registry_settings: Settings, host: str | None = None, port: int | None
 
     Pass `registry` to serve one that is already open (the demo command does).
     """
-    import waitress
-
     from tinyreg.web.app import create_app
+    from tinyreg.web.server import create_server
 
     given = {"host": host, "port": port, "threads": threads}
     settings = registry_settings.with_overrides(**{k: v for k, v in given.items() if v is not None})
@@ -32,31 +34,38 @@ def serve(registry_settings: Settings, host: str | None = None, port: int | None
         registry.ensure_initialized()
     # The same store under the settings given here (host, port and threads may differ).
     app = create_app(registry=Registry(settings, store=registry.store))
+    runner = app.extensions["tinyreg.runner"]
     try:
         try:
-            server = waitress.create_server(
+            server = create_server(
                 app, host=settings.host, port=settings.port, threads=settings.threads,
                 ident="tinyreg", clear_untrusted_proxy_headers=True,
                 max_request_body_size=settings.max_model_bytes + 1024 * 1024)
         except (OSError, ValueError) as exc:
             raise EnvironmentProblem(
                 f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
+        runner.warm()
         click.echo(f"tinyreg on http://{settings.host}:{server.effective_port}/  "
                    f"({settings.threads} threads; SPARQL at /sparql, API at /api)", err=True)
-        _stop_on_sigterm()
+        _stop_on_sigterm(runner)
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        app.extensions["tinyreg.runner"].close()
+        runner.close()
         if own:
             registry.close()
 
 
-def _stop_on_sigterm() -> None:
-    """A service manager's SIGTERM ends the server like Ctrl-C: the store is closed cleanly."""
+def _stop_on_sigterm(runner) -> None:
+    """A service manager's SIGTERM ends the server like Ctrl-C: the query workers are killed
+    (requests waiting on them answer at once), then the store is closed cleanly."""
+    def stop(signum, frame):
+        runner.close()
+        raise KeyboardInterrupt
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
 
 
 @cli.command("serve")
