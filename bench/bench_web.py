@@ -78,12 +78,12 @@ def load_fleet(store, n: int) -> None:
         store.load_new_graphs(chunk)
 
 
-def build(data_dir: str) -> dict[str, str]:
+def build(data_dir: str, devices: int = DEVICES) -> dict[str, str]:
     registry = Registry(load_settings(environ={}, data_dir=data_dir))
     registry.init()
     start = time.perf_counter()
-    load_fleet(registry.store, DEVICES)
-    print(f"fleet: {DEVICES} devices loaded in {time.perf_counter() - start:.1f} s", flush=True)
+    load_fleet(registry.store, devices)
+    print(f"fleet: {devices} devices loaded in {time.perf_counter() - start:.1f} s", flush=True)
     first = None
     for card, build_model in MODELS:
         done = register_model(registry, build_model(), card)
