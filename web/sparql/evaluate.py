@@ -85,23 +85,18 @@ def _collect(result: Any, max_rows: int, stop: threading.Event | None) -> Collec
         return Collected("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         out = Collected("select", variables=[v.value for v in result.variables])
-        items, add = result, out.rows.append
-        convert: Callable[[Any], Any] = list  # one term or None per variable, in order
+        rows = out.rows
+
+        def add(solution: Any) -> None:
+            rows.append(list(solution))  # one term or None per variable, in order
     else:
         out = Collected("graph")
-        items, add = result, out.triples.append
-        convert = _same
-    count = 0
-    for item in items:
+        add = out.triples.append
+    for count, item in enumerate(result):
         if stop is not None and stop.is_set():
             break
         if count >= max_rows:
             out.truncated = True
             break
-        add(convert(item))
-        count += 1
+        add(item)
     return out
-
-
-def _same(item: Any) -> Any:
-    return item
