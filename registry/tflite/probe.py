@@ -1,6 +1,7 @@
 """The child side of the sandbox: loads one model into one interpreter, reports in JSON.
 
-    python -m tinyreg.registry.tflite.probe tflm FILE --max-memory N --max-arena N
+    python -m tinyreg.registry.tflite.probe tflm FILE --max-memory N --max-arena N \\
+        --trial-timeout S
     python -m tinyreg.registry.tflite.probe litert FILE --max-memory N
 
 FILE "-" reads the model from stdin. `sandbox.run_probe` runs it for the registry; run by
@@ -13,7 +14,9 @@ The interpreters print from C++ straight to file descriptor 2, so every call int
 made with fd 2 sent to a temporary file, and that text travels with the outcome.
 
 For tests, TINYREG_PROBE_FAULT=abort|hang|memory makes the probe fail in that way once it
-has read the model, the way a crashing, spinning or leaking interpreter would.
+has read the model, the way a crashing, spinning or leaking interpreter would;
+crash-below:N|hang-below:N makes each TFLM trial at an arena under N bytes do so (see
+`_trial`).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ import json
 import os
 import re
 import resource
+import select
+import signal
 import sys
 import tempfile
 import time
@@ -85,7 +90,121 @@ def _invoke_tflm_on_zeros(interpreter) -> None:
     interpreter.invoke()
 
 
-def tflm(data: bytes, max_arena: int) -> dict:
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+class _Trials:
+    """Loads (and invokes) at given arena sizes, each in a forked child that serves trials
+    until one kills it.
+
+    TFLM does not always fail cleanly when an arena is too small: some models make it write
+    past a failed allocation and crash ("Failed to allocate tail memory", then SIGSEGV). Such
+    a crash or a hang is what happened at that size, nothing more, so trials run in a child:
+    when one dies or overruns, the next trial forks a fresh child and the search goes on. One
+    child serves every trial until then, because a fork costs more than a small model's load.
+    `run` returns {"outcome": "ok" | "refused" | "crashed" | "timed out", ...}.
+    """
+
+    def __init__(self, load, timeout_s: float):
+        self.load, self.timeout_s = load, timeout_s
+        self.child: tuple[int, int, int] | None = None  # pid, request fd, answer fd
+        self.failures: list[list] = []  # [arena, how the child died] of every crash or hang
+
+    def run(self, size: int, *, invoke: bool = False, record: bool = False) -> dict:
+        if self.child is None:
+            self.child = self._fork()
+        os.write(self.child[1], (json.dumps([size, invoke, record]) + "\n").encode())
+        answer = _read_line(self.child[2], self.timeout_s)
+        if answer:
+            return json.loads(answer)
+        status = self.close(kill=answer is None)
+        if status is None:
+            failure = f"timed out after {self.timeout_s:g} s"
+        elif os.WIFSIGNALED(status):
+            failure = f"killed by {_signal_name(os.WTERMSIG(status))}"
+        else:
+            failure = f"exited with status {os.WEXITSTATUS(status)}"
+        self.failures.append([size, failure])
+        return {"outcome": "timed out" if status is None else "crashed", "failure": failure}
+
+    def close(self, kill: bool = False) -> int | None:
+        """Ends the child (its requests end; `kill`: it overran) and returns its wait status,
+        None when it was killed."""
+        if self.child is None:
+            return None
+        pid, requests, answers = self.child
+        self.child = None
+        os.close(requests)
+        os.close(answers)
+        if kill:
+            os.kill(pid, signal.SIGKILL)
+        status = os.waitpid(pid, 0)[1]
+        return None if kill else status
+
+    def _fork(self) -> tuple[int, int, int]:
+        to_child, from_parent = os.pipe()
+        to_parent, from_child = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: serves until its requests end, never returns
+            os.close(from_parent)
+            os.close(to_parent)
+            code = 0
+            try:
+                with os.fdopen(to_child) as requests, os.fdopen(from_child, "w") as answers:
+                    for line in requests:
+                        size, invoke, record = json.loads(line)
+                        result = _trial_in_child(self.load, size, invoke=invoke, record=record)
+                        answers.write(json.dumps(result) + "\n")
+                        answers.flush()
+            except BaseException:  # reported as the child's death: no answer on the pipe
+                code = 70
+            os._exit(code)
+        os.close(to_child)
+        os.close(from_child)
+        return pid, from_parent, to_parent
+
+
+def _trial_in_child(load, size: int, *, invoke: bool, record: bool) -> dict:
+    if fault := os.environ.get("TINYREG_PROBE_FAULT", ""):
+        _trial_fault(fault, size)
+    try:
+        interpreter, log = _call(load, size)
+        if _failed(interpreter):
+            return {"outcome": "refused", "stage": "allocate", "log": log}
+        if invoke:
+            outcome, log = _call(_invoke_tflm_on_zeros, interpreter)
+            if _failed(outcome):
+                return {"outcome": "refused", "stage": "invoke", "log": log}
+    except MemoryError:
+        return {"outcome": "refused", "stage": "allocate",
+                "log": f"an arena of {size} bytes does not fit the probe's address-space limit"}
+    result = {"outcome": "ok"}
+    if record:
+        result["recorded"] = parse_allocations(_call(interpreter.print_allocations)[1])
+    return result
+
+
+def _read_line(fd: int, timeout_s: float) -> str | None:
+    """One line from `fd` within `timeout_s`; "" when the writer is gone, None on overrunning."""
+    deadline = time.monotonic() + timeout_s
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return ""
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks).decode("utf-8", "replace")
+
+
+def tflm(data: bytes, max_arena: int, trial_timeout_s: float) -> dict:
     from tflite_micro.python.tflite_micro import runtime
 
     # Each Interpreter() unpacks the whole model in Python to count its resource variables
@@ -97,30 +216,38 @@ def tflm(data: bytes, max_arena: int) -> dict:
     def load(size: int):
         return runtime.Interpreter.from_bytes(data, arena_size=size)
 
+    trials = _Trials(load, trial_timeout_s)
+    try:
+        return _search(trials, max_arena, len(data))
+    finally:
+        trials.close()
+
+
+def _search(trials: _Trials, max_arena: int, model_bytes: int) -> dict:
+    trial = trials.run
     # TFLM's own default is ten times the model; activations can outweigh small weights.
-    arena = min(max_arena, max(1 << 20, 10 * len(data)))
-    interpreter, log = _call(load, arena)
-    if _failed(interpreter) and arena < max_arena:
-        # Too small an arena or a refused model: the largest arena allowed tells them apart.
-        arena = max_arena
-        interpreter, log = _call(load, arena)
-    if _failed(interpreter):
-        return {"stage": "allocate", "arena": arena, "log": log}
-    outcome, log = _call(_invoke_tflm_on_zeros, interpreter)
-    if _failed(outcome):
-        return {"stage": "invoke", "arena": arena, "log": log}
-    _, allocations = _call(interpreter.print_allocations)
-    del interpreter
-    recorded = parse_allocations(allocations)
-    return {"stage": None, "arena": arena, "recorded": recorded,
-            "minimum_arena": _minimum_arena(load, arena, recorded["total"])}
+    # A refusal or a crash there may be a short arena: the largest allowed tells them apart.
+    for arena in sorted({min(max_arena, max(1 << 20, 10 * model_bytes)), max_arena}):
+        first = trial(arena, invoke=True, record=True)
+        if first["outcome"] == "ok":
+            minimum = _minimum_arena(lambda size: trial(size)["outcome"] == "ok",
+                                     lambda size: trial(size, invoke=True)["outcome"] == "ok",
+                                     arena, first["recorded"]["total"])
+            return {"stage": None, "arena": arena, "recorded": first["recorded"],
+                    "minimum_arena": minimum, "failures": trials.failures}
+    if first["outcome"] == "refused":
+        # Only a clean refusal at the largest arena says that the model does not run.
+        return {"stage": first["stage"], "arena": arena, "log": first["log"],
+                "failures": trials.failures}
+    return {"stage": "unmeasured", "arena": arena, "failures": trials.failures}
 
 
-def _minimum_arena(load, works_at: int, recorded_total: int) -> int:
-    """Bisects for the smallest arena the model loads with, then confirms it invokes."""
-    def loads(size: int) -> bool:
-        return not _failed(_call(load, size)[0])
+def _minimum_arena(loads, runs, works_at: int, recorded_total: int) -> int:
+    """Bisects for the smallest arena the model loads with, then confirms that it invokes.
 
+    `loads(size)` is False for a size that refused, crashed or hung alike: each tells about
+    that size only, and the bisection needs no more than a working size above a failing one.
+    """
     low, high = SMALLEST_PROBED_ARENA - 1, works_at  # low is taken to fail, high works
     # The minimum is usually within half again of the recorded total: narrow to that first.
     guess = recorded_total + recorded_total // 2 + SMALLEST_PROBED_ARENA
@@ -135,8 +262,7 @@ def _minimum_arena(load, works_at: int, recorded_total: int) -> int:
             high = middle
         else:
             low = middle
-    confirmed, _ = _call(lambda: _invoke_tflm_on_zeros(load(high)))
-    return works_at if _failed(confirmed) else high
+    return high if runs(high) else works_at
 
 
 def litert(data: bytes) -> dict:
@@ -168,6 +294,17 @@ def _limit_resources(max_memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (_LOG_FILE_LIMIT, _LOG_FILE_LIMIT))
 
 
+def _trial_fault(fault: str, size: int) -> None:
+    """TINYREG_PROBE_FAULT=crash-below:N|hang-below:N: a trial at an arena under N bytes dies
+    by SIGSEGV or hangs, the way TFLM does for some models at some short arenas."""
+    kind, _, limit = fault.partition("-below:")
+    if limit and size < int(limit):
+        if kind == "crash":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if kind == "hang":
+            time.sleep(3600)
+
+
 def _fault(kind: str, max_memory: int) -> None:
     if kind == "abort":
         os.abort()
@@ -191,12 +328,15 @@ def main(argv: list[str] | None = None) -> int:
         if runtime == "tflm":
             command.add_argument("--max-arena", type=int, required=True,
                                  help="largest tensor arena to try, in bytes")
+            command.add_argument("--trial-timeout", type=float, required=True,
+                                 help="seconds one load at one arena size may take")
     args = parser.parse_args(argv)
     _limit_resources(args.max_memory)
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     if fault := os.environ.get("TINYREG_PROBE_FAULT"):
         _fault(fault, args.max_memory)
-    result = tflm(data, args.max_arena) if args.runtime == "tflm" else litert(data)
+    result = (tflm(data, args.max_arena, args.trial_timeout) if args.runtime == "tflm"
+              else litert(data))
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

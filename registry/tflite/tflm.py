@@ -6,6 +6,12 @@ smallest arena that still loads. Microcontrollers have no virtual memory: the ar
 static array sized at build time, so that minimum is the figure a device's RAM must hold on
 top of the application. It covers the arena only, not TFLM's code or stack.
 
+TFLM does not always refuse a short arena cleanly: for some models (streaming ones with
+resource variables) it writes past a failed allocation and crashes. So each arena size is
+tried in a child process of its own (probe.py), and a crash or hang at one size is evidence
+about that size only: "does not run" comes only from a clean refusal at the largest arena
+allowed, with TFLM's reason; a model that crashes there too is "could not measure".
+
 The recorded total is not the minimum: TFLM also borrows temporary memory from the arena
 while it plans (for the planner's own bookkeeping) and gives it back, which matters for
 small models (the sine model records 1536 bytes and needs 1936), while alignment slack can
@@ -16,6 +22,7 @@ TFLM wants (the probe's malloc'ed arena does).
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -25,6 +32,9 @@ from .compute import KERNELS
 from .sandbox import DEFAULT_MAX_MEMORY, run_probe
 
 DEFAULT_MAX_ARENA = 64 << 20  # beyond any microcontroller; larger needs are reported as such
+TRIALS_PER_TIMEOUT = 4
+
+logger = logging.getLogger(__name__)
 
 _MISSING_BUILTIN = re.compile(r"Didn't find op for builtin opcode '([^']+)'")
 _NODE_FAILED = re.compile(r"Node (\S+) \(number (\d+)\) failed to (prepare|invoke)")
@@ -57,12 +67,18 @@ class TflmResult:
     arena: ArenaRecord | None
     minimum_arena: int | None  # smallest arena the model loads and invokes with
     tflm_version: str
+    # (arena bytes, how TFLM died there) for every size at which it crashed or hung: each is
+    # evidence about that size only.
+    failures: tuple[tuple[int, str], ...] = ()
 
 
 def measure_tflm(data: bytes, analysis: ModelAnalysis, *, timeout_s: float,
                  max_memory: int = DEFAULT_MAX_MEMORY,
-                 max_arena: int = DEFAULT_MAX_ARENA) -> TflmResult:
-    """`data` must have passed `analyse` (which gave `analysis`)."""
+                 max_arena: int = DEFAULT_MAX_ARENA,
+                 trial_timeout_s: float | None = None) -> TflmResult:
+    """`data` must have passed `analyse` (which gave `analysis`). One arena size may take
+    `trial_timeout_s`, by default a quarter of `timeout_s`: a hang at one size leaves time to
+    try others."""
     tflm_version = version("tflite-micro")
     if placeholder := open_input(analysis):
         # TFLM would run the placeholder shape; an arena measured there fits no real input.
@@ -70,21 +86,38 @@ def measure_tflm(data: bytes, analysis: ModelAnalysis, *, timeout_s: float,
                           reason=f"{placeholder}, and TFLM has no dynamic shapes: convert the "
                                  f"model with a fixed input shape",
                           arena=None, minimum_arena=None, tflm_version=tflm_version)
+    trial_timeout_s = trial_timeout_s or timeout_s / TRIALS_PER_TIMEOUT
     run = run_probe("tflm", data, timeout_s=timeout_s, max_memory=max_memory,
-                    options=("--max-arena", str(max_arena)))
+                    options=("--max-arena", str(max_arena),
+                             "--trial-timeout", f"{trial_timeout_s:g}"))
     if run.output is None:
         return TflmResult(runs=False, measured=False, reason=f"could not measure: {run.failure}",
                           arena=None, minimum_arena=None, tflm_version=tflm_version)
     out = run.output
+    failures = tuple((int(size), str(how)) for size, how in out["failures"])
+    if out["stage"] == "unmeasured":
+        return TflmResult(runs=False, measured=False,
+                          reason=f"could not measure: TFLM {_failures_text(failures)}",
+                          arena=None, minimum_arena=None, tflm_version=tflm_version,
+                          failures=failures)
     if out["stage"] is not None:
         return TflmResult(runs=False, measured=True,
                           reason=failure_reason(out["log"], analysis, out["arena"]),
-                          arena=None, minimum_arena=None, tflm_version=tflm_version)
+                          arena=None, minimum_arena=None, tflm_version=tflm_version,
+                          failures=failures)
     recorded = out["recorded"]
     arena = ArenaRecord(total=recorded["total"], head=recorded["head"], tail=recorded["tail"],
                         breakdown=tuple(ArenaUse(*use) for use in recorded["breakdown"]))
+    if failures:
+        logger.info("TFLM failed at %d arena size(s) below the one it runs with (%s)",
+                    len(failures), _failures_text(failures))
     return TflmResult(runs=True, measured=True, reason=None, arena=arena,
-                      minimum_arena=out["minimum_arena"], tflm_version=tflm_version)
+                      minimum_arena=out["minimum_arena"], tflm_version=tflm_version,
+                      failures=failures)
+
+
+def _failures_text(failures: tuple[tuple[int, str], ...]) -> str:
+    return "; ".join(f"{how} with an arena of {size} bytes" for size, how in failures)
 
 
 def failure_reason(log: str, analysis: ModelAnalysis, arena: int) -> str:

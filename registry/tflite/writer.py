@@ -84,6 +84,15 @@ class ModelBuilder:
     opcodes: list[tuple[int, str | None]] = field(default_factory=list)
     operators: list[tuple[int, list[int], list[int], tuple | None]] = field(default_factory=list)
     metadata: dict[str, bytes] = field(default_factory=dict)
+    # Further subgraphs (1, 2, ...), e.g. the one a CALL_ONCE runs: (name, their builder).
+    extra: list[tuple[str, ModelBuilder]] = field(default_factory=list)
+
+    def subgraph(self, name: str) -> tuple[int, ModelBuilder]:
+        """A further subgraph and the builder of its tensors and operators; it shares this
+        one's buffers and operator codes, as subgraphs of one file do."""
+        side = ModelBuilder(self.description, buffers=self.buffers, opcodes=self.opcodes)
+        self.extra.append((name, side))
+        return len(self.extra), side
 
     def tensor(self, name: str, shape, type_name: str, data: np.ndarray | None = None,
                scales=(), zero_points=(), axis: int = 0, signature=None) -> int:
@@ -108,12 +117,8 @@ class ModelBuilder:
 
     def build(self, inputs: list[int], outputs: list[int]) -> bytes:
         b = flatbuffers.Builder(1024 + sum(map(len, self.buffers)))
-        tensors = [self._write_tensor(b, t) for t in self.tensors]
-        operators = [self._write_operator(b, *op) for op in self.operators]
-        subgraph = _table(b, "SubGraph", Tensors=_offsets(b, tensors),
-                          Inputs=_numbers(b, inputs, np.int32),
-                          Outputs=_numbers(b, outputs, np.int32),
-                          Operators=_offsets(b, operators), Name=b.CreateString("main"))
+        subgraphs = [self._write_subgraph(b, "main", inputs, outputs)]
+        subgraphs += [side._write_subgraph(b, name, [], []) for name, side in self.extra]
         opcodes = []
         for code, custom in self.opcodes:
             # Codes above 127 no longer fit the old int8 field, which then holds 127.
@@ -127,11 +132,18 @@ class ModelBuilder:
         buffers = [_table(b, "Buffer", **({"Data": _aligned_bytes(b, data)} if data else {}))
                    for data in buffers]
         model = _table(b, "Model", Version=SCHEMA_VERSION, OperatorCodes=_offsets(b, opcodes),
-                       Subgraphs=_offsets(b, [subgraph]),
+                       Subgraphs=_offsets(b, subgraphs),
                        Description=b.CreateString(self.description),
                        Buffers=_offsets(b, buffers), Metadata=_offsets(b, entries))
         b.Finish(model, file_identifier=FILE_IDENTIFIER)
         return bytes(b.Output())
+
+    def _write_subgraph(self, b: flatbuffers.Builder, name: str, inputs, outputs) -> int:
+        tensors = [self._write_tensor(b, t) for t in self.tensors]
+        operators = [self._write_operator(b, *op) for op in self.operators]
+        return _table(b, "SubGraph", Tensors=_offsets(b, tensors),
+                      Inputs=_numbers(b, inputs, np.int32), Outputs=_numbers(b, outputs, np.int32),
+                      Operators=_offsets(b, operators), Name=b.CreateString(name))
 
     @staticmethod
     def _write_tensor(b: flatbuffers.Builder, t: dict) -> int:
@@ -151,6 +163,9 @@ class ModelBuilder:
                       Outputs=_numbers(b, outputs, np.int32))
         if options:
             table, values = options
+            # Strings are written before the table that points at them.
+            values = {k: b.CreateString(v) if isinstance(v, str) else v
+                      for k, v in values.items()}
             fields.update(BuiltinOptionsType=getattr(BuiltinOptions, table),
                           BuiltinOptions=_table(b, table, **values))
         return _table(b, "Operator", **fields)
@@ -325,6 +340,56 @@ def float16_fully_connected(*, inputs: int = 16, units: int = 8) -> bytes:
     y = m.tensor("dense/out", [1, units], "FLOAT32")
     m.operator("FULLY_CONNECTED", [x, *dequantized], [y], ("FullyConnectedOptions", {}))
     return m.build([x], [y])
+
+
+def streaming(*, features: int = 40, stages: tuple[tuple[int, int], ...] = ((32, 5), (64, 5)),
+              classes: int = 1, dtype: str = "int8") -> bytes:
+    """A streaming keyword spotter as converters write one: each call takes one frame
+    [1, 1, 1, features], and each stage keeps the frames its convolution still needs in a
+    resource variable between calls.
+
+    Subgraph 1 sets every variable to zeros; subgraph 0 runs it once (CALL_ONCE), then per
+    stage (channels, kernel): VAR_HANDLE, READ_VARIABLE of the last kernel - 1 frames,
+    CONCATENATION with the new frame, STRIDED_SLICE of the newest kernel - 1 frames back into
+    the variable (ASSIGN_VARIABLE), CONV_2D over the kernel frames; then FULLY_CONNECTED.
+    """
+    m, layer = ModelBuilder(f"tinyreg writer: streaming {dtype}"), _Layer(dtype, True)
+    act = layer.types[0]
+    init, setup = m.subgraph("init")
+    m.operator("CALL_ONCE", [], [], ("CallOnceOptions", dict(InitSubgraphIndex=init)))
+    x = layer.activation(m, "input", [1, 1, 1, features])
+    y, width = x, features
+    for i, (channels, kernel) in enumerate(stages):
+        name, kept = f"stream{i}", [1, kernel - 1, 1, width]
+        handle_options = ("VarHandleOptions", dict(SharedName=f"{name}/states"))
+        handle = setup.tensor(f"{name}/states", [], "RESOURCE")
+        setup.operator("VAR_HANDLE", [], [handle], handle_options)
+        zeros = setup.tensor(f"{name}/zeros", kept, act, data=np.full(kept, layer.types[3]),
+                             scales=[_ACTIVATION_SCALE], zero_points=[layer.types[3]])
+        setup.operator("ASSIGN_VARIABLE", [handle, zeros], [])
+        handle = m.tensor(f"{name}/states", [], "RESOURCE")
+        m.operator("VAR_HANDLE", [], [handle], handle_options)
+        state = layer.activation(m, f"{name}/read", kept)
+        m.operator("READ_VARIABLE", [handle], [state])
+        window = layer.activation(m, f"{name}/concat", [1, kernel, 1, width])
+        m.operator("CONCATENATION", [state, y], [window], ("ConcatenationOptions", dict(Axis=1)))
+        slice_ = [m.tensor(f"{name}/{part}", [4], "INT32", data=np.array(values)) for part, values
+                  in (("begin", [0, 1, 0, 0]), ("end", [1, kernel, 1, width]),
+                      ("strides", [1, 1, 1, 1]))]
+        newest = layer.activation(m, f"{name}/newest", kept)
+        m.operator("STRIDED_SLICE", [window, *slice_], [newest], ("StridedSliceOptions", {}))
+        m.operator("ASSIGN_VARIABLE", [handle, newest], [])
+        w, scales = layer.weights(m, f"{name}/filter", [channels, kernel, 1, width], 0, 10 * i)
+        b = layer.bias(m, f"{name}/bias", channels, scales, 10 * i + 1)
+        y = layer.activation(m, f"{name}/out", [1, 1, 1, channels])
+        m.operator("CONV_2D", [window, w, b], [y], ("Conv2DOptions", dict(
+            Padding=Padding.VALID, StrideW=1, StrideH=1,
+            FusedActivationFunction=ActivationFunctionType.RELU)))
+        width = channels
+    shape = m.tensor("flatten/shape", [2], "INT32", data=np.array([1, width]))
+    flat = layer.activation(m, "flatten/out", [1, width])
+    m.operator("RESHAPE", [y, shape], [flat])
+    return m.build([x], [_dense(m, layer, flat, width, classes, seed=99, name="classifier")])
 
 
 # (output channels, stride) of each depthwise-separable block; with the defaults below the

@@ -12,7 +12,8 @@ from tinyreg.registry.tflite import analyse, writer
 from tinyreg.registry.tflite.probe import SMALLEST_PROBED_ARENA
 from tinyreg.registry.tflite.tflm import measure_tflm
 
-from .conftest import MAX_BYTES, sine_model, small_vision, tflm_loads, tflm_report
+from .conftest import (MAX_BYTES, sine_model, small_vision, tflm_loads, tflm_outcome,
+                       tflm_report, wake_word_models)
 
 
 def measure(data: bytes, **limits):
@@ -34,6 +35,8 @@ RUNNABLE = {
     "conv2d int16x8": lambda: writer.conv2d(dtype="int16x8"),
     "depthwise_conv2d int8": writer.depthwise_conv2d,
     "small vision int8": small_vision,
+    "streaming int8": writer.streaming,
+    "vision 32 int8": lambda: writer.vision(size=32),
 }
 
 
@@ -104,3 +107,68 @@ def test_a_failing_probe_becomes_a_result(monkeypatch, fault, timeout_s, reason)
                           max_memory=512 << 20)
     assert not result.measured and not result.runs
     assert result.reason == reason
+
+
+def test_a_streaming_model_reads_and_writes_its_resource_variables():
+    analysis = analyse(writer.streaming(), max_bytes=MAX_BYTES)
+    names = {op.name for op in analysis.operators}
+    assert {"CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= names
+    assert analysis.subgraph_count == 2
+    assert measured("streaming int8").runs
+
+
+@pytest.mark.parametrize("name", ["vision 32 int8"])
+def test_crashes_below_the_minimum_are_evidence_about_their_size_only(name):
+    """TFLM crashes (SIGSEGV) at some arenas below this model's need; the search meets one
+    and still ends at the smallest arena that works."""
+    data, result = RUNNABLE[name](), measured(name)
+    assert result.runs and result.measured and result.failures
+    for size, how in result.failures:
+        assert how == "killed by SIGSEGV" and size < result.minimum_arena
+        assert tflm_outcome(data, size) == "crashed"
+    assert tflm_loads(data, result.minimum_arena, invoke=True)
+    assert not tflm_loads(data, result.minimum_arena - 1)
+
+
+WAKE_WORDS = wake_word_models()
+
+
+@pytest.mark.parametrize("name", WAKE_WORDS)
+def test_real_streaming_models_are_measured(name):
+    data, manifest = WAKE_WORDS[name]
+    result = measure(data)
+    assert result.runs and result.measured and result.reason is None
+    assert tflm_loads(data, result.minimum_arena, invoke=True)
+    assert not tflm_loads(data, result.minimum_arena - 1)
+    # The vendor's own figure (its firmware's arena) is enough, and none is wildly off.
+    declared = manifest["micro"]["tensor_arena_size"]
+    assert tflm_loads(data, declared, invoke=True)
+    assert result.minimum_arena <= declared
+
+
+def test_a_crash_at_every_size_below_one_moves_the_minimum_there(monkeypatch):
+    """Sizes below 5000 bytes crash (injected); the model needs less: 5000 is the answer."""
+    assert measured("fully_connected int8").minimum_arena < 5000
+    monkeypatch.setenv("TINYREG_PROBE_FAULT", "crash-below:5000")
+    result = measure(writer.fully_connected())
+    assert result.runs and result.minimum_arena == 5000
+    assert result.failures and all(size < 5000 and how == "killed by SIGSEGV"
+                                   for size, how in result.failures)
+
+
+def test_a_hang_at_one_size_is_about_that_size_only(monkeypatch):
+    monkeypatch.setenv("TINYREG_PROBE_FAULT", "hang-below:1500")
+    data = writer.fully_connected()
+    result = measure_tflm(data, analyse(data, max_bytes=MAX_BYTES), timeout_s=60,
+                          trial_timeout_s=0.5)
+    assert result.runs and result.minimum_arena == 1500
+    assert result.failures and all(how == "timed out after 0.5 s"
+                                   for _, how in result.failures)
+
+
+def test_a_crash_at_the_largest_arena_is_not_a_refusal(monkeypatch):
+    monkeypatch.setenv("TINYREG_PROBE_FAULT", "crash-below:100000")
+    result = measure(writer.fully_connected(), max_arena=8192)
+    assert not result.runs and not result.measured
+    assert result.reason == ("could not measure: TFLM killed by SIGSEGV with an arena of "
+                             "8192 bytes")
