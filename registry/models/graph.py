@@ -136,10 +136,14 @@ def _add_memory(g: Graph, v: URIRef, report: ModelReport) -> None:
             g.add((node, TR.bytes, _int(use.used_bytes)))
             g.add((node, TR.requestedBytes, _int(use.requested_bytes)))
             g.add((node, TR.allocationCount, _int(use.count)))
-    elif report.planner is not None:
-        g.add((v, TR.arenaBytes, _int(report.planner.activation_bytes)))
-        g.add((v, TR.arenaMethod, TR.GreedyPlannerEstimate))
-        g.add((v, TR.arenaIsEstimate, Literal(True)))
+    elif report.estimate is not None:
+        # Never under tr:arenaBytes: that property holds what TFLM measured, and a verdict
+        # resting on this figure must say it is an estimate (shapes/compatibility.ttl).
+        estimate = report.estimate
+        g.add((v, TR.estimatedArenaBytes, _int(estimate.total_bytes)))
+        g.add((v, TR.estimatedArenaHeadBytes, _int(estimate.head_bytes)))
+        g.add((v, TR.estimatedArenaTailBytes, _int(estimate.tail_bytes)))
+        g.add((v, TR.estimateMethod, TR.TFLMAllocatorModel))
 
 
 def _add_runtime_checks(g: Graph, v: URIRef, report: ModelReport) -> None:
@@ -149,7 +153,10 @@ def _add_runtime_checks(g: Graph, v: URIRef, report: ModelReport) -> None:
         g.add((v, TR.runtimeCheck, check))
         g.add((check, RDF.type, TR.RuntimeCheck))
         g.add((check, TR.onRuntime, runtime))
-        g.add((check, TR.runs, Literal(bool(result.runs))))
+        # A check that could not measure (the interpreter crashed, hung...) leaves "runs"
+        # unknown: it must not read as "does not run".
+        if result.measured:
+            g.add((check, TR.runs, Literal(bool(result.runs))))
         g.add((check, TR.measured, Literal(bool(result.measured))))
         g.add((check, TR.runtimeVersion, Literal(version)))
         if result.reason:

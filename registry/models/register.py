@@ -173,9 +173,13 @@ SELECT ?model ?name ?task (MAX(?n) AS ?latest) (COUNT(DISTINCT ?v) AS ?versions)
 _SUMMARY = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
 PREFIX schema: <https://schema.org/>
-SELECT ?v ?name ?n ?arena ?method ?flash ?format ?params ?macs ?sha ?size WHERE {
+SELECT ?v ?name ?n ?measured ?measuredBy ?estimated ?estimatedBy ?declared ?declaredIn ?flash
+       ?declaredFlash ?format ?params ?macs ?sha ?size WHERE {
   ?v a tr:ModelVersion ; schema:name ?name ; tr:versionNumber ?n .
-  OPTIONAL { ?v tr:arenaBytes ?arena } OPTIONAL { ?v tr:arenaMethod ?method }
+  OPTIONAL { ?v tr:arenaBytes ?measured } OPTIONAL { ?v tr:arenaMethod ?measuredBy }
+  OPTIONAL { ?v tr:estimatedArenaBytes ?estimated } OPTIONAL { ?v tr:estimateMethod ?estimatedBy }
+  OPTIONAL { ?v tr:declaredArenaBytes ?declared } OPTIONAL { ?v tr:declaredIn ?declaredIn }
+  OPTIONAL { ?v tr:declaredFlashBytes ?declaredFlash }
   OPTIONAL { ?v tr:flashBytes ?flash } OPTIONAL { ?v tr:numberFormat ?format }
   OPTIONAL { ?v tr:parameterCount ?params } OPTIONAL { ?v tr:macs ?macs }
   OPTIONAL { ?v tr:artifact ?a . ?a tr:sha256 ?sha ; tr:byteSize ?size }
@@ -185,8 +189,8 @@ SELECT ?v ?name ?n ?arena ?method ?flash ?format ?params ?macs ?sha ?size WHERE 
 _RUNTIMES = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
 SELECT ?runtime ?runs ?reason WHERE {
-  ?v tr:runtimeCheck ?c . ?c tr:onRuntime ?runtime ; tr:runs ?runs .
-  OPTIONAL { ?c tr:reason ?reason }
+  ?v tr:runtimeCheck ?c . ?c tr:onRuntime ?runtime .
+  OPTIONAL { ?c tr:runs ?runs } OPTIONAL { ?c tr:reason ?reason }
 } ORDER BY ?runtime
 """
 
@@ -226,10 +230,20 @@ def resolve_version(registry: Registry, ref: str) -> str:
     return rows[0]["v"]
 
 
+ARENA_BASES = ("measured", "estimated", "declared")
+
+
 def show_model(registry: Registry, ref: str) -> dict[str, Any]:
+    """One version's figures. `arena` is the one the compatibility shapes take (measured,
+    else estimated, else declared) and `arena_basis` says which; each kind is there too."""
     iri = resolve_version(registry, ref)
     bound = {"v": IRI(iri)}
     summary = registry.store.select(_SUMMARY, bound)[0]
+    basis = next((b for b in ARENA_BASES if summary[b] is not None), None)
+    summary["arena"] = summary[basis] if basis else None
+    summary["arena_basis"] = basis
+    summary["method"] = {"measured": summary["measuredBy"],
+                         "estimated": summary["estimatedBy"]}.get(basis)
     summary["runtimes"] = registry.store.select(_RUNTIMES, bound)
     summary["operators"] = registry.store.select(_OPERATORS, bound)
     return summary
@@ -247,5 +261,5 @@ def tidy_artifacts(registry: Registry) -> dict[str, int]:
     return {"temporary": removed_tmp, "unreferenced": len(orphans)}
 
 
-__all__ = ["FileResult", "Registered", "artifact_iri", "import_dir", "list_models",
+__all__ = ["ARENA_BASES", "FileResult", "Registered", "artifact_iri", "import_dir", "list_models",
            "register_file", "register_model", "resolve_version", "show_model", "tidy_artifacts"]

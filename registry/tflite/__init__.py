@@ -3,7 +3,8 @@
 `measure_file` is the one call the registry makes when a model is submitted: it validates
 and analyses the file in-process (analysis.py), then loads it into TFLM and into LiteRT, each
 in its own sandboxed process (tflm.py, litert.py, sandbox.py), at the same time. When TFLM
-gives no arena figure, a static estimate of the activation memory stands in (planner.py).
+gives no arena figure, a static estimate of the whole arena stands in (estimate.py, on the
+memory plan of planner.py), kept apart from the measured figure.
 `writer` makes valid models for tests, demo data and benchmarks.
 """
 from __future__ import annotations
@@ -13,14 +14,15 @@ from dataclasses import dataclass
 
 from .analysis import ModelAnalysis, OperatorUse, TensorSpec, analyse, open_input, summarise
 from .litert import LiteRtResult, check_litert
+from .estimate import ArenaEstimate, estimate_arena
 from .model import parse
-from .planner import PlannerEstimate, estimate_activation_memory
+from .planner import PlannerEstimate
 from .sandbox import DEFAULT_MAX_MEMORY
 from .tflm import ArenaRecord, ArenaUse, TflmResult, measure_tflm
 
-__all__ = ["ArenaRecord", "ArenaUse", "LiteRtResult", "ModelAnalysis", "ModelReport",
-           "OperatorUse", "PlannerEstimate", "TensorSpec", "TflmResult", "analyse",
-           "measure_file"]
+__all__ = ["ArenaEstimate", "ArenaRecord", "ArenaUse", "LiteRtResult", "ModelAnalysis",
+           "ModelReport", "OperatorUse", "PlannerEstimate", "TensorSpec", "TflmResult", "analyse",
+           "estimate_file", "measure_file"]
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,9 @@ class ModelReport:
     analysis: ModelAnalysis
     tflm: TflmResult
     litert: LiteRtResult
-    # Only when TFLM did not run the model, and not for a placeholder input shape (see
+    # Only when TFLM did not measure an arena, and not for a placeholder input shape (see
     # analysis.open_input): an estimate at that shape would fit no real input.
-    planner: PlannerEstimate | None
+    estimate: ArenaEstimate | None
 
 
 def measure_file(data: bytes, *, max_bytes: int, timeout_s: float,
@@ -44,6 +46,12 @@ def measure_file(data: bytes, *, max_bytes: int, timeout_s: float,
     with ThreadPoolExecutor(max_workers=1) as pool:
         litert = pool.submit(check_litert, data, timeout_s=timeout_s, max_memory=max_memory)
         tflm = measure_tflm(data, analysis, timeout_s=timeout_s, max_memory=max_memory)
-    planner = (None if tflm.runs or open_input(analysis) is not None
-               else estimate_activation_memory(model))
-    return ModelReport(analysis=analysis, tflm=tflm, litert=litert.result(), planner=planner)
+    estimate = (None if tflm.runs or open_input(analysis) is not None
+                else estimate_arena(model))
+    return ModelReport(analysis=analysis, tflm=tflm, litert=litert.result(), estimate=estimate)
+
+
+def estimate_file(data: bytes, *, max_bytes: int) -> ArenaEstimate:
+    """The arena estimate alone, as the registry makes it when TFLM cannot measure; raises
+    Invalid or TooLarge like `measure_file`."""
+    return estimate_arena(parse(data, max_bytes=max_bytes))

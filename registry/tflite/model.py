@@ -17,6 +17,9 @@ from .flatbuffer import Reader, Table
 
 FILE_IDENTIFIER = b"TFL3"
 CUSTOM = 32  # BuiltinOperator.CUSTOM
+# BuiltinOptions union members that name subgraphs: IfOptions, WhileOptions, CallOnceOptions,
+# with the slots of their subgraph indices.
+_CALL_OPTIONS = {92: (0, 1), 93: (0, 1), 103: (0,)}
 
 TYPE_NAMES = {code: name for name, code in vars(TensorType).items() if not name.startswith("_")}
 
@@ -55,6 +58,9 @@ class Operator:
     opcode: int
     inputs: tuple[int, ...]  # -1 marks an omitted optional input
     outputs: tuple[int, ...]
+    # The subgraphs a control-flow operator runs (IF: then, else; WHILE: cond, body;
+    # CALL_ONCE: init), in that order.
+    calls: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,9 @@ def parse(data: bytes, *, max_bytes: int) -> Model:
     root = reader.root(FILE_IDENTIFIER)
     buffers = tuple(_buffer(reader, table) for table in root.tables(4, "buffers"))
     opcodes = tuple(_opcode(table) for table in root.tables(1, "operator codes"))
-    subgraphs = tuple(_subgraph(table, len(opcodes), len(buffers))
-                      for table in root.tables(2, "subgraphs"))
+    subgraph_tables = root.tables(2, "subgraphs")
+    subgraphs = tuple(_subgraph(table, len(opcodes), len(buffers), len(subgraph_tables))
+                      for table in subgraph_tables)
     if not subgraphs:
         raise Invalid("model has no subgraphs")
     metadata = []
@@ -136,7 +143,8 @@ def _opcode(table: Table) -> OpCode:
                   version=table.scalar(2, "i", 1), custom_name=custom)
 
 
-def _subgraph(table: Table, opcode_count: int, buffer_count: int) -> Subgraph:
+def _subgraph(table: Table, opcode_count: int, buffer_count: int, subgraph_count: int
+              ) -> Subgraph:
     name = table.string(4, "subgraph name")
     tensors = tuple(_tensor(t, buffer_count) for t in table.tables(0, "tensors"))
     inputs = table.vector(1, "i", "subgraph inputs")
@@ -149,9 +157,22 @@ def _subgraph(table: Table, opcode_count: int, buffer_count: int) -> Subgraph:
             raise Invalid(f"operator {i} uses operator code {opcode} of {opcode_count}")
         ins, outs = op.vector(1, "i", "operator inputs"), op.vector(2, "i", "operator outputs")
         _check_indices(ins + outs, -1, len(tensors), f"operator {i}")
-        operators.append(Operator(opcode=opcode, inputs=ins, outputs=outs))
+        calls = _calls(op, i, subgraph_count)
+        operators.append(Operator(opcode=opcode, inputs=ins, outputs=outs, calls=calls))
     return Subgraph(name=name, tensors=tensors, inputs=inputs, outputs=outputs,
                     operators=tuple(operators))
+
+
+def _calls(op: Table, index: int, subgraph_count: int) -> tuple[int, ...]:
+    slots = _CALL_OPTIONS.get(op.scalar(3, "B"))
+    options = op.table(4, f"options of operator {index}") if slots else None
+    if options is None:
+        return ()
+    calls = tuple(options.scalar(slot, "i") for slot in slots)
+    if not all(0 <= c < subgraph_count for c in calls):
+        raise Invalid(f"operator {index} calls subgraph(s) {list(calls)}, but the model has "
+                      f"{subgraph_count}")
+    return calls
 
 
 def _check_indices(indices: tuple[int, ...], low: int, count: int, what: str) -> None:

@@ -1,16 +1,17 @@
 """A static estimate of a model's activation memory on TFLM, without running TFLM.
 
-It replays what TFLM's GreedyMemoryPlanner does with subgraph 0 (micro_allocation_info.cc,
-greedy_memory_planner.cc):
+It replays what TFLM's GreedyMemoryPlanner does with the model's subgraphs (all are planned
+in one arena: micro_allocation_info.cc, greedy_memory_planner.cc):
 
 - every tensor without constant data, not variable and not empty needs a buffer of its byte
   size rounded up to the arena alignment, 16;
-- lifetimes count in steps: subgraph inputs and outputs are created at step 0, operator i
-  runs at step i + 1 and creates its outputs there and last uses its inputs there, subgraph
-  outputs live to the last step; two buffers may share memory only when their step ranges
-  (inclusive) do not meet;
-- offline-planned tensors (OfflineMemoryAllocation) sit at their given offsets, in tensor
-  order; the others follow largest first, equal sizes later tensor first (TFLM fills its
+- lifetimes count in steps: subgraph 0's inputs are created at step 0, each operator runs
+  at the next step, creates its outputs there and last uses its inputs there, subgraph
+  outputs live to the subgraph's last step; a control-flow operator (IF, WHILE, CALL_ONCE)
+  walks the subgraphs it runs inside its step, each from a step of its own; two buffers may
+  share memory only when their step ranges (inclusive) do not meet;
+- offline-planned tensors (OfflineMemoryAllocation, one offset per tensor of every
+  subgraph) sit at their given offsets, in tensor order; the others follow largest first, equal sizes later tensor first (TFLM fills its
   sort array from the back and bubble-sorts it, which keeps that order), each at the lowest
   offset where it fits among the placed buffers alive at the same time.
 
@@ -66,7 +67,7 @@ def estimate_activation_memory(model: Model) -> PlannerEstimate:
     raw_plan = model.metadata_entry(OFFLINE_MEMORY_ALLOCATION)
     plan = offline_plan(raw_plan) if raw_plan is not None else None
     # TFLM refuses a plan whose offsets do not cover its tensors; estimate without it then.
-    if plan and len(plan.offsets) == len(model.subgraphs[0].tensors):
+    if plan and len(plan.offsets) == sum(len(g.tensors) for g in model.subgraphs):
         fixed = [i for i in buffers if plan.offsets[i] >= 0]
     else:
         fixed = []
@@ -105,27 +106,59 @@ def _live_peak(buffers) -> int:
 
 
 def _buffers(model: Model) -> dict[int, _Buffer]:
-    """The buffers TFLM would plan for subgraph 0, by tensor index, with their lifetimes."""
-    subgraph = model.subgraphs[0]
-    first = [-1] * len(subgraph.tensors)
-    last = [-1] * len(subgraph.tensors)
-    for i in subgraph.inputs + subgraph.outputs:
-        first[i] = last[i] = 0
-    for step, op in enumerate(subgraph.operators, start=1):
+    """The buffers TFLM would plan, by tensor index counted across subgraphs (subgraph 0's
+    tensors first, as TFLM's AllocationInfo array has them), with their lifetimes."""
+    starts, count = [], 0
+    for subgraph in model.subgraphs:
+        starts.append(count)
+        count += len(subgraph.tensors)
+    first, last = [-1] * count, [-1] * count
+    _mark_lifetimes(model, 0, starts, first, last, [0], set())
+    buffers = {}
+    for g, subgraph in enumerate(model.subgraphs):
+        for i, t in enumerate(subgraph.tensors):
+            size = t.elements * ELEMENT_BYTES.get(t.type, 0)
+            if size and not t.is_variable and not model.is_constant(t) and first[starts[g] + i] >= 0:
+                aligned = -(-size // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
+                buffers[starts[g] + i] = _Buffer(size=aligned, first=first[starts[g] + i],
+                                                 last=last[starts[g] + i])
+    return buffers
+
+
+def _mark_lifetimes(model: Model, g: int, starts: list[int], first: list[int], last: list[int],
+                    scope: list[int], running: set[int]) -> None:
+    """TFLM's AllocationInfoBuilder::MarkAllocationLifetimes: each operator opens a scope (a
+    step), and the subgraphs a control-flow operator runs are walked inside it, each in a
+    scope of its own, before the operator's inputs are last used."""
+    subgraph, base = model.subgraphs[g], starts[g]
+    running = running | {g}  # a subgraph that (indirectly) runs itself is walked once
+
+    def created(i: int) -> None:
+        if first[base + i] < 0:
+            first[base + i] = scope[0]
+
+    def used(i: int) -> None:
+        last[base + i] = scope[0]
+
+    for i in subgraph.inputs:
+        created(i)
+        used(i)
+    for op in subgraph.operators:
+        scope[0] += 1
         for i in op.outputs:
-            first[i] = last[i] = step
+            created(i)
+        for called in op.calls:
+            if called not in running:
+                scope[0] += 1
+                _mark_lifetimes(model, called, starts, first, last, scope, running)
         for i in op.inputs:
             if i >= 0:
-                last[i] = step
+                used(i)
+        for i in op.outputs:
+            used(i)
     for i in subgraph.outputs:
-        last[i] = len(subgraph.operators)
-    buffers = {}
-    for i, t in enumerate(subgraph.tensors):
-        size = t.elements * ELEMENT_BYTES.get(t.type, 0)
-        if size and not t.is_variable and not model.is_constant(t):
-            aligned = -(-size // ARENA_ALIGNMENT) * ARENA_ALIGNMENT
-            buffers[i] = _Buffer(size=aligned, first=first[i], last=last[i])
-    return buffers
+        created(i)
+        used(i)
 
 
 def _lowest_fit(wanted: _Buffer, by_offset: list[_Buffer]) -> int:

@@ -453,3 +453,24 @@ def support_metadata(*, name: str, version: str = "", model_files: tuple[str, ..
                           3: _offsets(b, [subgraph]), 6: files(model_files)})
     b.Finish(root, file_identifier=b"M001")
     return bytes(b.Output())
+
+
+# The project's own models over a range of operators, shapes and number formats, by name: what
+# the arena estimate is held to (tests/tflite/test_estimate.py, bench/bench_estimate.py).
+VARIANTS = {
+    "fully_connected int8": fully_connected,
+    "fully_connected float32": lambda: fully_connected(dtype="float32"),
+    "conv2d int8": conv2d,
+    "conv2d int16x8": lambda: conv2d(dtype="int16x8"),
+    "conv2d float32": lambda: conv2d(dtype="float32"),
+    "conv2d 64 filters": lambda: conv2d(filters=64),
+    "depthwise_conv2d int8": depthwise_conv2d,
+    "depthwise_conv2d 16 channels": lambda: depthwise_conv2d(channels=16),
+    "small vision int8": lambda: vision(size=8, channels=1, stem=2, blocks=((4, 2),), classes=3),
+    "vision 32 int8": lambda: vision(size=32),
+    "vision 96 int8": vision,
+    "vision 48 int16x8": lambda: vision(size=48, dtype="int16x8"),
+    "vision 32 float32": lambda: vision(size=32, dtype="float32"),
+    "streaming int8": streaming,
+    "streaming 3 stages": lambda: streaming(stages=((16, 3), (32, 5), (48, 7)), classes=4),
+}

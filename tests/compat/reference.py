@@ -15,8 +15,12 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   ?m a tr:ModelVersion .
   ?deviceKind rdfs:subClassOf* tr:Device . ?d a ?deviceKind .
   BIND (EXISTS { ?d a/rdfs:subClassOf* tr:MicrocontrollerBoard } AS ?board)
-  # RAM: both figures known, arena + leanest runtime overhead <= RAM - reserve
-  ?m tr:arenaBytes ?arena . ?d tr:ramBytes ?ram .
+  # RAM: both figures known (measured, else estimated, else declared), arena + leanest
+  # runtime overhead <= RAM - reserve
+  OPTIONAL { ?m tr:arenaBytes ?measuredArena } OPTIONAL { ?m tr:estimatedArenaBytes ?estimatedArena }
+  OPTIONAL { ?m tr:declaredArenaBytes ?declaredArena }
+  BIND (COALESCE(?measuredArena, ?estimatedArena, ?declaredArena) AS ?arena)
+  FILTER (BOUND(?arena)) ?d tr:ramBytes ?ram .
   OPTIONAL { ?d tr:reservedRamBytes ?ramReserve }
   OPTIONAL {
     SELECT ?d (MIN(?ramCost) AS ?ramOverhead) (MIN(?codeCost) AS ?codeOverhead) WHERE {
@@ -29,7 +33,8 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   }
   FILTER (?arena + COALESCE(?ramOverhead, 0) <= ?ram - COALESCE(?ramReserve, 0))
   # flash, on boards only: both figures known, model + runtime code <= flash - reserve
-  OPTIONAL { ?m tr:flashBytes ?modelFlash } OPTIONAL { ?d tr:flashBytes ?flash }
+  OPTIONAL { ?m tr:flashBytes ?measuredFlash } OPTIONAL { ?m tr:declaredFlashBytes ?declaredFlash }
+  BIND (COALESCE(?measuredFlash, ?declaredFlash) AS ?modelFlash) OPTIONAL { ?d tr:flashBytes ?flash }
   OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
   FILTER (!?board || (BOUND(?modelFlash) && BOUND(?flash) &&
           ?modelFlash + COALESCE(?codeOverhead, 0) <= ?flash - COALESCE(?flashReserve, 0)))
@@ -54,10 +59,10 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
     ?m tr:compiledForNPU ?npu .
     FILTER NOT EXISTS { { ?d tr:hasNPU ?npu } UNION { ?d tr:hasProcessor/tr:hasNPU ?npu } }
   }
-  # float32 without an FPU: fits, with a warning
+  # float32 without an FPU: fits, with a warning; a RAM figure not measured: with a note
   BIND (EXISTS { ?m tr:numberFormat tr:Float32 .
                  FILTER NOT EXISTS { { ?d tr:hasFPU true } UNION { ?d tr:hasProcessor/tr:hasFPU true } } }
-        AS ?warned)
+        || !BOUND(?measuredArena) AS ?warned)
 }"""
 
 

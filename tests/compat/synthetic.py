@@ -116,10 +116,15 @@ def model_graph(i: int, rng: random.Random) -> tuple[str, str]:
              f"{s} <{TR}versionOf> <{family}> .", f"{s} <{TR}versionNumber> {_int(1)} ."]
     if rng.random() > 0.03:
         arena = rng.choice(_free_ram_figures()) + rng.choice([-1, 0, 0, 1])
-        lines.append(f"{s} <{TR}arenaBytes> {_int(max(arena, 0))} .")
+        # Some models have only an estimate or a declared figure (chosen by number, so that
+        # the random draws, and with them the rest of the fleet, stay as they were).
+        figure = "estimatedArenaBytes" if i % 7 == 3 else (
+            "declaredArenaBytes" if i % 11 == 5 else "arenaBytes")
+        lines.append(f"{s} <{TR}{figure}> {_int(max(arena, 0))} .")
     if rng.random() > 0.03:
         flash = rng.choice(_free_flash_figures()) + rng.choice([-1, 0, 1])
-        lines.append(f"{s} <{TR}flashBytes> {_int(max(flash, 0))} .")
+        figure = "declaredFlashBytes" if i % 13 == 4 else "flashBytes"
+        lines.append(f"{s} <{TR}{figure}> {_int(max(flash, 0))} .")
     for need in rng.sample(NEEDS, rng.choice([0, 0, 1, 1, 2])):
         lines.append(f"{s} <{TR}requiresSensor> <{need}> .")
     lines.append(f"{s} <{TR}numberFormat> <{TR}{rng.choice(FORMATS)}> .")

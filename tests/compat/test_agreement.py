@@ -102,9 +102,9 @@ def test_a_model_that_needs_exactly_the_free_memory_fits(edges):
 
 
 @pytest.mark.parametrize("name, shape, message", [
-    ("ram-over", "RamFit", f"needs {FREE_RAM + OWN_OVERHEAD + 1:,} B of RAM; "
+    ("ram-over", "RamFit", f"needs {FREE_RAM + OWN_OVERHEAD + 1:,} B of RAM (measured); "
                            f"the device has {RAM - RAM_RESERVE:,} B free: 1 B short"),
-    ("flash-over", "FlashFit", f"needs {FREE_FLASH + TFLM_CODE + 1:,} B of flash; "
+    ("flash-over", "FlashFit", f"needs {FREE_FLASH + TFLM_CODE + 1:,} B of flash (measured); "
                                f"the device has {FLASH - FLASH_RESERVE:,} B free: 1 B short"),
 ])
 def test_one_byte_more_does_not_fit_and_says_so(edges, name, shape, message):

@@ -31,7 +31,7 @@ def test_check_exit_codes(cli):
     assert fits.exit_code == 0 and fits.output.startswith("kws-small@1 fits board-64")
     too_big = cli("check", "kws-big@1", "board-64")
     assert too_big.exit_code == 1
-    assert "does not fit" in too_big.output and "B of RAM; the device has 65,536 B free" in too_big.output
+    assert "does not fit" in too_big.output and "B of RAM (measured); the device has 65,536 B free" in too_big.output
     by_iri = cli("check", "https://w3id.org/tinyreg/id/model/kws-big/v1", BOARD.format(256), "--shacl")
     assert by_iri.exit_code == 0
     for args in (("nope", "board-64"), ("kws-small", "no-such-board"), ("kws-small@x", "board-64")):

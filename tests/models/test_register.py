@@ -76,8 +76,10 @@ def test_a_model_tflm_refuses_is_registered_with_the_reason_and_an_estimate(regi
     result = register_model(registry, writer.hybrid_fully_connected(), {"name": "Hybrid"})
     graph = registry.store.get_graph(result.iri)
     v = rdflib.URIRef(result.iri)
-    assert graph.value(v, TR.arenaMethod) == TR.GreedyPlannerEstimate
-    assert graph.value(v, TR.arenaIsEstimate).toPython() is True
+    # The estimate has its own property: tr:arenaBytes holds only what TFLM measured.
+    assert graph.value(v, TR.arenaBytes) is None and graph.value(v, TR.arenaMethod) is None
+    assert graph.value(v, TR.estimateMethod) == TR.TFLMAllocatorModel
+    assert graph.value(v, TR.estimatedArenaBytes).toPython() > 0
     checks = {graph.value(c, TR.onRuntime): c for c in graph.objects(v, TR.runtimeCheck)}
     assert graph.value(checks[TR.TFLM], TR.runs).toPython() is False
     assert str(graph.value(checks[TR.TFLM], TR.reason))

@@ -270,6 +270,9 @@ def openapi_document() -> dict:
                 "ModelVersion": {"type": "object", "required": ["iri", "name", "version"], "properties": {
                     "iri": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "integer"},
                     "arena_bytes": _NULLABLE_INT, "flash_bytes": _NULLABLE_INT,
+                    "arena_basis": {"enum": ["measured", "estimated", "declared", None]},
+                    "measured_arena_bytes": _NULLABLE_INT, "estimated_arena_bytes": _NULLABLE_INT,
+                    "declared_arena_bytes": _NULLABLE_INT,
                     "operators": {"type": "array"}, "tensors": {"type": "array"},
                     "arena_breakdown": {"type": "array"}, "runtimes": {"type": "array"}}},
                 "Result": {"type": "object", "required": ["severity", "constraint", "message"],

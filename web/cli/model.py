@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.models import (import_files, list_models, register_file, show_model,
+from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file, show_model,
                                      tflite_files, tidy_artifacts)
 
 from .base import UserError, cli, pass_state
@@ -77,10 +77,11 @@ def add(state, file: Path, **card) -> None:
         click.echo(f"  TFLM arena {tflm.arena.total:,} B (measured; head {tflm.arena.head:,}, "
                    f"tail {tflm.arena.tail:,}; smallest working {tflm.minimum_arena or '?'})")
     else:
-        estimate = report.planner.activation_bytes if report.planner else None
-        click.echo(f"  TFLM: does not run: {tflm.reason}")
-        if estimate is not None:
-            click.echo(f"  arena estimate {estimate:,} B (greedy planner emulation)")
+        click.echo(f"  TFLM: {'does not run' if tflm.measured else 'unknown'}: {tflm.reason}")
+        if report.estimate is not None:
+            estimate = report.estimate
+            click.echo(f"  TFLM arena {estimate.total_bytes:,} B (estimated, not measured; head "
+                       f"{estimate.head_bytes:,}, tail {estimate.tail_bytes:,})")
     click.echo(f"  LiteRT: {'runs' if report.litert.runs else 'does not run: ' + str(report.litert.reason)}")
 
 
@@ -133,15 +134,46 @@ def show(state, ref: str, fmt: str) -> None:
         click.echo(json.dumps(info, indent=2, default=str))
         return
     click.echo(f"{info['name']}  <{info['v']}>")
-    arena = f"{info['arena']:,} B" if info["arena"] is not None else "unknown"
-    click.echo(f"  arena {arena} ({_local(info['method'])}), flash {info['flash']:,} B, "
-               f"format {_local(info['format'])}, {info['params']:,} parameters, {info['macs']:,} MACs")
-    click.echo(f"  artifact sha256 {info['sha']} ({info['size']:,} B)")
+    click.echo(f"  arena {_arena(info)}, flash {_bytes(info['flash'])}, "
+               f"format {_local(info['format']) or 'unknown'}, {_count(info['params'])} parameters, "
+               f"{_count(info['macs'])} MACs")
+    for kind in ARENA_BASES:
+        # The figures the verdicts do not take, beside the one they do.
+        if info[kind] is not None and kind != info["arena_basis"]:
+            click.echo(f"  {kind} arena {info[kind]:,} B" + (
+                f" (in {info['declaredIn']})" if kind == "declared" and info["declaredIn"] else ""))
+    if info["declaredFlash"] is not None:
+        click.echo(f"  declared flash {info['declaredFlash']:,} B")
+    if info["sha"]:
+        click.echo(f"  artifact sha256 {info['sha']} ({info['size']:,} B)")
+    else:
+        click.echo("  no artifact: the registry holds a description only")
     for r in info["runtimes"]:
-        state_ = "runs" if r["runs"] else f"does not run: {r['reason']}"
+        state_ = ("runs" if r["runs"] else f"does not run: {r['reason']}") \
+            if r["runs"] is not None else f"unknown: {r['reason']}"
         click.echo(f"  {_local(r['runtime'])}: {state_}")
     for op in info["operators"]:
         click.echo(f"  op {_local(op['operator'])} v{op['version']} x{op['count']}")
+
+
+def _count(n) -> str:
+    return f"{n:,}" if n is not None else "unknown"
+
+
+def _bytes(n) -> str:
+    return f"{n:,} B" if n is not None else "unknown"
+
+
+def _arena(info: dict) -> str:
+    """The figure verdicts take, saying whether it was measured, estimated or declared."""
+    if info["arena"] is None:
+        return "unknown (neither measured, estimated nor declared)"
+    how = info["arena_basis"]
+    if info["method"]:
+        how += f": {_local(info['method'])}"
+    if info["arena_basis"] == "declared" and info["declaredIn"]:
+        how += f" in {info['declaredIn']}"
+    return f"{info['arena']:,} B ({how})"
 
 
 @model.command("tidy")
