@@ -17,6 +17,7 @@ import numpy as np
 
 from ..store import IRI
 from ..store.terms import values_block
+from .figures import RuntimeFigures
 from .fleet import Fleet, is_number, lexical, value_key
 from .results import grouped
 from .shapes import Constraint
@@ -69,6 +70,8 @@ SELECT DISTINCT ?e ?op WHERE {{ GRAPH ?e {{ ?e ?p ?use . ?use tr:operator ?op }}
 _FAILED_CHECKS = f"""PREFIX tr: <{_TR}>
 SELECT ?e ?rt ?reason WHERE {{ GRAPH ?e {{
   ?e tr:runtimeCheck ?c . ?c tr:onRuntime ?rt ; tr:runs false . OPTIONAL {{ ?c tr:reason ?reason }} }} }}"""
+_FIGURED_RUNTIMES = f"""PREFIX tr: <{_TR}>
+SELECT DISTINCT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:runtimeFigure ?f . ?f tr:onRuntime ?rt }} }}"""
 _RUNTIME_SUPPORT = f"""PREFIX tr: <{_TR}>
 SELECT ?all ?op WHERE {{ {{ ?rt tr:supportsAllOperators ?all }} UNION {{ ?rt tr:supportsOperator ?op }} }}"""
 _FEATURES = f"""PREFIX tr: <{_TR}>
@@ -131,6 +134,8 @@ class ResourceFit(Compiled):
         self.need_property = c.param("needProperty")
         self.capacity_property = c.param("capacityProperty")
         self.need, self.basis = _need(fleet, c)
+        figure = c.param("runtimeFigureProperty")
+        self.figures = RuntimeFigures(fleet, figure) if figure else None
         self.capacity = fleet.numbers("device", self.capacity_property, pick=min)
         reserve = c.param("reserveProperty")
         self.reserve = np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve \
@@ -177,12 +182,31 @@ class ResourceFit(Compiled):
         return self.slack[devices] + adjust.device.get(self.capacity_property, 0)
 
     def violations(self, models, devices, adjust=NO_ADJUST):
-        return self._needs(models, adjust)[:, None] > self._slacks(devices, adjust)[None, :]
+        needs, slacks = self._needs(models, adjust), self._slacks(devices, adjust)
+        out = needs[:, None] > slacks[None, :]
+        if self.figures is not None and self.figures.need:
+            delta = adjust.model.get(self.need_property, 0)
+            for row in np.flatnonzero(np.isin(models, list(self.figures.need))).tolist():
+                # Where a runtime or NPU figure applies, it is the need; elsewhere the model's.
+                figure = self.figures.need[int(models[row])][devices] + delta
+                out[row] = np.where(np.isnan(figure), needs[row], figure) > slacks
+        return out
 
     def explain(self, model, device, adjust=NO_ADJUST):
-        need = self._needs(np.array([model]), adjust)[0]
+        decided = self.figures.bases(model, device) if self.figures is not None else []
+        if decided:
+            delta = adjust.model.get(self.need_property, 0)
+            cases = [(value + delta, basis) for value, basis in decided]
+        else:
+            basis = BASES[self.basis[model]]
+            if self.basis[model] == 0 and self.figures is not None and self.figures.stated[model]:
+                basis = FALLBACK
+            cases = [(self._needs(np.array([model]), adjust)[0], basis)]
+        return [v for need, basis in cases if (v := self._explain(need, basis, device, adjust))]
+
+    def _explain(self, need, basis: str, device: int, adjust: Adjust) -> dict | None:
         if not need > self._slacks(np.array([device]), adjust)[0]:
-            return []
+            return None
         capacity = self.capacity[device] + adjust.device.get(self.capacity_property, 0)
         overhead, reserve = self.overhead[device], self.reserve[device]
         total, free = need + overhead, capacity - reserve
@@ -190,12 +214,14 @@ class ResourceFit(Compiled):
                    "reserve": reserve, "free": free, "short": total - free}
         variables = {name: grouped(_int(v)) for name, v in figures.items()}
         variables.update(label=self.constraint.param("resourceLabel"), value=_int(total),
-                         path=self.need_property, basis=BASES[self.basis[model]],
+                         path=self.need_property, basis=basis,
                          figures={k: _int(v) for k, v in figures.items()})
-        return [variables]
+        return variables
 
 
 BASES = ("measured", "estimated", "declared")
+# What the measured need is called where the model has figures for other runtimes or NPUs.
+FALLBACK = "measured on TFLM, no figure for the device's runtime or NPU"
 
 
 def _need(fleet: Fleet, c: Constraint) -> tuple[np.ndarray, np.ndarray]:
@@ -345,11 +371,16 @@ class RuntimeSupport(Compiled):
         for i, op in zip(models.tolist(), uses["op"].tolist()):
             ops[i].add(values[op])
         self.operators = [sorted(ops.get(m, ())) for m in range(n_models)]
+        # A runtime a model has a figure for compiled it: its operators need no kernel list.
+        self.figured: dict[int, set[str]] = defaultdict(set)
+        models, figured = fleet.select("model", _FIGURED_RUNTIMES)
+        for i, rt in zip(models.tolist(), figured["rt"].tolist()):
+            self.figured[i].add(values[rt])
         runs = [tuple(self._runs(m, rt) for rt in self.runtimes) for m in range(n_models)]
         self.groups = _Grouped(runs, self._no_runtime_runs, n_devices)
 
     def _missing(self, model: int, rt: str) -> list[str]:
-        if self.supports_all[rt]:
+        if self.supports_all[rt] or rt in self.figured.get(model, ()):
             return []
         return [op for op in self.operators[model] if op not in self.supported[rt]]
 

@@ -202,6 +202,19 @@ SELECT ?operator ?version ?count WHERE {
 """
 
 
+_FIGURES = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT ?runtime ?npu ?macs ?mode ?ram ?flash ?latency ?basis ?source ?share ?cycles WHERE {
+  ?v tr:runtimeFigure ?f .
+  OPTIONAL { ?f tr:onRuntime ?runtime } OPTIONAL { ?f tr:onNPU ?npu } OPTIONAL { ?f tr:npuMacs ?macs }
+  OPTIONAL { ?f tr:npuMemoryMode ?mode } OPTIONAL { ?f tr:figureRamBytes ?ram }
+  OPTIONAL { ?f tr:figureFlashBytes ?flash } OPTIONAL { ?f tr:figureLatencyMs ?latency }
+  OPTIONAL { ?f tr:figureBasis ?basis } OPTIONAL { ?f tr:figureSource ?source }
+  OPTIONAL { ?f tr:npuOperatorShare ?share } OPTIONAL { ?f tr:npuCycles ?cycles }
+} ORDER BY ?runtime ?npu ?macs ?mode
+"""
+
+
 def list_models(registry: Registry) -> list[dict[str, Any]]:
     return registry.store.select(_LIST)
 
@@ -245,6 +258,7 @@ def show_model(registry: Registry, ref: str) -> dict[str, Any]:
     summary["method"] = {"measured": summary["measuredBy"],
                          "estimated": summary["estimatedBy"]}.get(basis)
     summary["runtimes"] = registry.store.select(_RUNTIMES, bound)
+    summary["figures"] = registry.store.select(_FIGURES, bound)
     summary["operators"] = registry.store.select(_OPERATORS, bound)
     return summary
 

@@ -3,12 +3,15 @@
     python -m tinyreg.registry.tflite.probe tflm FILE --max-memory N --max-arena N \\
         --trial-timeout S
     python -m tinyreg.registry.tflite.probe litert FILE --max-memory N
+    python -m tinyreg.registry.tflite.probe vela FILE --max-memory N --accelerator A \\
+        --system-config S --memory-mode M
 
 FILE "-" reads the model from stdin. `sandbox.run_probe` runs it for the registry; run by
 hand it is a debugging aid. It caps its own address space first (see sandbox.py).
 
 It imports nothing from tinyreg, so the sandbox runs it as a plain script: a probe then
-starts with NumPy and one interpreter loaded, not the registry and its RDF stack.
+starts with NumPy and one interpreter (or Arm's Vela compiler) loaded, not the registry and
+its RDF stack.
 
 The interpreters print from C++ straight to file descriptor 2, so every call into them is
 made with fd 2 sent to a temporary file, and that text travels with the outcome.
@@ -283,6 +286,57 @@ def litert(data: bytes) -> dict:
     return {"error": str(outcome) if _failed(outcome) else None, "inputs": inputs}
 
 
+def vela(data: bytes, accelerator: str, system_config: str, memory_mode: str) -> dict:
+    """Compiles the model with Arm's Vela for one Ethos-U configuration and reports the
+    summary Vela writes: SRAM and flash used, operators on the NPU and the CPU, cycles."""
+    import csv
+
+    from ethosu.vela.vela import main as vela_main
+
+    with tempfile.TemporaryDirectory() as folder:
+        model = Path(folder) / "model.tflite"
+        model.write_bytes(data)
+        out = Path(folder) / "out"
+        args = [str(model), "--accelerator-config", accelerator, "--config", "Arm/vela.ini",
+                "--system-config", system_config, "--memory-mode", memory_mode,
+                "--output-dir", str(out)]
+        # Vela prints its report on stdout, where this probe's JSON goes: capture both.
+        sys.stdout.flush()
+        saved = os.dup(1)
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 1)
+            try:
+                code, log = _call(vela_main, args)
+            except (SystemExit, Exception) as exc:  # an option refused, a model it cannot take
+                code, log = exc, str(exc)
+            finally:
+                sys.stdout.flush()
+                os.dup2(saved, 1)
+                os.close(saved)
+            sink.seek(0)
+            printed = sink.read().decode("utf-8", "replace")
+        summaries = sorted(out.glob("*_summary_*.csv")) if out.is_dir() else []
+        if isinstance(code, BaseException) or code or not summaries:
+            lines = [l for l in (log + printed).splitlines() if l.strip()]
+            return {"error": lines[-1] if lines else f"Vela failed ({code})"}
+        with summaries[0].open() as f:
+            row = next(csv.DictReader(f))
+    operators = dict(re.findall(r"^(CPU|NPU) operators = (\d+)", printed, re.MULTILINE))
+
+    def kib(name: str) -> int:
+        return round(float(row[name]) * 1024)
+
+    return {"error": None, "sram_bytes": kib("sram_memory_used"),
+            "off_chip_flash_bytes": kib("off_chip_flash_memory_used"),
+            "on_chip_flash_bytes": kib("on_chip_flash_memory_used"),
+            "dram_bytes": kib("dram_memory_used"),
+            "npu_operators": int(operators.get("NPU", 0)),
+            "cpu_operators": int(operators.get("CPU", 0)),
+            "cycles": round(float(row["cycles_total"])),
+            "inference_s": float(row["inference_time"]),
+            "clock_hz": float(row["core_clock"])}
+
+
 def _limit_resources(max_memory: int) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
@@ -320,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "and report the outcome as JSON.")
     runtimes = parser.add_subparsers(dest="runtime", required=True)
     # The limits are required: they are the registry's settings, which sandbox.py passes.
-    for runtime in ("tflm", "litert"):
+    for runtime in ("tflm", "litert", "vela"):
         command = runtimes.add_parser(runtime)
         command.add_argument("file", help="the .tflite file, - for standard input")
         command.add_argument("--max-memory", type=int, required=True,
@@ -330,13 +384,23 @@ def main(argv: list[str] | None = None) -> int:
                                  help="largest tensor arena to try, in bytes")
             command.add_argument("--trial-timeout", type=float, required=True,
                                  help="seconds one load at one arena size may take")
+        if runtime == "vela":
+            command.add_argument("--accelerator", required=True, help="e.g. ethos-u55-128")
+            command.add_argument("--system-config", required=True,
+                                 help="a system configuration of Vela's Arm/vela.ini")
+            command.add_argument("--memory-mode", required=True,
+                                 help="a memory mode of Vela's Arm/vela.ini, e.g. Shared_Sram")
     args = parser.parse_args(argv)
     _limit_resources(args.max_memory)
     data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     if fault := os.environ.get("TINYREG_PROBE_FAULT"):
         _fault(fault, args.max_memory)
-    result = (tflm(data, args.max_arena, args.trial_timeout) if args.runtime == "tflm"
-              else litert(data))
+    if args.runtime == "tflm":
+        result = tflm(data, args.max_arena, args.trial_timeout)
+    elif args.runtime == "vela":
+        result = vela(data, args.accelerator, args.system_config, args.memory_mode)
+    else:
+        result = litert(data)
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

@@ -6,6 +6,14 @@ what one query over the store costs for the same answer.
 """
 from __future__ import annotations
 
+# A runtime figure ?f applies to device ?d: its runtime is installed there, or its NPU is on
+# the device or a processor in the figure's MAC configuration and memory mode.
+APPLIES = """{ ?f tr:onRuntime ?frt . ?d tr:hasRuntime/tr:runtime ?frt }
+      UNION { ?f tr:onNPU ?npu . { ?d tr:hasNPU ?npu . BIND (?d AS ?host) }
+              UNION { ?d tr:hasProcessor ?host . ?host tr:hasNPU ?npu }
+              FILTER NOT EXISTS { ?f tr:npuMacs ?macs . FILTER NOT EXISTS { ?host tr:npuMacs ?macs } }
+              FILTER NOT EXISTS { ?f tr:npuMemoryMode ?mode . FILTER NOT EXISTS { ?host tr:npuMemoryMode ?mode } } }"""
+
 FITTING_PAIRS = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -19,8 +27,11 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   # runtime overhead <= RAM - reserve
   OPTIONAL { ?m tr:arenaBytes ?measuredArena } OPTIONAL { ?m tr:estimatedArenaBytes ?estimatedArena }
   OPTIONAL { ?m tr:declaredArenaBytes ?declaredArena }
-  BIND (COALESCE(?measuredArena, ?estimatedArena, ?declaredArena) AS ?arena)
-  FILTER (BOUND(?arena)) ?d tr:ramBytes ?ram .
+  OPTIONAL { SELECT ?m ?d (MIN(?figure) AS ?figureArena) WHERE {
+      %(models)s ?m tr:runtimeFigure ?f . ?f tr:figureRamBytes ?figure . %(applies)s } GROUP BY ?m ?d }
+  BIND (COALESCE(?figureArena, ?measuredArena, ?estimatedArena, ?declaredArena) AS ?arena)
+  # (a runtime figure refines a need the model states; it does not stand for a missing one)
+  FILTER (BOUND(?measuredArena) || BOUND(?estimatedArena) || BOUND(?declaredArena)) ?d tr:ramBytes ?ram .
   OPTIONAL { ?d tr:reservedRamBytes ?ramReserve }
   OPTIONAL {
     SELECT ?d (MIN(?ramCost) AS ?ramOverhead) (MIN(?codeCost) AS ?codeOverhead) WHERE {
@@ -34,9 +45,11 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   FILTER (?arena + COALESCE(?ramOverhead, 0) <= ?ram - COALESCE(?ramReserve, 0))
   # flash, on boards only: both figures known, model + runtime code <= flash - reserve
   OPTIONAL { ?m tr:flashBytes ?measuredFlash } OPTIONAL { ?m tr:declaredFlashBytes ?declaredFlash }
-  BIND (COALESCE(?measuredFlash, ?declaredFlash) AS ?modelFlash) OPTIONAL { ?d tr:flashBytes ?flash }
+  OPTIONAL { SELECT ?m ?d (MIN(?figure) AS ?figureFlash) WHERE {
+      %(models)s ?m tr:runtimeFigure ?f . ?f tr:figureFlashBytes ?figure . %(applies)s } GROUP BY ?m ?d }
+  BIND (COALESCE(?figureFlash, ?measuredFlash, ?declaredFlash) AS ?modelFlash) OPTIONAL { ?d tr:flashBytes ?flash }
   OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
-  FILTER (!?board || (BOUND(?modelFlash) && BOUND(?flash) &&
+  FILTER (!?board || ((BOUND(?measuredFlash) || BOUND(?declaredFlash)) && BOUND(?flash) &&
           ?modelFlash + COALESCE(?codeOverhead, 0) <= ?flash - COALESCE(?flashReserve, 0)))
   # every required sensor class is met by a sensor or a part of one. Counted per pair: as a
   # nested FILTER NOT EXISTS, Oxigraph re-walks the class paths for every pair, 60x slower.
@@ -51,7 +64,7 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   { SELECT DISTINCT ?m ?ok WHERE {
       %(models)s ?m a tr:ModelVersion . ?ok a tr:Runtime .
       FILTER NOT EXISTS { ?m tr:runtimeCheck ?check . ?check tr:onRuntime ?ok ; tr:runs false }
-      FILTER (EXISTS { ?ok tr:supportsAllOperators true } || NOT EXISTS {
+      FILTER (EXISTS { ?ok tr:supportsAllOperators true } || EXISTS { ?m tr:runtimeFigure/tr:onRuntime ?ok } || NOT EXISTS {
         ?m tr:usesOperator/tr:operator ?op . FILTER NOT EXISTS { ?ok tr:supportsOperator ?op } }) } }
   ?d tr:hasRuntime/tr:runtime ?ok .
   # the NPU it was compiled for is there
@@ -75,5 +88,6 @@ def fitting_pairs(store, model: str | None = None) -> dict[tuple[str, str], bool
     from tinyreg.registry.store import IRI
     from tinyreg.registry.store.terms import to_oxigraph
     inner = f"VALUES ?m {{ {to_oxigraph(IRI(model))} }}" if model else ""
-    rows = store.select(FITTING_PAIRS % {"models": inner}, {"m": IRI(model)} if model else None)
+    rows = store.select(FITTING_PAIRS % {"models": inner, "applies": APPLIES},
+                        {"m": IRI(model)} if model else None)
     return {(r["m"], r["d"]): bool(r["warned"]) for r in rows}

@@ -83,6 +83,10 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
         lines.append(f"{proc} <{TR}hasFPU> {_bool(rng.random() < 0.6)} .")
     if rng.random() < 0.1:
         lines.append(f"{proc} <{TR}hasNPU> <{TR}EthosU55> .")
+    if i % 9 == 2:  # an Ethos-U55 in a stated configuration (by number: the draws stay as they were)
+        lines += [f"{proc} <{TR}hasNPU> <{TR}EthosU55> .",
+                  f"{proc} <{TR}npuMacs> {_int(128 if i % 2 else 256)} .",
+                  f'{proc} <{TR}npuMemoryMode> "Shared_Sram" .']
     for j, sensor in enumerate(rng.sample(SENSORS, rng.randint(0, 3))):
         node = f"_:s{i}x{j}"
         lines += [f"{s} <{TR}hasSensor> {node} .", f"{node} {RDF_TYPE} <{TR}{sensor}> ."]
@@ -95,6 +99,8 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
         runtimes = []
     elif roll < 0.12:
         runtimes = ["TFLM", "LiteRT"]
+    if i % 7 == 4 and not linux:
+        runtimes = runtimes + ["XCubeAI"]
     for k, runtime in enumerate(runtimes):
         node = f"_:r{i}x{k}"
         lines += [f"{s} <{TR}hasRuntime> {node} .", f"{node} {RDF_TYPE} <{TR}RuntimeInstall> .",
@@ -125,6 +131,19 @@ def model_graph(i: int, rng: random.Random) -> tuple[str, str]:
         flash = rng.choice(_free_flash_figures()) + rng.choice([-1, 0, 1])
         figure = "declaredFlashBytes" if i % 13 == 4 else "flashBytes"
         lines.append(f"{s} <{TR}{figure}> {_int(max(flash, 0))} .")
+    # Figures for other runtimes and NPUs, on some models (by number, like the above).
+    if i % 5 == 1:
+        figures = _free_ram_figures()
+        lines += [f"{s} <{TR}runtimeFigure> _:f{i}x0 .", f"_:f{i}x0 <{TR}onRuntime> <{TR}XCubeAI> .",
+                  f"_:f{i}x0 <{TR}figureRamBytes> {_int(figures[(i * 7) % len(figures)])} .",
+                  f'_:f{i}x0 <{TR}figureBasis> "declared" .', f'_:f{i}x0 <{TR}figureSource> "X-CUBE-AI 10.2" .']
+    if i % 6 == 2:
+        figures, flashes = _free_ram_figures(), _free_flash_figures()
+        lines += [f"{s} <{TR}runtimeFigure> _:f{i}x1 .", f"_:f{i}x1 <{TR}onNPU> <{TR}EthosU55> .",
+                  f"_:f{i}x1 <{TR}npuMacs> {_int(128)} .", f'_:f{i}x1 <{TR}npuMemoryMode> "Shared_Sram" .',
+                  f"_:f{i}x1 <{TR}figureRamBytes> {_int(figures[(i * 3) % len(figures)] // 4)} .",
+                  f"_:f{i}x1 <{TR}figureFlashBytes> {_int(flashes[(i * 5) % len(flashes)])} .",
+                  f'_:f{i}x1 <{TR}figureBasis> "estimated" .', f'_:f{i}x1 <{TR}figureSource> "Vela 5.2.0" .']
     for need in rng.sample(NEEDS, rng.choice([0, 0, 1, 1, 2])):
         lines.append(f"{s} <{TR}requiresSensor> <{need}> .")
     lines.append(f"{s} <{TR}numberFormat> <{TR}{rng.choice(FORMATS)}> .")

@@ -10,6 +10,10 @@ import click
 from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file, show_model,
                                      tflite_files, tidy_artifacts)
 
+from tinyreg.registry.compat.ids import resolve_device
+from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
+                                             runtime_iri)
+
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
 
@@ -152,6 +156,14 @@ def show(state, ref: str, fmt: str) -> None:
         state_ = ("runs" if r["runs"] else f"does not run: {r['reason']}") \
             if r["runs"] is not None else f"unknown: {r['reason']}"
         click.echo(f"  {_local(r['runtime'])}: {state_}")
+    for f in info["figures"]:
+        target = _local(f["runtime"]) or f"{_local(f['npu'])}-{f['macs']} {f['mode']}"
+        parts = [f"RAM {f['ram']:,} B" if f["ram"] is not None else None,
+                 f"flash {f['flash']:,} B" if f["flash"] is not None else None,
+                 f"{f['latency']:g} ms" if f["latency"] is not None else None,
+                 f"{f['share']:.0%} of operators on the NPU" if f["share"] is not None else None]
+        click.echo(f"  on {target}: {', '.join(p for p in parts if p)} "
+                   f"({f['basis']} by {f['source']})")
     for op in info["operators"]:
         click.echo(f"  op {_local(op['operator'])} v{op['version']} x{op['count']}")
 
@@ -182,3 +194,47 @@ def tidy(state) -> None:
     """Remove artifact files that no model version refers to (left by an interrupted add)."""
     counts = tidy_artifacts(state.registry())
     click.echo(f"removed {counts['temporary']} temporary and {counts['unreferenced']} unreferenced files")
+
+
+@model.command("figure")
+@click.argument("ref")
+@click.option("--runtime", required=True,
+              help="The runtime the figure is for: x-cube-ai, plumerai, microtvm, hale, onnc...")
+@click.option("--source", required=True, help='Who reported it, e.g. "X-CUBE-AI 10.2".')
+@click.option("--ram", "ram_bytes", type=click.IntRange(min=0), help="RAM in bytes.")
+@click.option("--flash", "flash_bytes", type=click.IntRange(min=0), help="Flash in bytes.")
+@click.option("--latency-ms", type=click.FloatRange(min=0), help="Latency of one inference, ms.")
+@click.option("--basis", type=click.Choice(["declared", "measured", "estimated"]),
+              default="declared", show_default=True, help="How the source got the figure.")
+@pass_state
+def figure(state, ref: str, runtime: str, source: str, ram_bytes, flash_bytes, latency_ms,
+           basis: str) -> None:
+    """Record RAM/flash/latency of version REF under another runtime, with their source."""
+    entry = RuntimeFigure(runtime=runtime_iri(runtime), npu=None, basis=basis, source=source,
+                          ram_bytes=ram_bytes, flash_bytes=flash_bytes, latency_ms=latency_ms)
+    iri = add_figure(state.registry(), ref, entry)
+    click.echo(f"{iri}: {_local(entry.runtime)} figure recorded ({_figure_text(entry)})")
+
+
+@model.command("vela")
+@click.argument("ref")
+@click.option("--device", "device_ref", required=True,
+              help="A device whose processor has an Ethos-U NPU (with tr:npuMacs and "
+                   "tr:npuMemoryMode): the model is compiled for that configuration.")
+@pass_state
+def vela(state, ref: str, device_ref: str) -> None:
+    """Compile version REF with Arm's Vela for a device's Ethos-U NPU and record the result."""
+    registry = state.registry()
+    for result in measure_on_device_npus(registry, ref, resolve_device(registry, device_ref)):
+        c = result.config
+        click.echo(f"{c.accelerator} {c.memory_mode}: SRAM {result.sram_bytes:,} B, flash "
+                   f"{result.flash_bytes:,} B, {result.npu_operators} of "
+                   f"{result.npu_operators + result.cpu_operators} operators on the NPU, "
+                   f"{result.cycles:,} cycles (Vela {result.vela_version}, estimated)")
+
+
+def _figure_text(f: RuntimeFigure) -> str:
+    parts = [f"RAM {f.ram_bytes:,} B" if f.ram_bytes is not None else None,
+             f"flash {f.flash_bytes:,} B" if f.flash_bytes is not None else None,
+             f"{f.latency_ms:g} ms" if f.latency_ms is not None else None]
+    return ", ".join(p for p in parts if p) + f"; {f.basis} by {f.source}"

@@ -1,0 +1,105 @@
+"""Which of a model's runtime figures apply to which devices, for the ResourceFit pattern.
+
+A tr:RuntimeFigure applies to a device that has its runtime installed, or that has its NPU
+(on the device or on one of its processors) in the figure's configuration: MACs per cycle
+and memory mode, where the figure states them. Where several apply, the smallest counts (as
+the shape's query takes it); every figure of that value gives a result of its own.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fleet import Fleet, lexical
+
+_TR = "https://w3id.org/tinyreg/ontology#"
+_FIGURES = f"""PREFIX tr: <{_TR}>
+SELECT ?e ?fig ?x ?rt ?npu ?macs ?mode ?basis ?source WHERE {{ GRAPH ?e {{
+  ?e tr:runtimeFigure ?fig . ?fig ?p ?x .
+  OPTIONAL {{ ?fig tr:onRuntime ?rt }} OPTIONAL {{ ?fig tr:onNPU ?npu }}
+  OPTIONAL {{ ?fig tr:npuMacs ?macs }} OPTIONAL {{ ?fig tr:npuMemoryMode ?mode }}
+  OPTIONAL {{ ?fig tr:figureBasis ?basis }} OPTIONAL {{ ?fig tr:figureSource ?source }} }} }}"""
+_INSTALLED = f"""PREFIX tr: <{_TR}>
+SELECT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i . ?i tr:runtime ?rt }} }}"""
+_NPU_HOSTS = f"""PREFIX tr: <{_TR}>
+SELECT ?e ?host ?npu ?macs ?mode WHERE {{ GRAPH ?e {{
+  {{ ?e tr:hasNPU ?npu . BIND (?e AS ?host) }} UNION {{ ?e tr:hasProcessor ?host . ?host tr:hasNPU ?npu }}
+  OPTIONAL {{ ?host tr:npuMacs ?macs }} OPTIONAL {{ ?host tr:npuMemoryMode ?mode }} }} }}"""
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: float
+    basis: str  # as the shape's message says it, e.g. "declared by X-CUBE-AI 10.2"
+    applies: np.ndarray  # per device
+
+
+class RuntimeFigures:
+    def __init__(self, fleet: Fleet, prop: str):
+        models, cols = fleet.select("model", _FIGURES, p=prop)
+        n_devices = len(fleet.devices)
+        devices, installs = fleet.select("device", _INSTALLED)
+        installed = defaultdict(lambda: np.zeros(n_devices, dtype=bool))
+        for d, rt in zip(devices.tolist(), installs["rt"].tolist()):
+            installed[rt][d] = True
+        devices, hosts = fleet.select("device", _NPU_HOSTS)
+        # Per NPU: (device, host) pairs with the set of MACs and of memory modes stated.
+        npu_hosts: dict[int, dict[tuple[int, int], tuple[set, set]]] = defaultdict(dict)
+        values = fleet.terms.values
+        for d, host, npu, macs, mode in zip(devices.tolist(), hosts["host"].tolist(),
+                                            hosts["npu"].tolist(), hosts["macs"].tolist(),
+                                            hosts["mode"].tolist()):
+            found = npu_hosts[npu].setdefault((d, host), (set(), set()))
+            found[0].add(_key(values[macs]))
+            found[1].add(_key(values[mode]))
+        values, numbers = fleet.terms.values, fleet.terms.numbers()  # after the reads
+        figures: dict[tuple[int, int], dict] = {}
+        for m, fig, x, rt, npu, macs, mode, basis, source in zip(
+                models.tolist(), *(cols[k].tolist() for k in (
+                    "fig", "x", "rt", "npu", "macs", "mode", "basis", "source"))):
+            if np.isnan(numbers[x]):
+                continue
+            entry = figures.setdefault((m, fig), dict(values=set(), rt=rt, npu=npu, macs=set(),
+                                                      mode=set(), basis=basis, source=source))
+            entry["values"].add(float(numbers[x]))
+            entry["macs"].add(macs)
+            entry["mode"].add(mode)
+        self.stated = np.zeros(len(fleet.models), dtype=bool)  # models with any such figure
+        self.by_model: dict[int, list[_Figure]] = defaultdict(list)
+        for (m, _), f in figures.items():
+            self.stated[m] = True
+            applies = np.zeros(n_devices, dtype=bool)
+            if f["rt"]:
+                applies |= installed[f["rt"]] if f["rt"] in installed else False
+            if f["npu"]:
+                wanted_macs = {_key(values[k]) for k in f["macs"] if k}
+                wanted_mode = {_key(values[k]) for k in f["mode"] if k}
+                for (d, _), (macs, modes) in npu_hosts.get(f["npu"], {}).items():
+                    if wanted_macs <= macs and wanted_mode <= modes:
+                        applies[d] = True
+            text = (f"{lexical(values[f['basis']]) if f['basis'] else 'stated'} by "
+                    f"{lexical(values[f['source']]) if f['source'] else 'an unnamed source'}")
+            # Several values of one property on one figure: the query reads each.
+            for value in f["values"]:
+                self.by_model[m].append(_Figure(value, text, applies))
+        self.need: dict[int, np.ndarray] = {}
+        for m, found in self.by_model.items():
+            row = np.full(n_devices, np.nan)
+            for f in found:
+                row = np.where(f.applies, np.fmin(row, f.value), row)
+            self.need[m] = row
+
+    def bases(self, model: int, device: int) -> list[tuple[float, str]]:
+        """(value, basis) of each figure deciding the pair's need; none when none applies."""
+        row = self.need.get(model)
+        if row is None or np.isnan(row[device]):
+            return []
+        least = row[device]
+        return list(dict.fromkeys((f.value, f.basis) for f in self.by_model[model]
+                                  if f.applies[device] and f.value == least))
+
+
+def _key(value) -> str | None:
+    return None if value is None else lexical(value)
