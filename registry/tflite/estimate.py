@@ -15,7 +15,7 @@ Prepare. The smallest arena that loads is the largest of three moments:
 
 The struct sizes are those of the tflite-micro Python wheel (a 64-bit host build). What a
 kernel keeps for itself (its OpData, parameters, per-channel multipliers) was measured with
-RecordingMicroAllocator on the models in `bench/bench_estimate.py` (the project's own and
+RecordingMicroAllocator on the models in `bench/bench_arena_estimate.py` (the project's own and
 real ones from packages), by operator; an operator not measured is given the median. The
 figures for a 32-bit microcontroller are smaller (pointers of 4 bytes), so the estimate errs
 on the side of needing more.

@@ -456,7 +456,7 @@ def support_metadata(*, name: str, version: str = "", model_files: tuple[str, ..
 
 
 # The project's own models over a range of operators, shapes and number formats, by name: what
-# the arena estimate is held to (tests/tflite/test_estimate.py, bench/bench_estimate.py).
+# the arena estimate is held to (tests/tflite/test_estimate.py, bench/bench_arena_estimate.py).
 VARIANTS = {
     "fully_connected int8": fully_connected,
     "fully_connected float32": lambda: fully_connected(dtype="float32"),

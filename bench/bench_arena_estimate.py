@@ -3,7 +3,7 @@ model: every model TFLM measures among the project's own (registry/tflite/writer
 .tflite files installed packages ship (see bench_realmodels.py for the install commands; the
 test extras bring pymicro-wakeword's streaming models and tflite-micro's sine model).
 
-    python bench/run.py estimate
+    python bench/run.py arena_estimate
 
 Each line: model, measured minimum (the smallest arena TFLM loads and runs it with, found by
 the probe's search), the estimate, and the error in per cent; then the time to estimate
