@@ -146,6 +146,12 @@ def _add_memory(g: Graph, v: URIRef, report: ModelReport) -> None:
         g.add((v, TR.estimateMethod, TR.TFLMAllocatorModel))
 
 
+def add_declared(g: Graph, v: URIRef, arena_bytes: int, source: str) -> None:
+    """A tensor arena someone else declares, beside (never instead of) the measured one."""
+    g.add((v, TR.declaredArenaBytes, _int(arena_bytes)))
+    g.add((v, TR.declaredIn, Literal(source)))
+
+
 def _add_runtime_checks(g: Graph, v: URIRef, report: ModelReport) -> None:
     for runtime, result, version in ((TR.TFLM, report.tflm, report.tflm.tflm_version),
                                      (TR.LiteRT, report.litert, report.litert.litert_version)):

@@ -8,6 +8,7 @@ counts as no model and is removed by `tidy_artifacts`), or the whole version.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,9 +23,11 @@ from ..tflite import ModelReport, measure_file
 from ..validation import validate as validate_description
 from ..vocab import artifact_iri, model_iri, slug, version_iri
 from .artifacts import remove_incomplete, store_artifact, stored_digests
-from .card import ModelCard, card_from_mapping, read_sidecar
-from .graph import version_graph
+from .beside import read_beside
+from .card import ModelCard, card_from_mapping
+from .graph import add_declared, version_graph
 
+logger = logging.getLogger(__name__)
 _LOCK = threading.Lock()  # version numbers are read then written: one registration at a time
 
 _VERSIONS = """
@@ -44,6 +47,14 @@ class Registered:
     sha256: str
     created: bool  # False when these bytes were already a version of this model
     report: ModelReport | None
+    warnings: tuple[str, ...] = ()  # about the files beside it, and declared figures
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A figure someone else states for the model: kept beside ours, never in its place."""
+    arena_bytes: int
+    source: str  # the file or description that states it
 
 
 def measure(registry: Registry, data: bytes) -> ModelReport:
@@ -53,7 +64,9 @@ def measure(registry: Registry, data: bytes) -> ModelReport:
 
 
 def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[str, Any],
-                   validate: Callable[[Any], None] | None = None) -> Registered:
+                   validate: Callable[[Any], None] | None = None,
+                   declared: Declared | None = None,
+                   warnings: tuple[str, ...] = ()) -> Registered:
     """Measure `data`, store it, and record a new version of `card.model`.
 
     Raises Invalid/TooLarge for a bad file or card; nothing is stored then.
@@ -75,6 +88,10 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
         if previous:
             card = _inherit(registry, card, previous)
         graph = version_graph(report, card, number, previous)
+        if declared is not None:
+            add_declared(graph, URIRef(version_iri(card.model, number)), declared.arena_bytes,
+                         declared.source)
+            warnings = warnings + tuple(_declared_warnings(report, declared))
         if validate is None:
             validate_description(graph, "model")  # Invalid, with the SHACL results, on a violation
         else:
@@ -82,7 +99,17 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
         store_artifact(registry.artifacts_path, data)
         iri = version_iri(card.model, number)
         registry.store.put_graph(iri, graph)
-    return Registered(iri, card.model, number, sha, True, report)
+    for warning in warnings:
+        logger.warning("%s: %s", iri, warning)
+    return Registered(iri, card.model, number, sha, True, report, tuple(warnings))
+
+
+def _declared_warnings(report: ModelReport, declared: Declared):
+    measured = report.tflm.minimum_arena if report.tflm.runs else None
+    if measured is not None and declared.arena_bytes < measured:
+        yield (f"{declared.source} declares a tensor arena of {declared.arena_bytes:,} B, smaller "
+               f"than the {measured:,} B TFLM needs (measured): a firmware built with the declared "
+               f"size would fail to load the model")
 
 
 def _same_bytes(registry: Registry, card: ModelCard, sha: str, report: ModelReport | None
@@ -122,14 +149,19 @@ def _inherit(registry: Registry, card: ModelCard, previous: str) -> ModelCard:
 
 
 def register_file(registry: Registry, path: Path, options: Mapping[str, Any]) -> Registered:
-    """A file plus its sidecar card; `options` (e.g. from the command line) win over the card."""
-    card = read_sidecar(path)
+    """A file plus what the files beside it say (beside.py); `options` (e.g. from the command
+    line) win over them."""
+    beside = read_beside(path)
+    card = dict(beside.card)
     card.update({k: v for k, v in options.items() if v not in (None, (), [])})
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise Invalid(f"cannot read {path}: {exc.strerror}") from None
-    return register_model(registry, data, card_from_mapping(card, fallback_name=path.stem))
+    declared = (Declared(beside.declared_arena, beside.declared_in)
+                if beside.declared_arena is not None else None)
+    return register_model(registry, data, card_from_mapping(card, fallback_name=path.stem),
+                          declared=declared, warnings=tuple(beside.warnings))
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ def add(state, file: Path, **card) -> None:
             click.echo(f"  TFLM arena {estimate.total_bytes:,} B (estimated, not measured; head "
                        f"{estimate.head_bytes:,}, tail {estimate.tail_bytes:,})")
     click.echo(f"  LiteRT: {'runs' if report.litert.runs else 'does not run: ' + str(report.litert.reason)}")
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}")
 
 
 @model.command("import")
@@ -112,6 +114,8 @@ def import_(state, directory: Path, **card) -> None:
         else:
             what = "registered" if r.registered.created else "already registered"
             click.echo(f"ok     {r.path}: {what} {r.registered.iri}")
+            for warning in r.registered.warnings:
+                click.echo(f"       warning: {warning}")
     click.echo(f"{len(results) - failed} registered, {failed} failed")
     if failed:
         raise click.exceptions.Exit(1)

@@ -1,0 +1,108 @@
+"""Files beside a model: our card, an ESPHome micro_wake_word manifest, a Hugging Face model
+card; any other file is warned about and never stops the model."""
+from __future__ import annotations
+
+import json
+
+import rdflib
+
+from tinyreg.registry.models import register_file, show_model
+from tinyreg.registry.tflite import writer
+from tinyreg.registry.vocab import TR
+
+
+def _manifest(model: str, arena: int) -> str:
+    # The fields ESPHome's micro_wake_word manifests have (version 2), values our own.
+    return json.dumps({"type": "micro", "wake_word": "Hey Tiny", "author": "Test Bench",
+                       "website": "https://example.org/", "model": model,
+                       "trained_languages": ["en"], "version": 2,
+                       "micro": {"probability_cutoff": 0.9, "feature_step_size": 10,
+                                 "sliding_window_size": 5, "tensor_arena_size": arena,
+                                 "minimum_esphome_version": "2024.7.0"}})
+
+
+def test_a_model_with_a_foreign_manifest_registers_and_keeps_the_declared_arena(registry,
+                                                                                  tmp_path):
+    model = tmp_path / "hey_tiny.tflite"
+    model.write_bytes(writer.streaming())
+    (tmp_path / "hey_tiny.json").write_text(_manifest("hey_tiny.tflite", 4000))
+    result = register_file(registry, model, {})
+    graph, v = registry.store.get_graph(result.iri), rdflib.URIRef(result.iri)
+    measured = graph.value(v, TR.arenaBytes).toPython()
+    assert graph.value(v, TR.declaredArenaBytes).toPython() == 4000
+    assert str(graph.value(v, TR.declaredIn)) == "hey_tiny.json"
+    assert graph.value(v, TR.task) == TR.KeywordSpotting
+    assert str(graph.value(v, rdflib.URIRef("https://schema.org/creator"))) == "Test Bench"
+    # The declared figure is smaller than what TFLM needs: said, and the model still registers.
+    assert any(w.startswith("hey_tiny.json declares a tensor arena of 4,000 B, smaller than the "
+                            f"{measured:,} B TFLM needs") for w in result.warnings)
+    summary = show_model(registry, result.iri)
+    assert (summary["arena"], summary["arena_basis"], summary["declared"]) == (
+        measured, "measured", 4000)
+
+
+def test_a_vendor_manifest_beside_a_real_model(registry, tmp_path):
+    from ..tflite.conftest import wake_word_models
+    models = wake_word_models()
+    if not models:
+        import pytest
+        pytest.skip("pymicro-wakeword is not installed")
+    name, (data, manifest) = next(iter(models.items()))
+    (tmp_path / manifest["model"]).write_bytes(data)
+    (tmp_path / f"{name}.json").write_text(json.dumps(manifest))
+    result = register_file(registry, tmp_path / manifest["model"], {})
+    summary = show_model(registry, result.iri)
+    assert summary["declared"] == manifest["micro"]["tensor_arena_size"]
+    assert summary["arena_basis"] == "measured" and summary["name"].startswith(manifest["wake_word"])
+
+
+def test_unknown_files_beside_a_model_are_warned_about(registry, tmp_path):
+    model = tmp_path / "wand.tflite"
+    model.write_bytes(writer.fully_connected())
+    (tmp_path / "wand.json").write_text(json.dumps({"firmware": "1.2", "board": "nrf52"}))
+    (tmp_path / "notes.json").write_text("{ not json")
+    result = register_file(registry, model, {})
+    assert result.created
+    assert result.warnings == ("wand.json: not a model card (fields board, firmware); ignored",)
+
+
+def test_a_hugging_face_card_beside_a_model(registry, tmp_path):
+    model = tmp_path / "kws.tflite"
+    model.write_bytes(writer.fully_connected())
+    (tmp_path / "README.md").write_text("""---
+license: apache-2.0
+datasets:
+  - speech_commands
+tags:
+  - keyword-spotting
+  - tflite
+model-index:
+  - name: KWS tiny
+    results:
+      - task: {type: audio-classification}
+        dataset: {name: Speech Commands v2, type: speech_commands}
+        metrics:
+          - {type: accuracy, value: 0.912}
+          - {type: wer, value: 0.1}
+---
+# KWS tiny
+""")
+    result = register_file(registry, model, {})
+    graph, v = registry.store.get_graph(result.iri), rdflib.URIRef(result.iri)
+    assert str(graph.value(v, rdflib.URIRef("http://purl.org/dc/terms/license"))) == "apache-2.0"
+    assert graph.value(v, TR.task) == TR.KeywordSpotting
+    [evaluation] = graph.objects(v, TR.evaluation)
+    assert graph.value(evaluation, TR.metric) == TR.Accuracy
+    assert graph.value(evaluation, rdflib.URIRef("https://schema.org/value")).toPython() == 0.912
+    assert show_model(registry, result.iri)["name"] == "KWS tiny v1"
+    assert result.warnings == ("README.md: metric 'wer' is not one the registry knows; left out",)
+
+
+def test_our_card_still_refuses_its_own_mistakes(registry, tmp_path):
+    import pytest
+    from tinyreg.registry.errors import Invalid
+    model = tmp_path / "m.tflite"
+    model.write_bytes(writer.fully_connected())
+    (tmp_path / "m.yaml").write_text("name: M\ntask: no-such-task\n")
+    with pytest.raises(Invalid, match="unknown task"):
+        register_file(registry, model, {})
