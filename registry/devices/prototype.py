@@ -226,12 +226,13 @@ def _needs(g: Graph, node, version: URIRef, out: Graph, label: str, report: list
                             f"model {label}", report)
             if amount is None:
                 continue
+            # Declared by the prototype's author, not measured: kept under the declared
+            # properties, which a measurement of the same model never overwrites.
             if types & {s.RAM for s in S3NX}:
-                out.add((version, TR.arenaBytes, Literal(amount, datatype=XSD.integer)))
-                out.add((version, TR.arenaMethod, TR.DeclaredArena))
-                out.add((version, TR.arenaIsEstimate, Literal(True)))
+                out.add((version, TR.declaredArenaBytes, Literal(amount, datatype=XSD.integer)))
+                out.add((version, TR.declaredIn, Literal("the research prototype's graph")))
             elif types & {s.Flash for s in S3NX}:
-                out.add((version, TR.flashBytes, Literal(amount, datatype=XSD.integer)))
+                out.add((version, TR.declaredFlashBytes, Literal(amount, datatype=XSD.integer)))
             else:
                 report.append(f"model {label}: a need of type {types or '(none)'} is neither RAM nor flash")
 

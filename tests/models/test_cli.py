@@ -31,3 +31,17 @@ def test_bad_metric_option_is_one_line(invoke, tmp_path):
     path.write_bytes(writer.fully_connected())
     result = invoke("model", "add", path, "--metric", "accuracy")
     assert result.exit_code == 2 and "NAME=VALUE" in result.output
+
+
+def test_model_show_works_on_every_version_the_prototype_import_made(invoke):
+    from pathlib import Path
+    prototype = Path(__file__).resolve().parents[1] / "data" / "devices" / "prototype.ttl"
+    assert invoke("device", "add", prototype).exit_code == 0
+    rows = json.loads(invoke("model", "list", "--format", "json").output)
+    assert rows
+    for row in rows:
+        shown = invoke("model", "show", row["model"].rsplit("/", 1)[-1])
+        assert shown.exit_code == 0, shown.output
+        # A description only: figures declared, never shown as measured; no file.
+        assert "(declared in the research prototype's graph)" in shown.output
+        assert "measured" not in shown.output and "no artifact" in shown.output
