@@ -87,6 +87,9 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
         previous = versions[0]["v"] if versions else None
         if previous:
             card = _inherit(registry, card, previous)
+            # What the version before declared (an imported description, a manifest) stays
+            # declared beside this one's measurement, unless this file brings its own.
+            declared = declared or _declared_before(registry, previous)
         graph = version_graph(report, card, number, previous)
         if declared is not None:
             add_declared(graph, URIRef(version_iri(card.model, number)), declared.arena_bytes,
@@ -130,6 +133,19 @@ SELECT ?task ?sensor ?license ?creator ?npu WHERE {
   { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
   UNION { ?v schema:creator ?creator } UNION { ?v tr:compiledForNPU ?npu }
 }"""
+
+
+_DECLARED = """
+PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+SELECT ?arena ?source WHERE { ?v tr:declaredArenaBytes ?arena . OPTIONAL { ?v tr:declaredIn ?source } }"""
+
+
+def _declared_before(registry: Registry, previous: str) -> Declared | None:
+    rows = registry.store.select(_DECLARED, {"v": IRI(previous)})
+    if not rows:
+        return None
+    source = rows[0]["source"] or f"version {previous}"
+    return Declared(int(rows[0]["arena"]), str(source))
 
 
 def _inherit(registry: Registry, card: ModelCard, previous: str) -> ModelCard:

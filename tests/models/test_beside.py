@@ -106,3 +106,26 @@ def test_our_card_still_refuses_its_own_mistakes(registry, tmp_path):
     (tmp_path / "m.yaml").write_text("name: M\ntask: no-such-task\n")
     with pytest.raises(Invalid, match="unknown task"):
         register_file(registry, model, {})
+
+
+def test_a_measured_file_of_an_imported_model_links_to_it(registry, tmp_path):
+    from pathlib import Path
+    from tinyreg.registry.devices.register import add_device
+    from tinyreg.registry.models import register_model
+    from tinyreg.registry.vocab import version_iri
+    prototype = Path(__file__).resolve().parents[1] / "data" / "devices" / "prototype.ttl"
+    add_device(registry, prototype.read_bytes(), "prototype.ttl")
+    imported = version_iri("kws-ds-cnn", 1)
+    declared = show_model(registry, imported)["declared"]
+    assert declared is not None
+    result = register_model(registry, writer.conv2d(size=16, channels=1, filters=4),
+                            {"name": "Keyword spotting DS-CNN", "model": "kws-ds-cnn"})
+    assert result.number == 2
+    graph, v = registry.store.get_graph(result.iri), rdflib.URIRef(result.iri)
+    assert graph.value(v, rdflib.URIRef("http://www.w3.org/ns/prov#wasRevisionOf")) == \
+        rdflib.URIRef(imported)
+    summary = show_model(registry, result.iri)
+    # The measurement wins; the imported figure stays, marked as declared, with its source.
+    assert summary["arena_basis"] == "measured" and summary["arena"] == summary["measured"]
+    assert summary["declared"] == declared
+    assert summary["declaredIn"] == "the research prototype's graph"
