@@ -260,7 +260,8 @@ def _input_sensors(g: Graph, node, label: str, report: list[str]):
 def _evaluation(g: Graph, metric, version: URIRef, out: Graph, label: str, report: list[str]) -> None:
     kinds = [t for t in g.objects(metric, RDF.type)] or [metric]
     kind = next((_METRICS[k] for k in (_metric_key(t) for t in kinds) if k in _METRICS), None)
-    value = _first(g, metric, [SCHEMA.value, SCHEMA_HTTP.value])
+    # The prototype's published data states the value with nnet:hasMetricValue.
+    value = _first(g, metric, [n.hasMetricValue for n in NNET] + [SCHEMA.value, SCHEMA_HTTP.value])
     if kind is None or value is None or _decimal(value) is None:
         report.append(f"model {label}: metric {', '.join(map(str, kinds))} "
                       f"{'without a value' if value is None else 'not understood'}; left out")

@@ -65,3 +65,6 @@ def test_the_prototypes_three_questions(registry):
                                                "task": IRI(str(TR.Classification))})
     assert rows[0]["model"] == version_iri("kws-ds-cnn", 1)
     assert rows[0]["score"] == pytest.approx(0.91)
+    # kws-small states its accuracy as the prototype's published data does (nnet:hasMetricValue).
+    assert [(r["model"], r["score"]) for r in rows[1:]] == [(version_iri("kws-small", 1),
+                                                            pytest.approx(0.84))]
