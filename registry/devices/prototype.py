@@ -111,6 +111,7 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
     if isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node)):
         record.graph.add((device, OWL.sameAs, node))
     _copy_affordances(g, node, device, record.graph)
+    keep_source(g, node, record.graph)
     for reason in record.graph.objects(device, TR.incomplete):
         report.append(f"device {_label(node)}: {reason}")
     return record
@@ -200,7 +201,41 @@ def _model(g: Graph, node, report: list[str]) -> ModelRecord:
         add((version, TR.numberFormat, TR.Int8))
     elif formats:
         report.append(f"model {label}: layer quantization {', '.join(sorted(formats))} not mapped")
+    keep_source(g, node, out)
     return ModelRecord(str(version), out)
+
+
+def keep_source(g: Graph, node, out: Graph, depth: int = 4) -> None:
+    """The prototype's own statements about `node`, kept in the entity's graph beside ours, so
+    that its own queries, in its own terms, find in the registry what they found in its
+    Turtle: what `node` states, what the nodes it points at state (blank ones, and the named
+    ones it alone describes, such as a model's input), and the nodes pointing at those (a
+    sensor that `provideInput`s a model's input), `depth` links out at most."""
+    entities = set(_instances(g, [S3N.SmartSensor])) | set(
+        _instances(g, [n.NeuralNetwork for n in NNET]))
+    # Each entity's graph gets blank nodes of its own: the store keeps a blank node to one graph.
+    fresh: dict[BNode, BNode] = {}
+
+    def add(s_, p_, o_):
+        out.add(tuple(fresh.setdefault(t, BNode()) if isinstance(t, BNode) else t
+                      for t in (s_, p_, o_)))
+
+    seen, frontier = {node}, [node]
+    for _ in range(depth):
+        found = []
+        for subject in frontier:
+            for s_, p_, o_ in g.triples((subject, None, None)):
+                add(s_, p_, o_)
+                if p_ != RDF.type and not isinstance(o_, Literal) and o_ not in seen \
+                        and o_ not in entities:
+                    seen.add(o_)
+                    found.append(o_)
+            for s_, p_, o_ in g.triples((None, None, subject)):
+                if isinstance(s_, BNode) and s_ not in seen:
+                    add(s_, p_, o_)
+                    seen.add(s_)
+                    found.append(s_)
+        frontier = found
 
 
 def _tasks(g: Graph, node, label: str, report: list[str]):
