@@ -9,7 +9,10 @@ so with `@pytest.mark.stores("embedded")` and a comment saying why.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,6 +104,13 @@ def store(tmp_path, remote_server):
              else EmbeddedStore(tmp_path / "store"))
     yield store
     store.close()
+
+
+def run_tinyreg(*args: str, data_dir: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real command line, in a process of its own: what a person sees."""
+    env = {**os.environ, "TINYREG_DATA_DIR": str(data_dir)}
+    return subprocess.run([sys.executable, "-m", "tinyreg.web.cli", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
 
 
 def copy_graphs(source, target) -> int:

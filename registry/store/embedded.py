@@ -7,9 +7,14 @@ middle leaves the previous graphs whole.
 The one write that is not a transaction is `load_new_graphs`, Oxigraph's bulk loader for
 an importer's new graphs: their names are recorded before the load and cleared after it,
 and opening a store drops the graphs of a load that never finished.
+
+A write the disk refuses (full, or failing) is `Unavailable`, saying so; the bulk loader's
+files of a load that failed are removed, so a full disk is left no fuller.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import threading
 import uuid
@@ -32,6 +37,14 @@ log = logging.getLogger(__name__)
 # In the meta graph: <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..." for
 # each batch of a bulk load, from before its text is loaded until the load is done.
 _LOADING = "urn:tinyreg:loading"
+
+
+_BULK_FILES = "bulk-*.sst"  # what Oxigraph's bulk loader writes before RocksDB takes it in
+
+
+def _disk_full(exc: OSError) -> bool:
+    # RocksDB's errors come without an errno, its message naming the reason
+    return exc.errno == errno.ENOSPC or "No space left" in str(exc)
 
 
 def _trig(graphs: Sequence[tuple[str, str]]) -> bytes:
@@ -65,7 +78,11 @@ class EmbeddedStore(Store):
                 raise Unavailable(
                     f"the store at {self.path} is in use by another process "
                     f"(is `tinyreg serve` running? use its API, or stop it first)") from exc
+            if _disk_full(exc):
+                raise Unavailable(f"the disk of the store ({self.path}) is full: the store "
+                                  "cannot be opened; free some space and try again") from exc
             raise Unavailable(f"cannot open the store at {self.path}: {exc}") from exc
+        self._remove_bulk_files(set())  # a load that was killed left them
         self._drop_interrupted_loads()
 
     # ---- reading
@@ -131,7 +148,7 @@ class EmbeddedStore(Store):
     # ---- writing
     def update(self, sparql: str) -> None:
         try:
-            with self._writing:
+            with self._writing, self._disk():
                 self._ox.update(sparql)
         except SyntaxError as exc:
             raise Invalid(f"invalid SPARQL update: {exc}") from exc
@@ -144,7 +161,7 @@ class EmbeddedStore(Store):
     def apply(self, txn: Transaction) -> None:
         text = transaction_update_text(txn)
         try:
-            with self._writing:
+            with self._writing, self._disk():
                 self._ox.update(text)
         except SyntaxError as exc:
             # Our own serialisation should always parse; if not, nothing was written.
@@ -182,7 +199,7 @@ class EmbeddedStore(Store):
             except SyntaxError as exc:
                 raise Invalid(f"graph {name}: not valid N-Triples: {exc}") from exc
         if quads:
-            with self._writing:
+            with self._writing, self._disk():
                 self._ox.extend(quads)
                 self._ox.update(revision_update_text(graphs=list(fresh)))
         if existing:
@@ -204,7 +221,7 @@ class EmbeddedStore(Store):
         names = [check_graph_name(name) for name, _ in graphs]
         if len(set(names)) != len(names):
             raise Invalid("not new graphs: a name is given twice")
-        with self._writing:
+        with self._writing, self._disk():
             taken = next((name for name in names
                           if self._ox.contains_named_graph(ox.NamedNode(name))), None)
             if taken is not None:
@@ -214,10 +231,16 @@ class EmbeddedStore(Store):
             self._ox.extend([ox.Quad(ox.NamedNode(f"urn:tinyreg:bulk-load:{uuid.uuid4().hex}"),
                                      ox.NamedNode(_LOADING), ox.Literal("\n".join(names)),
                                      ox.NamedNode(META_GRAPH))])
+            before = self._bulk_files()
             try:
                 self._ox.bulk_load(_trig(graphs), format=ox.RdfFormat.TRIG)
             except BaseException as exc:
-                self._drop_load(names)
+                self._remove_bulk_files(before)
+                try:
+                    self._drop_load(names)
+                except OSError:  # the disk is full: opening the store next drops them
+                    log.warning("could not undo a failed bulk load yet; the store drops its "
+                                "%d graphs when it is next opened", len(names))
                 if isinstance(exc, SyntaxError):
                     raise Invalid(f"could not write the graphs: {exc}") from exc
                 raise
@@ -228,8 +251,28 @@ class EmbeddedStore(Store):
         """Write to disk what transactions keep in memory. RocksDB holds a write buffer per
         index and, over thousands of transactions, grows by ~40 KB per graph written; a
         long series of writes (an import replacing a fleet) calls this between batches."""
-        with self._writing:
+        with self._writing, self._disk():
             self._ox.flush()
+
+    @contextlib.contextmanager
+    def _disk(self):
+        """A write to disk: one the disk refuses is `Unavailable`, naming the reason."""
+        try:
+            yield
+        except OSError as exc:
+            if _disk_full(exc):
+                # RocksDB refuses every later write until the store is opened again.
+                raise Unavailable(f"the disk of the store ({self.path}) is full: this write was "
+                                  "not stored (what was stored before stays); free some space "
+                                  "and try again (restart a running `tinyreg serve`)") from exc
+            raise Unavailable(f"the store could not write to disk: {exc}") from exc
+
+    def _bulk_files(self) -> set:
+        return set(self.path.glob(_BULK_FILES)) if self.path is not None else set()
+
+    def _remove_bulk_files(self, keep: set) -> None:
+        for path in self._bulk_files() - keep:
+            path.unlink(missing_ok=True)
 
     def _drop_interrupted_loads(self) -> None:
         names = [name for q in self._ox.quads_for_pattern(None, ox.NamedNode(_LOADING), None,
@@ -253,5 +296,9 @@ class EmbeddedStore(Store):
         if getattr(self, "_ox", None) is None:
             return
         if self.path is not None:  # an in-memory store has nothing to flush
-            self._ox.flush()
+            try:
+                self._ox.flush()
+            except OSError as exc:  # a full disk: what was written is in RocksDB's log
+                log.info("could not flush the store at %s (%s); its log is replayed when "
+                            "it is next opened", self.path, exc)
         self._ox = None
