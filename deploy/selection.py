@@ -14,7 +14,8 @@ import re
 
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import ID, TR, device_iri
+from tinyreg.registry.devices.identity import resolve_device
+from tinyreg.registry.vocab import TR
 
 from . import sparql
 
@@ -49,18 +50,20 @@ SELECT ?device WHERE { %s GRAPH ?device { ?device a ?kind }
 
 
 def named_devices(registry, names: list[str]) -> list[str]:
-    """Device IRIs for identifiers or IRIs; NotFound names the ones not registered."""
-    iris = []
+    """Device IRIs for identifiers, IRIs or source ids (`resolve_device`); NotFound names
+    the ones not registered."""
+    iris = {}
     for name in names:
         try:
-            iris.append(name if name.startswith(ID) else device_iri(name))
-        except ValueError:
-            raise Invalid(f"not a device identifier: {name!r}") from None
-    known = {row["device"] for row in registry.store.select(_EXISTING % sparql.iris("device", iris))}
-    missing = [n for n, i in zip(names, iris) if i not in known]
+            iris[name] = resolve_device(registry, name)
+        except NotFound:
+            pass
+    found = list(iris.values())
+    known = {row["device"] for row in registry.store.select(_EXISTING % sparql.iris("device", found))}
+    missing = [n for n in names if iris.get(n) not in known]
     if missing:
         raise NotFound(f"no device {', '.join(missing)}")
-    return list(dict.fromkeys(iris))
+    return list(dict.fromkeys(iris[n] for n in names))
 
 
 def where_devices(registry, where: str) -> list[str]:

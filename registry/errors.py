@@ -28,6 +28,11 @@ class TinyregError(Exception):
         return cls.__name__.lower()
 
 
+def one_line(text: str) -> str:
+    """A message on one line: it may quote a user's text, line breaks and all."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class NotFound(TinyregError):
     status = 404
     title = "Not found"

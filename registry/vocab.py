@@ -1,10 +1,12 @@
 """Namespaces and IRI minting, shared by every importer and query.
 
 Entity IRIs live under one base so that a graph name equals its entity's IRI; user text
-only ever enters an IRI through `slug()`, which keeps it to a safe alphabet.
+only ever enters an IRI through `slug()` or `device_id()`, which keep it to a safe alphabet.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import unicodedata
 from urllib.parse import quote
@@ -49,11 +51,15 @@ _SLUG_BAD = re.compile(r"[^a-z0-9]+")
 
 def slug(text: str) -> str:
     """A lowercase, dash-separated identifier safe to put in an IRI path."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    out = _SLUG_BAD.sub("-", ascii_text.lower()).strip("-")
+    out = _slug_text(text)
     if not out:
         raise ValueError(f"cannot make an identifier from {text!r}")
     return out[:120]
+
+
+def _slug_text(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _SLUG_BAD.sub("-", ascii_text.lower()).strip("-")
 
 
 def model_iri(model_slug: str) -> str:
@@ -64,8 +70,40 @@ def version_iri(model_slug: str, number: int) -> str:
     return f"{model_iri(model_slug)}/v{int(number)}"
 
 
-def device_iri(device_slug: str) -> str:
-    return f"{ID}device/{slug(device_slug)}"
+DEVICE_BASE = f"{ID}device/"
+MAX_DEVICE_ID = 120
+_KEPT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MINTED_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*--[a-z2-7]{8}")
+
+
+def device_id(source_id: str) -> str:
+    """The identifier of the device its source names `source_id` (a TD's id, a catalog
+    board's id, "zephyr-" and a Zephyr target...).
+
+    An id already made of lowercase letters, digits and single dashes is kept as it is.
+    Any other is slugged for reading, and two dashes and 8 characters of the SHA-256 of
+    the exact id are appended, since slugging lost something: `urn:a:b`, `URN:A:B` and
+    `urn-a:b` stay three devices. Injective: a kept id never holds two dashes in a row and
+    a minted one always does, and two minted ones are equal only when the digests of their
+    ids are (tests/core/test_device_ids.py checks it over a generated corpus).
+    """
+    if len(source_id) <= MAX_DEVICE_ID and _KEPT_ID.fullmatch(source_id):
+        return source_id
+    readable = _slug_text(source_id)[:MAX_DEVICE_ID - 10].strip("-") or "id"
+    digest = hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).digest()
+    return f"{readable}--{base64.b32encode(digest)[:8].decode().lower()}"
+
+
+def is_device_id(text: str) -> bool:
+    """Whether `text` is an identifier `device_id` can give."""
+    return len(text) <= MAX_DEVICE_ID and bool(_KEPT_ID.fullmatch(text) or _MINTED_ID.fullmatch(text))
+
+
+def device_iri(identifier: str) -> str:
+    """The IRI of the device with this identifier (see `device_id` for a source's id)."""
+    if not is_device_id(identifier):
+        raise ValueError(f"not a device identifier: {identifier[:80]!r}")
+    return DEVICE_BASE + identifier
 
 
 def artifact_iri(sha256: str) -> str:

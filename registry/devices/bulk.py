@@ -12,7 +12,9 @@ thread writes one while the next is gathered (the store lets go of the GIL):
 - On any other store, a batch goes to `bulk_load`.
 
 Either way, a batch the store refuses is written again file by file, so only the files at
-fault fail, and a device is written whole or not at all.
+fault fail, and a device is written whole or not at all. Before a batch is written, its
+devices are placed by their sources (identity.py): a file whose device would take another
+source's device fails with that conflict.
 """
 from __future__ import annotations
 
@@ -24,9 +26,10 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from ..errors import Invalid
+from ..errors import Conflict, Invalid
 from ..store import EmbeddedStore, Store
 from .files import FileResult, read_file
+from .identity import Claims, renamed
 
 BATCH = 2_500  # graphs per write: the bulk loader holds ~35 KB a graph while it loads. Over
 # 100,000 devices, batches of 2,500, 5,000 and 10,000 took the same time within the noise of
@@ -148,6 +151,7 @@ class _Writer:
 
 def write_batch(store: Store, files: list[Read]) -> None:
     """Write the graphs of `files`; a file the store refuses gets the error in its result."""
+    files = _placed(store, files)
     if not isinstance(store, EmbeddedStore):
         _write(store, files, lambda graphs: store.bulk_load(graphs.items()))
         return
@@ -169,6 +173,23 @@ def write_batch(store: Store, files: list[Read]) -> None:
         store.flush()
 
 
+def _placed(store: Store, files: list[Read]) -> list[Read]:
+    """The files whose devices are theirs to write, each under the IRI it goes to."""
+    claims = Claims.of(store, (result for result, _, _ in files))
+    out = []
+    for result, own, other in files:
+        try:
+            moves = claims.place(result.devices, result.sources)
+        except Conflict as exc:
+            result.refuse(exc.detail)
+            continue
+        if moves:
+            own, other = list(renamed(own, moves)), list(renamed(other, moves))
+            result.devices = [moves.get(iri, iri) for iri in result.devices]
+        out.append((result, own, other))
+    return out
+
+
 def _write(store: Store, files: list[Read], write) -> None:
     """All files' graphs in one write; if the store refuses it, file by file in transactions."""
     graphs: dict[str, str] = {}  # a later file naming a graph again wins
@@ -183,5 +204,4 @@ def _write(store: Store, files: list[Read], write) -> None:
             try:
                 store.put_graphs(dict(own + other))
             except Invalid as exc:
-                result.error = f"the store refused it: {exc.detail}"
-                result.devices, result.models = [], []
+                result.refuse(f"the store refused it: {exc.detail}")

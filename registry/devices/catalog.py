@@ -10,13 +10,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import yaml
-
 from ..errors import Invalid
+from ..fields import Fields, describe
+from ..parsing import load_yaml
 from ..vocab import TR
 from .cores import core_traits, processor
-from .detect import YAML_LOADER
-from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, to_bytes, to_record
+from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, bounded_decimal, to_bytes, to_record
 from .sensors import sensor_class
 
 # Beside the module, so the wheel carries it as package data like the contexts.
@@ -26,30 +25,39 @@ _FIGURE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)\b\s*(.*
 
 def iter_catalog(path: Path | None = None) -> Iterator[DeviceRecord]:
     """One record per board of the catalog (the bundled one by default)."""
-    data = yaml.load((path or CATALOG).read_text(encoding="utf-8"), Loader=YAML_LOADER)
-    yield from records_from_catalog(data)
+    yield from records_from_catalog(load_yaml((path or CATALOG).read_text(encoding="utf-8")))
 
 
 def records_from_catalog(data) -> Iterator[DeviceRecord]:
     if not isinstance(data, dict) or not isinstance(data.get("boards"), list):
         raise Invalid("a board catalog is a mapping with a `boards` list")
+    if not data["boards"]:
+        raise Invalid("the board catalog lists no boards")
     for index, entry in enumerate(data["boards"]):
-        label = entry.get("id", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+        if not isinstance(entry, dict):
+            raise Invalid(f"catalog board #{index + 1} is {describe(entry)}, not a mapping")
+        board = Fields(entry)
+        label = board.get("id")[:60] if isinstance(board.get("id"), str) else f"#{index + 1}"
         try:
-            yield to_record(board_facts(entry))
+            yield to_record(board_facts(board))
         except Invalid as exc:
             raise Invalid(f"catalog board {label}: {exc.detail}") from None
 
 
-def board_facts(entry: dict) -> DeviceFacts:
-    for key in ("id", "name", "source"):
-        if not entry.get(key):
-            raise Invalid(f"has no {key}")
-    linux = entry.get("kind") == "linux"
-    facts = DeviceFacts(slug=entry["id"], name=entry["name"], source_format="catalog",
+# What a catalog may name, by the ontology's local names.
+_LINKS = {name: TR[name] for name in (
+    "BLE", "WiFi", "Ethernet", "Thread", "Zigbee", "LoRa", "Cellular", "USB")}
+_NPUS = {name: TR[name] for name in ("EthosU55", "EthosU65", "EthosU85")}
+_RUNTIMES = {name: TR[name] for name in ("TFLM", "LiteRT")}
+
+
+def board_facts(entry: Fields) -> DeviceFacts:
+    identifier, name = entry.required("id", scalar=True), entry.required("name", scalar=True)
+    source = entry.required("source")
+    linux = entry.text("kind") == "linux"
+    facts = DeviceFacts(key=identifier, name=name, source_format="catalog",
                         kind=TR.LinuxDevice if linux else TR.MicrocontrollerBoard,
-                        board=entry["name"], vendor=entry.get("vendor"),
-                        sources=[entry["source"]])
+                        board=name, vendor=entry.text("vendor", scalar=True), sources=[source])
     ram_parts = [_figure(entry, key) for key in ("sram", "ram", "ext_ram") if key in entry]
     flash_parts = [_figure(entry, key) for key in ("flash", "ext_flash") if key in entry]
     facts.ram = sum(b for b, _ in ram_parts) if ram_parts else None
@@ -58,34 +66,53 @@ def board_facts(entry: dict) -> DeviceFacts:
         facts.notes.append("; ".join(
             f"{what} = {' + '.join(text for _, text in parts)}"
             for what, parts in (("RAM", ram_parts), ("flash", flash_parts)) if len(parts) > 1))
-    if entry.get("note"):
-        facts.notes.append(entry["note"])
-    if entry.get("core") and core_traits(entry["core"]) is None:
-        raise Invalid(f"unknown core {entry['core']!r}")
-    clock = entry.get("clock_mhz")
-    p = processor(mcu=str(entry.get("mcu") or "") or None, cpu=entry.get("core"),
-                  clock_hz=int(round(float(clock) * 1_000_000)) if clock else None)
-    p.core_count = entry.get("cores") or p.core_count
+    note = entry.text("note")
+    if note:
+        facts.notes.append(note)
+    core = entry.text("core")
+    if core and core_traits(core) is None:
+        raise Invalid(f"unknown core {core[:40]!r}")
+    p = processor(mcu=entry.text("mcu", scalar=True), cpu=core, clock_hz=_clock(entry))
+    p.core_count = entry.integer("cores") or p.core_count
     for attr in ("fpu", "dsp", "helium"):
-        if attr in entry:
-            setattr(p, attr, bool(entry[attr]))
-    if entry.get("npu"):
-        p.npu = TR[entry["npu"]]
+        if entry.get(attr) is not None:
+            setattr(p, attr, entry.flag(attr))
+    npu = entry.text("npu")
+    if npu:
+        p.npu = _named(npu, _NPUS, "npu")
     facts.processor = p
-    for sensor in entry.get("sensors") or []:
-        types = sensor["type"] if isinstance(sensor["type"], list) else [sensor["type"]]
-        facts.sensors.append(Sensor([sensor_class(t) for t in types], sensor.get("part")))
-    facts.connectivity = [TR[c] for c in entry.get("connectivity") or []]
-    runtime = entry.get("runtime") or ("LiteRT" if linux else "TFLM")
-    facts.runtimes.append(Runtime(TR[runtime]))
+    for sensor in entry.mappings("sensors"):
+        types = sensor.texts("type", single=True)
+        if not types:
+            raise Invalid(f"{sensor.name('type')} is missing")
+        facts.sensors.append(Sensor([sensor_class(t) for t in types], sensor.text("part", scalar=True)))
+    facts.connectivity = [_named(c, _LINKS, "connectivity") for c in entry.texts("connectivity")]
+    runtime = entry.text("runtime") or ("LiteRT" if linux else "TFLM")
+    facts.runtimes.append(Runtime(_named(runtime, _RUNTIMES, "runtime")))
     return facts
 
 
-def _figure(entry: dict, key: str) -> tuple[int, str]:
-    text = str(entry[key])
+def _named(word: str, known: dict, field: str):
+    if word not in known:
+        raise Invalid(f"{field} {word[:40]!r} is none of {', '.join(known)}")
+    return known[word]
+
+
+def _clock(entry: Fields) -> int | None:
+    clock = entry.number("clock_mhz")
+    if clock is None:
+        return None
+    mhz = bounded_decimal(clock)
+    if mhz is None or not 0 < mhz < 100_000:
+        raise Invalid(f"clock_mhz is not a clock in MHz: {describe(clock)}")
+    return int(round(mhz * 1_000_000))
+
+
+def _figure(entry: Fields, key: str) -> tuple[int, str]:
+    text = entry.text(key, scalar=True) or ""
     match = _FIGURE.match(text)
     if not match:
-        raise Invalid(f"{key} {text!r} is not a figure with a unit such as '256 KiB'")
+        raise Invalid(f"{key} {text[:40]!r} is not a figure with a unit such as '256 KiB'")
     number, unit, what = match.groups()
     label = f"{number} {unit}" + (f" {what}" if what else "")
     kind = {"sram": "on-chip SRAM", "flash": "on-chip flash"}.get(key, "")

@@ -2,20 +2,16 @@
 
 JSON is tried first (TDs and PlatformIO manifests), then Turtle by its directives or
 extension, then YAML (Zephyr board files and the registry's catalog). Each parse failure
-becomes an `Invalid` that says what the content was expected to be.
+becomes an `Invalid` that says what the content was expected to be; JSON and YAML are
+parsed within the bounds of `registry.parsing`.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-import yaml
-
-# libyaml's loader when PyYAML was built with it: the same safe subset, far faster.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 from ..errors import Invalid
+from ..parsing import load_json, load_yaml
 from .platformio import is_platformio
 from .td import is_td
 from .zephyr import is_zephyr
@@ -35,20 +31,11 @@ def detect(data: bytes, filename: str | None = None) -> Detected:
     text = _text(data)
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")) or name.endswith((".json", ".jsonld")):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Invalid(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        doc = load_json(text)
         return Detected(_json_format(doc), doc)
     if name.endswith(_TURTLE_SUFFIXES) or _TURTLE.search(data):
         return Detected("turtle", data)
-    try:
-        doc = yaml.load(text, Loader=YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise Invalid(f"invalid YAML{where}: {problem}") from None
+    doc = load_yaml(text)
     if is_zephyr(doc):
         return Detected("zephyr", doc)
     if isinstance(doc, dict) and isinstance(doc.get("boards"), list):

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS, OWL, RDF
 
 from ..errors import Invalid
-from ..vocab import SCHEMA, SSN, TR, device_iri, slug
+from ..store.terms import to_rdflib
+from ..vocab import DEVICE_BASE, SCHEMA, SSN, TR, device_id
 from . import nt
 from .sensors import subsystems
 
@@ -56,9 +58,10 @@ class Runtime:
 
 @dataclass
 class DeviceFacts:
-    slug: str
+    key: str  # the id its source gives the device, exactly: what its identifier is minted from
     name: str
     source_format: str
+    source: str | None = None  # the device's IRI in its source (owl:sameAs); see source_iri
     kind: URIRef = TR.MicrocontrollerBoard
     board: str | None = None
     vendor: str | None = None
@@ -84,8 +87,10 @@ class DeviceRecord:
     is made from them only when asked for (tests, the prototype reader adding to a record).
     """
 
-    def __init__(self, iri: str, text: str, warnings: list[str] | None = None):
+    def __init__(self, iri: str, text: str, warnings: list[str] | None = None,
+                 source: str | None = None):
         self.iri = iri
+        self.source = source  # what the device is owl:sameAs: who owns its identifier
         self._text = text
         self._graph: Graph | None = None
         self.warnings = list(warnings or [])
@@ -93,7 +98,7 @@ class DeviceRecord:
     @property
     def graph(self) -> Graph:
         if self._graph is None:
-            self._graph = Graph().parse(data=self._text, format="nt")
+            self._graph = read_rdf(self._text, ox.RdfFormat.N_TRIPLES)
         return self._graph
 
     def ntriples(self) -> str:
@@ -103,6 +108,28 @@ class DeviceRecord:
         """Its own N-Triples text (blank node labels unique to it: `nt.blank`), or the Graph
         once a reader added to it."""
         return self._text if self._graph is None else self._graph
+
+
+# An rdflib graph takes some 60 us a triple: 50,000 triples are seconds of work already.
+MAX_TRIPLES = 50_000
+
+
+def read_rdf(data: bytes | str, syntax, base: str | None = None) -> Graph:
+    """A graph from Turtle or N-Triples, read by Oxigraph's parser: it reads nesting of any
+    depth without recursing, and literals keep their text (see `terms.to_rdflib`)."""
+    graph = Graph()
+    add = graph.add
+    try:
+        for count, t in enumerate(ox.parse(data, format=syntax, base_iri=base)):
+            if count == MAX_TRIPLES:
+                raise Invalid(f"more than {MAX_TRIPLES:,} triples in one file; split it")
+            add((to_rdflib(t.subject, exact=True), to_rdflib(t.predicate, exact=True),
+                 to_rdflib(t.object, exact=True)))
+    except SyntaxError as exc:
+        raise Invalid(f"not readable {syntax.name}: {exc}") from None
+    except TypeError:  # an RDF 1.2 triple term
+        raise Invalid(f"not readable {syntax.name}: triple terms are not read") from None
+    return graph
 
 
 def is_iri(text: str) -> bool:
@@ -119,16 +146,33 @@ def iri_or_text(text: str) -> str:
     return f"<{text}>" if is_iri(text) else nt.literal(text, nt.XSD_ANYURI)
 
 
-def to_bytes(value, unit: str, what: str) -> int:
-    """An exact byte count from a figure in `unit`; kB are 1000 bytes, KiB 1024."""
+def source_iri(kind: str, name: str) -> str:
+    """The IRI a device is owl:sameAs when its source names it without an IRI (a catalog
+    board's id, a Zephyr target): one per format and name, so two sources that mint the
+    same identifier are told apart."""
+    return f"urn:tinyreg:{kind}:{quote(name.encode('utf-8', 'surrogatepass'), safe='/')}"
+
+
+def bounded_decimal(value) -> Decimal | None:
+    """A finite number from a figure (text or number) small enough to multiply and turn
+    into an int; None when it is not one. 1e999999999 would be a billion-digit int."""
     if isinstance(value, bool) or value is None:
-        raise Invalid(f"{what} is not a number: {value!r}")
+        return None
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise Invalid(f"{what} is not a number: {value!r}") from None
-    if not amount.is_finite():
-        raise Invalid(f"{what} is not a number: {value!r}")
+        return None
+    if not amount.is_finite() or amount.adjusted() > 30:
+        return None
+    return amount
+
+
+def to_bytes(value, unit: str, what: str) -> int:
+    """An exact byte count from a figure in `unit`; kB are 1000 bytes, KiB 1024."""
+    amount = bounded_decimal(value)
+    if amount is None:
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:39]}…"
+        raise Invalid(f"{what} is not a number of a size any device has: {shown}")
     return int((amount * UNIT_FACTORS[unit]).to_integral_value())
 
 
@@ -166,6 +210,7 @@ def incomplete_reasons(facts: DeviceFacts) -> list[str]:
 
 # Predicates and classes as N-Triples text, written once.
 _TYPE, _NAME, _IDENT = f"<{RDF.type}>", f"<{SCHEMA.name}>", f"<{SCHEMA.identifier}>"
+_SAME_AS = f"<{OWL.sameAs}>"
 _FORMAT, _INCOMPLETE = f"<{TR.sourceFormat}>", f"<{TR.incomplete}>"
 _FIGURES = tuple(f"<{p}>" for p in (TR.ramBytes, TR.flashBytes, TR.reservedRamBytes,
                                    TR.reservedFlashBytes))
@@ -188,13 +233,16 @@ def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (
               warnings: list[str] | None = None) -> DeviceRecord:
     """The device contract for `facts`, with the TD's own triples when there are some."""
     check_memory(facts)
-    iri = device_iri(facts.slug)
+    identifier = device_id(facts.key)
+    iri = DEVICE_BASE + identifier
+    same_as = facts.source or source_iri(facts.source_format, facts.key)
     dev = f"<{iri}>"
     lines = [f"{s} {p} {o} .\n" for s, p, o in td_triples]
     add = lines.append
     add(f"{dev} {_TYPE} {term(facts.kind)} .\n")
     add(f"{dev} {_NAME} {nt.literal(facts.name)} .\n")
-    add(f"{dev} {_IDENT} {nt.literal(slug(facts.slug))} .\n")
+    add(f"{dev} {_IDENT} {nt.literal(identifier)} .\n")
+    add(f"{dev} {_SAME_AS} <{same_as}> .\n")
     add(f"{dev} {_FORMAT} {nt.literal(facts.source_format)} .\n")
     for prop, value in zip(_LABELS, (facts.board, facts.vendor, facts.location)):
         if value:
@@ -232,7 +280,7 @@ def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (
         add(f"{dev} {_DESCRIPTION} {nt.literal(note)} .\n")
     # A graph is a set: a link or sensor named twice, or a TD triple the contract restates,
     # is one triple.
-    return DeviceRecord(iri, "".join(dict.fromkeys(lines)), warnings)
+    return DeviceRecord(iri, "".join(dict.fromkeys(lines)), warnings, same_as)
 
 
 def term(value) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Invalid
+from ..errors import Invalid, one_line
 from ..store import GraphLike
 from . import device_record, parse_prototype
 from .catalog import records_from_catalog
@@ -21,6 +21,7 @@ class FileResult:
     path: str
     format: str | None = None
     devices: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # each device's owl:sameAs (identity.py)
     models: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
@@ -28,6 +29,11 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def refuse(self, reason: str) -> None:
+        """The file is refused for `reason` (one line): nothing of it is registered."""
+        self.error = one_line(reason)
+        self.devices, self.sources, self.models = [], [], []
 
 
 def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, GraphLike]]:
@@ -55,10 +61,11 @@ def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, 
                 _check_unicode(graph)
             graphs[record.iri] = graph
     except Invalid as exc:
-        result.error = exc.detail
+        result.refuse(exc.detail)
         return result, {}
     for record in records:
         result.devices.append(record.iri)
+        result.sources.append(record.source)
         result.warnings.extend(record.warnings)
     for model in models:
         graphs[model.iri] = model.graph

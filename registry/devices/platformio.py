@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 
 from ..errors import Invalid
+from ..fields import Fields
 from ..vocab import TR
 from .cores import processor
-from .facts import DeviceFacts, Runtime, to_bytes, to_record
+from .facts import DeviceFacts, Runtime, source_iri, to_bytes, to_record
 
 _LINKS = {"bluetooth": TR.BLE, "wifi": TR.WiFi, "ethernet": TR.Ethernet, "cellular": TR.Cellular,
           "lora": TR.LoRa, "zigbee": TR.Zigbee, "thread": TR.Thread, "6lowpan": TR.Thread}
@@ -23,31 +24,35 @@ def is_platformio(doc) -> bool:
 
 
 def record_from_platformio(doc: dict, filename: str | None):
-    name = doc.get("name")
-    if not isinstance(name, str) or not name.strip():
+    top = Fields(doc)
+    name = top.text("name")
+    if name is None:
         raise Invalid("the board manifest has no name")
-    build, upload = doc["build"], doc["upload"]
+    build, upload = top.mapping("build"), top.mapping("upload")
     board_id = _board_id(filename) or name
     warnings = []
-    facts = DeviceFacts(slug=f"platformio-{board_id}", name=name.strip(),
-                        source_format="platformio", board=name.strip(),
-                        vendor=doc.get("vendor") or None)
+    facts = DeviceFacts(key=f"platformio-{board_id}", name=name, source_format="platformio",
+                        source=source_iri("platformio", board_id), board=name,
+                        vendor=top.text("vendor", scalar=True))
     if "maximum_ram_size" in upload:
-        facts.ram = to_bytes(upload["maximum_ram_size"], "B", "upload.maximum_ram_size")
+        facts.ram = to_bytes(upload.number("maximum_ram_size"), "B", upload.name("maximum_ram_size"))
     if "maximum_size" in upload:
-        facts.flash = to_bytes(upload["maximum_size"], "B", "upload.maximum_size")
-    facts.processor = processor(mcu=build.get("mcu"), cpu=build.get("cpu"),
-                                clock_hz=_clock(build.get("f_cpu")),
-                                flags=str(build.get("extra_flags", "")))
-    if facts.processor.core is None and build.get("cpu"):
-        warnings.append(f"core {build['cpu']!r} is not one the registry knows")
+        facts.flash = to_bytes(upload.number("maximum_size"), "B", upload.name("maximum_size"))
+    cpu = build.text("cpu")
+    flags = build.texts("extra_flags", scalar=True, single=True)  # a string, or a list of them
+    facts.processor = processor(mcu=build.text("mcu", scalar=True), cpu=cpu,
+                                clock_hz=_clock(build.text("f_cpu", scalar=True)),
+                                flags=" ".join(flags))
+    if facts.processor.core is None and cpu:
+        warnings.append(f"core {cpu!r} is not one the registry knows")
     if facts.processor.application:
         facts.kind = TR.LinuxDevice
     facts.runtimes.append(Runtime(TR.LiteRT if facts.processor.application else TR.TFLM))
-    facts.connectivity = [_LINKS[c.lower()] for c in doc.get("connectivity", [])
-                          if isinstance(c, str) and c.lower() in _LINKS]
-    if isinstance(doc.get("url"), str) and doc["url"].startswith(("http://", "https://")):
-        facts.sources.append(doc["url"])
+    facts.connectivity = [_LINKS[c.lower()] for c in top.texts("connectivity")
+                          if c.lower() in _LINKS]
+    url = top.text("url")
+    if url is not None and url.startswith(("http://", "https://")):
+        facts.sources.append(url)
     return to_record(facts, warnings=warnings)
 
 
@@ -58,10 +63,10 @@ def _board_id(filename: str | None) -> str | None:
     return stem[:-5] if stem.lower().endswith(".json") else stem
 
 
-def _clock(value) -> int | None:
+def _clock(value: str | None) -> int | None:
     if value is None:
         return None
-    match = re.fullmatch(r"\s*(\d+)[uUlL]*\s*", str(value))
+    match = re.fullmatch(r"\s*(\d{1,15})[uUlL]*\s*", value)  # "64000000L"
     if not match:
-        raise Invalid(f"build.f_cpu {value!r} is not a clock in Hz")
+        raise Invalid(f"build.f_cpu {value[:40]!r} is not a clock in Hz")
     return int(match.group(1))

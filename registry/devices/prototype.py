@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, XSD
 
 from ..errors import Invalid
+from ..parsing import check_turtle_depth
 from ..vocab import OM, S3N, SCHEMA, SCHEMA_HTTP, SSN, SSN_SYSTEM, TD, TR, UNIT
 from ..vocab import model_iri, slug, version_iri
 from .cores import processor
-from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, iri_or_text, is_iri, to_record
+from .facts import (DeviceFacts, DeviceRecord, Runtime, Sensor, bounded_decimal,
+                    is_iri, read_rdf, to_record)
 
 _BASE = "http://prototype.invalid/"  # resolves relative IRIs such as <None> where we can see them
 _GENERATIONS = ("http://tinyml-schema.org/", "https://w3id.org/tinyml-schema/neural-network-schema/")
@@ -62,11 +65,13 @@ class PrototypeImport:
 
 def parse_prototype(data: bytes | str) -> PrototypeImport:
     """Devices and model versions from the prototype's Turtle, with a report of what was odd."""
-    g = Graph()
-    try:
-        g.parse(data=data, format="turtle", publicID=_BASE)
-    except Exception as exc:  # rdflib raises several unrelated types for bad Turtle
-        raise Invalid(f"not readable Turtle: {exc}") from None
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise Invalid(f"not UTF-8 text (byte {exc.start})") from None
+    check_turtle_depth(data)
+    g = read_rdf(data, ox.RdfFormat.TURTLE, _BASE)
     out = PrototypeImport()
     _report_iris(g, out.report)
     for node in sorted(set(_instances(g, [S3N.SmartSensor])), key=str):
@@ -91,7 +96,9 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
     key = _local(node) or name
     if not key:
         raise Invalid("neither a usable IRI nor a name")
-    facts = DeviceFacts(slug=key, name=name or key, source_format="turtle")
+    own_iri = isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node))
+    facts = DeviceFacts(key=key, name=name or key, source_format="turtle",
+                        source=str(node) if own_iri else None)
     for part in g.objects(node, SSN.hasSubSystem):
         types = set(g.objects(part, RDF.type))
         if S3N.MicroController in types:
@@ -108,8 +115,6 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
     facts.runtimes.append(Runtime(TR.TFLM))
     record = to_record(facts)
     device = URIRef(record.iri)
-    if isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node)):
-        record.graph.add((device, OWL.sameAs, node))
     _copy_affordances(g, node, device, record.graph)
     keep_source(g, node, record.graph)
     for reason in record.graph.objects(device, TR.incomplete):
@@ -143,8 +148,8 @@ def _copy_affordances(g: Graph, node, device: URIRef, out: Graph) -> None:
                 continue
             seen.add(current)
             for p, o in g.predicate_objects(current):
-                if isinstance(o, URIRef):
-                    o = iri_or_text(str(o))
+                if isinstance(o, URIRef) and not is_iri(str(o)):  # kept as text, not lost
+                    o = Literal(str(o), datatype=XSD.anyURI)
                 out.add((current, p, o))
                 if isinstance(o, BNode):
                     todo.append(o)
@@ -159,7 +164,10 @@ def _model(g: Graph, node, report: list[str]) -> ModelRecord:
     if not key:
         raise Invalid("neither an identifier, a usable IRI nor a name")
     label = _label(node)
-    model, version = URIRef(model_iri(key)), URIRef(version_iri(key, 1))
+    try:
+        model, version = URIRef(model_iri(key)), URIRef(version_iri(key, 1))
+    except ValueError as exc:  # nothing of the key is left in a slug
+        raise Invalid(str(exc)) from None
     out = Graph()
     add = out.add
     add((model, RDF.type, TR.Model))
@@ -356,11 +364,7 @@ def _in(term, namespaces) -> bool:
 
 
 def _decimal(value) -> Decimal | None:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+    return bounded_decimal(str(value))
 
 
 def _bytes(g: Graph, node, value_props, label: str, report: list[str]) -> int | None:

@@ -5,7 +5,7 @@ hctl:, jsonschema:, wotsec:) are kept as the TD ontology defines them. TinyML fa
 from the registry's context extension (`contexts/tinyreg-td-v1.jsonld`), read back from the
 expanded RDF and rewritten in the device contract by `facts.to_record`.
 
-Identity: the device IRI is minted from the TD's `id` (`device_iri(slug(id))`) so that every
+Identity: the device IRI is minted from the TD's `id` (`vocab.device_id`) so that every
 device lives under the registry's base and its graph name equals its IRI. The TD's triples
 are moved onto that IRI, and `owl:sameAs <id>` keeps the TD's own identity for directories
 and clients that know the Thing by it. A TD without an absolute IRI as `id` is refused.
@@ -15,11 +15,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pyld import jsonld
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import RDF
 
 from ..errors import Invalid
+from ..fields import Fields, as_text
 from ..keys import parse_public_key, public_key_text
-from ..vocab import SCHEMA, SCHEMA_HTTP, TR, device_iri
+from ..vocab import DEVICE_BASE, SCHEMA, SCHEMA_HTTP, TR, device_id
 from . import contexts, nt
 from .cores import core_traits, processor
 from .facts import DeviceFacts, Runtime, Sensor, iri_or_text, is_iri, to_record
@@ -29,7 +30,7 @@ Triple = tuple[str, str, str]
 
 _TD_MEMBERS = {"title", "securityDefinitions", "security", "properties", "actions", "events", "forms"}
 _TR = f"<{TR}"
-_TYPE, _SAME_AS = f"<{RDF.type}>", f"<{OWL.sameAs}>"
+_TYPE = f"<{RDF.type}>"
 _DEVICE_CLASSES = (f"<{TR.MicrocontrollerBoard}>", f"<{TR.LinuxDevice}>")
 _EXTENSION = {f"<{TR.hasProcessor}>", f"<{TR.hasSensor}>", f"<{TR.hasRuntime}>"}
 _LOCATIONS = (f"<{SCHEMA.location}>", f"<{SCHEMA_HTTP.location}>")
@@ -50,16 +51,16 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, list[Triple], list[str]]:
     if thing_id is None or thing_id == "":
         raise Invalid("the Thing Description has no id; the registry needs one to know the "
                       "device again when it is imported a second time")
-    if not isinstance(thing_id, str) or not is_iri(thing_id):
-        raise Invalid(f"the Thing Description's id {thing_id!r} is not an absolute IRI")
-    title = doc.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if not is_iri(as_text(thing_id, "id")):
+        raise Invalid(f"the Thing Description's id {thing_id[:80]!r} is not an absolute IRI")
+    title = Fields(doc).text("title")
+    if title is None:
         raise Invalid("the Thing Description has no title")
     base = doc.get("base")
     base = base if isinstance(base, str) and is_iri(base) else None  # TD hrefs are relative to it
 
-    facts = DeviceFacts(slug=thing_id, name=title.strip(), source_format="wot-td")
-    subject, device = f"<{thing_id}>", f"<{device_iri(thing_id)}>"
+    facts = DeviceFacts(key=thing_id, name=title, source_format="wot-td", source=thing_id)
+    subject, device = f"<{thing_id}>", f"<{DEVICE_BASE}{device_id(thing_id)}>"
     triples: dict[Triple, None] = {}
     for s, p, o in td_triples(doc, base, warnings):
         if s[0] == '"':
@@ -69,7 +70,6 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, list[Triple], list[str]]:
             warnings.append(f"a triple with the non-IRI predicate {p[1:-1]} was left out")
             continue
         triples[(device if s == subject else s, p, device if o == subject else o)] = None
-    triples[(device, _SAME_AS, subject)] = None
     kept = _read_extension(list(triples), device, facts, warnings)
     return facts, kept, warnings
 
@@ -91,6 +91,11 @@ def td_triples(doc: dict, base: str | None, warnings: list[str]) -> list[Triple]
         dataset = jsonld.to_rdf(doc, options)
     except jsonld.JsonLdError as exc:
         raise Invalid(f"the Thing Description is not valid JSON-LD: {_pyld_message(exc)}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
+            RecursionError) as exc:
+        # pyld assumes well-formed JSON-LD in places and fails with Python's own errors
+        raise Invalid(f"the Thing Description is not valid JSON-LD ({type(exc).__name__} "
+                      f"in the JSON-LD processor: {str(exc)[:200]})") from None
     labels: dict[str, str] = {}
 
     def term(node: dict) -> str:

@@ -7,9 +7,10 @@ that omit ram/flash (several Espressif ones do upstream) are registered as incom
 from __future__ import annotations
 
 from ..errors import Invalid
+from ..fields import Fields
 from ..vocab import TR
 from .cores import processor
-from .facts import DeviceFacts, Runtime, to_bytes, to_record
+from .facts import DeviceFacts, Runtime, source_iri, to_bytes, to_record
 
 _LINKS = {"ble": TR.BLE, "bluetooth": TR.BLE, "wifi": TR.WiFi, "netif:eth": TR.Ethernet,
           "eth": TR.Ethernet, "netif:openthread": TR.Thread, "ieee802154": TR.Thread,
@@ -21,24 +22,24 @@ def is_zephyr(doc) -> bool:
 
 
 def record_from_zephyr(doc: dict):
-    identifier = doc.get("identifier")
-    if not isinstance(identifier, str) or not identifier.strip():
+    top = Fields(doc)
+    identifier = top.text("identifier", scalar=True)
+    if identifier is None:
         raise Invalid("the Zephyr board file has no identifier")
-    name = str(doc.get("name") or identifier)
-    facts = DeviceFacts(slug=f"zephyr-{identifier}", name=name, source_format="zephyr",
-                        board=identifier, vendor=doc.get("vendor") or None)
-    if doc.get("ram") is not None:
-        facts.ram = to_bytes(doc["ram"], "KiB", "ram")
-    if doc.get("flash") is not None:
-        facts.flash = to_bytes(doc["flash"], "KiB", "flash")
+    facts = DeviceFacts(key=f"zephyr-{identifier}", name=top.text("name", scalar=True) or identifier,
+                        source_format="zephyr", source=source_iri("zephyr", identifier),
+                        board=identifier, vendor=top.text("vendor", scalar=True))
+    for field in ("ram", "flash"):
+        if top.get(field) is not None:
+            setattr(facts, field, to_bytes(top.number(field), "KiB", field))
     # "nrf5340dk/nrf5340/cpuapp": the SoC is the second part of a hardware-model v2 name.
     parts = identifier.split("@")[0].split("/")
     mcu = parts[1] if len(parts) > 1 else None
     found = processor(mcu=mcu or identifier)
     if mcu is not None or found.core is not None:
         facts.processor = found
-    if doc.get("type") == "mcu":
+    if top.text("type") == "mcu":
         facts.runtimes.append(Runtime(TR.TFLM))
-    supported = [str(s).lower() for s in doc.get("supported") or []]
+    supported = [s.lower() for s in top.texts("supported", scalar=True)]
     facts.connectivity = sorted({_LINKS[s] for s in supported if s in _LINKS})
     return to_record(facts)

@@ -6,17 +6,18 @@ before anything is measured or stored.
 """
 from __future__ import annotations
 
-import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from rdflib import URIRef
 
 from ..devices.sensors import sensor_class
 from ..errors import Invalid
+from ..fields import Fields, as_text, describe
+from ..parsing import load_json, load_yaml
 from ..vocab import TR, slug
 
 TASKS = {
@@ -62,56 +63,72 @@ class ModelCard:
 
 
 def task_iri(word: str) -> URIRef:
-    key = slug(word)
+    key = _key(word)
     if key not in TASKS:
-        raise Invalid(f"unknown task {word!r}; known: {', '.join(sorted(TASKS))}")
+        raise Invalid(f"unknown task {word[:40]!r}; known: {', '.join(sorted(TASKS))}")
     return TASKS[key]
 
 
-def _metric(entry: Any, default_dataset: str | None) -> Metric:
-    if not isinstance(entry, Mapping) or "metric" not in entry or "value" not in entry:
-        raise Invalid(f"a metric needs 'metric' and 'value', got {entry!r}")
-    key = slug(str(entry["metric"]))
-    if key not in METRICS:
-        raise Invalid(f"unknown metric {entry['metric']!r}; known: {', '.join(sorted(METRICS))}")
+def _key(word: str) -> str:
     try:
-        value = float(entry["value"])
-    except (TypeError, ValueError):
-        raise Invalid(f"metric {entry['metric']!r} has a value that is not a number: "
-                      f"{entry['value']!r}") from None
+        return slug(word)
+    except ValueError:  # nothing left of it in a slug: no task or metric is named so
+        return ""
+
+
+def _metric(entry: Fields, default_dataset: str | None) -> Metric:
+    name = entry.text("metric", scalar=True)
+    if name is None or entry.get("value") is None:
+        raise Invalid(f"{entry.where} needs 'metric' and 'value'")
+    key = _key(name)
+    if key not in METRICS:
+        raise Invalid(f"unknown metric {name[:40]!r}; known: {', '.join(sorted(METRICS))}")
+    value = entry.number("value")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise Invalid(f"metric {name!r} has a value that is not a number: {describe(value)}")
     slice_ = entry.get("slice")
-    if isinstance(slice_, Mapping):
-        slice_ = ",".join(f"{k}={v}" for k, v in slice_.items())
-    return Metric(METRICS[key], value, entry.get("dataset") or default_dataset,
-                  str(slice_) if slice_ else None)
+    if isinstance(slice_, dict):
+        slice_ = ",".join(f"{k}={as_text(v, entry.name('slice'), scalar=True)}"
+                          for k, v in slice_.items())
+    elif slice_ is not None:
+        slice_ = as_text(slice_, entry.name("slice"), scalar=True)
+    return Metric(METRICS[key], number, entry.text("dataset", scalar=True) or default_dataset,
+                  slice_ or None)
 
 
 def card_from_mapping(data: Mapping[str, Any], fallback_name: str | None = None) -> ModelCard:
-    unknown = set(data) - _FIELDS
+    card = Fields(dict(data) if isinstance(data, Mapping) else data, "the model card")
+    unknown = set(card.data) - _FIELDS
     if unknown:
-        raise Invalid(f"unknown model card field(s): {', '.join(sorted(unknown))}; "
+        raise Invalid(f"unknown model card field(s): {', '.join(sorted(map(str, unknown)))[:200]}; "
                       f"known: {', '.join(sorted(_FIELDS))}")
-    name = data.get("name") or fallback_name
-    if not name or not str(name).strip():
+    name = card.text("name", scalar=True) or (fallback_name or "").strip()
+    if not name:
         raise Invalid("a model needs a name (--name or `name:` in its card)")
-    name = str(name).strip()
     try:
-        model_slug = slug(str(data.get("model") or name))
+        model_slug = slug(card.text("model", scalar=True) or name)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
-    sensors = data.get("sensors") or ()
+    sensors = card.get("sensors")
     if isinstance(sensors, str):
         sensors = [s for s in re.split(r"[,\s]+", sensors) if s]
-    dataset = data.get("dataset")
-    npu = data.get("npu")
+    else:
+        sensors = card.texts("sensors")
+    dataset = card.text("dataset", scalar=True)
+    task, npu = card.text("task"), card.text("npu")
     return ModelCard(
         name=name, model=model_slug,
-        task=task_iri(str(data["task"])) if data.get("task") else None,
-        sensors=tuple(dict.fromkeys(sensor_class(str(s)) for s in sensors)),
-        description=data.get("description"), license=data.get("license"),
-        creator=data.get("creator"), trained_on=data.get("trained_on") or dataset,
-        metrics=tuple(_metric(m, dataset) for m in (data.get("metrics") or ())),
-        npu=_npu(str(npu)) if npu else None,
+        task=task_iri(task) if task else None,
+        sensors=tuple(dict.fromkeys(sensor_class(s) for s in sensors)),
+        description=card.text("description", scalar=True),
+        license=card.text("license", scalar=True), creator=card.text("creator", scalar=True),
+        trained_on=card.text("trained_on", scalar=True) or dataset,
+        metrics=tuple(_metric(m, dataset) for m in card.mappings("metrics")),
+        npu=_npu(npu) if npu else None,
     )
 
 
@@ -128,11 +145,13 @@ def read_sidecar(model_path: Path) -> dict[str, Any]:
     for suffix in (".yaml", ".yml", ".json"):
         path = model_path.with_suffix(suffix)
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
             try:
-                data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-            except (json.JSONDecodeError, yaml.YAMLError) as exc:
-                raise Invalid(f"{path.name}: not valid {suffix[1:].upper()}: {exc}") from None
+                text = path.read_text(encoding="utf-8")
+                data = load_json(text) if suffix == ".json" else load_yaml(text)
+            except UnicodeDecodeError as exc:
+                raise Invalid(f"{path.name}: not UTF-8 text (byte {exc.start})") from None
+            except Invalid as exc:
+                raise Invalid(f"{path.name}: {exc.detail}") from None
             if not isinstance(data, Mapping):
                 raise Invalid(f"{path.name}: a model card must be a mapping of fields")
             return dict(data)

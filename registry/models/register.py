@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -279,10 +280,10 @@ def resolve_version(registry: Registry, ref: str) -> str:
     except ValueError:
         raise Invalid(f"not a model name: {ref!r}") from None
     if number:
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]+", number):
             raise Invalid(f"not a version number: {number!r} (use NAME@N)")
-        iri = version_iri(model_slug, int(number))
-        if not registry.store.has_graph(iri):
+        iri = version_iri(model_slug, int(number)) if len(number) < 10 else None
+        if iri is None or not registry.store.has_graph(iri):
             raise NotFound(f"model {model_slug!r} has no version {number}")
         return iri
     rows = registry.store.select(_VERSIONS, {"model": IRI(model_iri(model_slug))})

@@ -86,18 +86,23 @@ def to_oxigraph(value: Any) -> Any:
     raise Invalid(f"cannot bind a {type(value).__name__} into a query")
 
 
-def to_rdflib(term: Any) -> Any:
+def to_rdflib(term: Any, exact: bool = False) -> Any:
+    """The rdflib term; `exact` keeps a literal's text as written, where rdflib would
+    rewrite it in its canonical form (and "1E+99999999"^^xsd:decimal as 100 million
+    digits): for text from strangers."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return rdflib.BNode(term.value)
     if isinstance(term, ox.Literal):
+        normalize = False if exact else None
         if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
+            return rdflib.Literal(term.value, lang=term.language, normalize=normalize)
         if term.datatype.value == _STRING:
             # RDF 1.1 says a simple literal is an xsd:string; rdflib keeps them apart.
-            return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+            return rdflib.Literal(term.value, normalize=normalize)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value),
+                              normalize=normalize)
     raise TypeError(f"not an RDF term: {term!r}")
 
 

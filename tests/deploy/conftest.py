@@ -26,7 +26,7 @@ from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
 from tinyreg.registry.store import EmbeddedStore
 from tinyreg.registry.store.remote import RemoteStore
-from tinyreg.registry.vocab import device_iri, slug
+from tinyreg.registry.vocab import device_id, device_iri, slug
 
 from ..conftest import copy_graphs
 from ..remote.server import free_port
@@ -62,7 +62,7 @@ def make_td(name: str, *, ram: int = 262144, reserved_ram: int = 65536,
 
 
 def iri_of(name: str) -> str:
-    return device_iri(f"urn:dev:test:{name}")
+    return device_iri(device_id(f"urn:dev:test:{name}"))
 
 
 def path_of(name: str) -> str:

@@ -14,6 +14,7 @@ from tinyreg.deploy.agent import Device, Faults, Refusal
 from tinyreg.deploy.agent.device import Dropped
 from tinyreg.deploy.protocol import DEPLOY_ACTION, MANIFEST_HEADER, SIGNATURE_HEADER
 from tinyreg.registry.tflite import writer
+from tinyreg.registry.vocab import device_id
 
 from .conftest import make_td
 
@@ -181,7 +182,7 @@ def test_unknown_faults_are_named():
 
 def test_the_agent_serves_a_td_whose_forms_lead_to_its_actions(agents, tmp_path):
     agent = agents([make_td("http")])
-    base = agent.url + "urn-dev-test-http/"
+    base = agent.url + device_id("urn:dev:test:http") + "/"
     with urllib.request.urlopen(base + "td", timeout=10) as answer:
         td = json.loads(answer.read())
     assert td["base"] == base
@@ -194,7 +195,7 @@ def test_the_agent_serves_a_td_whose_forms_lead_to_its_actions(agents, tmp_path)
 
 def test_an_unsigned_push_gets_a_problem_document(agents):
     agent = agents([make_td("nosig")])
-    request = urllib.request.Request(agent.url + "urn-dev-test-nosig/model", data=SMALL,
+    request = urllib.request.Request(agent.url + device_id("urn:dev:test:nosig") + "/model", data=SMALL,
                                      method="PUT", headers={MANIFEST_HEADER: "x"})
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)

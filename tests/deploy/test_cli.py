@@ -5,10 +5,11 @@ import pytest
 from click.testing import CliRunner
 
 from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.vocab import device_id
 from tinyreg.web.cli import cli
 
 from ..remote.server import free_port
-from .conftest import make_td
+from .conftest import iri_of, make_td
 
 
 @pytest.fixture
@@ -36,10 +37,10 @@ def test_dry_run_says_what_would_go_where_and_writes_nothing(tinyreg, fleet):
     out = tinyreg("deploy", "conv", "--where", "runtime=TFLM", "--dry-run", code=0).output
     lines = sorted(out.splitlines())
     assert len(lines) == 3
-    assert lines[0].startswith("refuse https://w3id.org/tinyreg/id/device/urn-dev-test-small: ")
+    assert lines[0].startswith(f"refuse {iri_of('small')}: ")
     assert "RAM" in lines[0]
-    assert lines[1].endswith("urn-dev-test-a/model (application/vnd.tflite)")
-    assert lines[1].startswith("send   https://w3id.org/tinyreg/id/device/urn-dev-test-a: 1200 bytes, PUT ")
+    assert lines[1].endswith(f"{device_id('urn:dev:test:a')}/model (application/vnd.tflite)")
+    assert lines[1].startswith(f"send   {iri_of('a')}: 1200 bytes, PUT ")
     assert json.loads(tinyreg("deployments", "--format", "json").output) == []
     assert fleet.info("a")["transfers"] == 0
 
@@ -47,20 +48,20 @@ def test_dry_run_says_what_would_go_where_and_writes_nothing(tinyreg, fleet):
 def test_deploy_reports_each_refusal_and_exits_1(tinyreg, fleet):
     result = tinyreg("deploy", "conv", "--where", "runtime=TFLM", "--waves", "2", code=1)
     assert "completed (2 active, 1 refused)" in result.output
-    assert "refused: urn-dev-test-small: " in result.output
+    assert f"refused: {device_id('urn:dev:test:small')}: " in result.output
     rollout_id = result.output.split("rollout ", 1)[1].split(":", 1)[0]
     status = json.loads(tinyreg("rollout", "status", rollout_id, "--format", "json").output)
     assert status["state"] == "Completed" and status["byStatus"] == {"Active": 2, "Refused": 1}
-    listed = json.loads(tinyreg("deployments", "--device", "urn-dev-test-a", "--format", "json").output)
+    listed = json.loads(tinyreg("deployments", "--device", "urn:dev:test:a", "--format", "json").output)
     assert [d["status"] for d in listed] == ["Active"]
     assert rollout_id in tinyreg("rollout", "list").output
 
 
 def test_deploy_then_roll_back_from_the_command_line(tinyreg, fleet):
-    tinyreg("deploy", "kws@1", "--device", "urn-dev-test-a")
-    tinyreg("deploy", "kws", "--device", "urn-dev-test-a")
+    tinyreg("deploy", "kws@1", "--device", "urn:dev:test:a")
+    tinyreg("deploy", "kws", "--device", device_id("urn:dev:test:a"))
     assert fleet.device_state("a")["active"]["version"].endswith("/kws/v2")
-    out = tinyreg("rollback", "--device", "urn-dev-test-a").output
+    out = tinyreg("rollback", "--device", "urn:dev:test:a").output
     assert "completed (1 active)" in out
     assert fleet.device_state("a")["active"]["version"].endswith("/kws/v1")
     rows = json.loads(tinyreg("deployments", "--model", "kws@2", "--format", "json").output)
@@ -108,7 +109,7 @@ def test_deploy_serves_devices_that_pull_while_it_runs(tinyreg, agents):
     agent = agents([make_td("nat")], "--pull", f"http://127.0.0.1:{port}/", "--poll-interval",
                    "0.2", port=False)
     tinyreg("device", "add", agent.td_files[0])
-    out = tinyreg("deploy", "kws", "--device", "urn-dev-test-nat", "--pull-listen",
+    out = tinyreg("deploy", "kws", "--device", "urn:dev:test:nat", "--pull-listen",
                   f"127.0.0.1:{port}", "--pull-timeout", "60").output
     assert "completed (1 active)" in out
     assert agent.device_state("nat")["active"]["version"].endswith("/kws/v2")

@@ -6,7 +6,7 @@ from tinyreg.deploy.rollback import start_rollback
 from tinyreg.registry import Conflict
 from tinyreg.registry.models import resolve_version
 
-from tinyreg.registry.vocab import slug
+from tinyreg.registry.vocab import device_id
 
 from .conftest import iri_of
 from .test_rollout import FAST, _deploy, _sha
@@ -43,7 +43,7 @@ def test_a_device_that_lost_its_kept_model_refuses_the_rollback(registry, pool):
     _deploy(registry, "kws@1", [iri_of(amnesiac)])
     _deploy(registry, "kws@2", [iri_of(amnesiac)])
     kept = agent.device_state(amnesiac)["previous"]["sha256"]
-    (agent.state / slug(f"urn:dev:test:{amnesiac}") / "models" / f"{kept}.tflite").unlink()
+    (agent.state / device_id(f"urn:dev:test:{amnesiac}") / "models" / f"{kept}.tflite").unlink()
     iri, _ = start_rollback(registry, devices=[iri_of(amnesiac)])
     summary = rollout.run(registry, iri, rollout.Options(**FAST))
     failed = list_deployments(registry, rollout=iri)[0]

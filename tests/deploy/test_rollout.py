@@ -16,6 +16,7 @@ from tinyreg.registry.keys import public_key_text
 from tinyreg.registry.models import resolve_version
 from tinyreg.registry.models.artifacts import artifact_path
 from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import device_id
 
 from .conftest import iri_of, make_td, register_offline
 
@@ -211,7 +212,8 @@ def test_a_cancel_during_a_rollout_stops_it_before_the_next_send(registry, pools
     canceller.join(timeout=60)
     assert summary.state == "Cancelled"
     assert summary.counts.get("Active", 0) >= 1 and summary.counts.get("Cancelled", 0) >= 1
+    by_id = {device_id(f"urn:dev:test:{n}"): n for n in names}
     for record in list_deployments(registry, rollout=iri):
-        name = record["device_id"].rsplit("-", 1)[-1]
+        name = by_id[record["device_id"]]
         sent = slow.agent.info(name)["transfers"]
         assert sent == (0 if record["status"] == "Cancelled" else 1)

@@ -7,6 +7,7 @@ from tinyreg.deploy.protocol import find_forms
 from tinyreg.deploy.selection import named_devices, where_devices
 from tinyreg.registry import Invalid, NotFound
 from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.vocab import device_id
 
 from .conftest import iri_of, make_td
 
@@ -46,9 +47,9 @@ def test_an_update_is_not_a_selection(boards):
 
 
 def test_names_and_iris_both_work_and_unknown_ones_are_named(boards):
-    assert named_devices(boards, ["urn-dev-test-m4", iri_of("pi")]) == [iri_of("m4"), iri_of("pi")]
+    assert named_devices(boards, ["urn:dev:test:m4", iri_of("pi")]) == [iri_of("m4"), iri_of("pi")]
     with pytest.raises(NotFound, match="no device ghost"):
-        named_devices(boards, ["urn-dev-test-m4", "ghost"])
+        named_devices(boards, [device_id("urn:dev:test:m4"), "ghost"])
 
 
 def test_only_http_forms_count(boards):

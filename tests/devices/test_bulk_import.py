@@ -24,7 +24,7 @@ from tinyreg.registry.devices import bulk
 from tinyreg.registry.devices.register import import_dir, list_devices, show_device
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.store import EmbeddedStore
-from tinyreg.registry.vocab import ID, TR, device_iri
+from tinyreg.registry.vocab import ID, TR, device_id, device_iri
 
 from .td_samples import random_td
 
@@ -194,7 +194,7 @@ def test_a_later_file_wins_and_importing_again_replaces(registry, tmp_path, monk
     monkeypatch.setattr(bulk, "BATCH", batch)
     folder = _fleet(tmp_path / "fleet", count=12)
     import_dir(registry, folder)
-    kws = device_iri("urn:dev:ops:kws-node-17")
+    kws = device_iri(device_id("urn:dev:ops:kws-node-17"))
     assert [o.toPython() for o in show_device(registry, kws).objects(None, TR.ramBytes)] == [131072]
     devices = {row["iri"] for row in list_devices(registry)}
     triples = _imported_triples(registry)

@@ -9,7 +9,7 @@ from rdflib.compare import to_isomorphic
 from rdflib.namespace import OWL, RDF
 
 from tinyreg.registry.devices import parse_device
-from tinyreg.registry.vocab import HCTL, SSN, TD, TR, device_iri
+from tinyreg.registry.vocab import HCTL, SSN, TD, TR, device_id, device_iri
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
 
@@ -28,7 +28,7 @@ def test_platformio_manifest_gives_the_expected_graph():
 def test_td_11_with_the_tinyml_extension_keeps_td_triples_on_the_device():
     record = parse("td11-tinyml.jsonld")
     g, dev = record.graph, URIRef(record.iri)
-    assert record.iri == device_iri("urn:dev:ops:kws-node-17")
+    assert record.iri == device_iri(device_id("urn:dev:ops:kws-node-17"))
     assert (dev, OWL.sameAs, URIRef("urn:dev:ops:kws-node-17")) in g
     assert (dev, RDF.type, TR.MicrocontrollerBoard) in g
     assert (dev, RDF.type, TD.Thing) in g

@@ -9,7 +9,7 @@ import pytest
 from tinyreg.registry.devices.register import (
     add_device, import_dir, iter_files, iter_paths, list_devices, show_device)
 from tinyreg.registry.errors import Invalid, NotFound
-from tinyreg.registry.vocab import TR, device_iri
+from tinyreg.registry.vocab import TR, device_id, device_iri
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
 GOOD = ("td11-tinyml.jsonld", "td10-plain.jsonld", "nano33ble.json", "zephyr-nrf5340dk.yaml")
@@ -36,8 +36,10 @@ def test_partial_import_reports_each_file_and_writes_only_whole_devices(registry
     assert set(failed) == {p.name for p in (DATA / "bad").iterdir()}
     assert all(failed.values())
     ids = {row["id"] for row in list_devices(registry)}
-    assert ids == {"urn-dev-ops-kws-node-17", "urn-dev-ops-lamp-42", "platformio-nano33ble",
-                   "zephyr-nrf5340dk-nrf5340-cpuapp"}
+    assert ids == {device_id("urn:dev:ops:kws-node-17"), device_id("urn:dev:ops:lamp-42"),
+                   "platformio-nano33ble", device_id("zephyr-nrf5340dk/nrf5340/cpuapp")}
+    assert ids == {"urn-dev-ops-kws-node-17--gq26unzx", "urn-dev-ops-lamp-42--44q2t4r4",
+                   "platformio-nano33ble", "zephyr-nrf5340dk-nrf5340-cpuapp--nlyqk5zp"}
     # nothing at all from a refused file: its device graph is not there
     with pytest.raises(NotFound):
         show_device(registry, "urn:dev:ops:absurd")
@@ -47,7 +49,7 @@ def test_adding_again_replaces_the_device_graph(registry):
     data = (DATA / "td11-tinyml.jsonld").read_bytes()
     add_device(registry, data, "td11-tinyml.jsonld")
     add_device(registry, data.replace(b"262144", b"131072"), "td11-tinyml.jsonld")
-    graph = show_device(registry, device_iri("urn:dev:ops:kws-node-17"))
+    graph = show_device(registry, device_iri(device_id("urn:dev:ops:kws-node-17")))
     assert [o.toPython() for o in graph.objects(None, TR.ramBytes)] == [131072]
 
 

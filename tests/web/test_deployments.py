@@ -16,7 +16,7 @@ from tinyreg.deploy.agent.pull import Poller
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import load_key
 from tinyreg.registry.models import resolve_version
-from tinyreg.registry.vocab import device_iri
+from tinyreg.registry.vocab import device_id, device_iri
 
 from .test_dashboard import page
 
@@ -32,7 +32,7 @@ NAT_TD = {
     "processor": {"mcu": "nRF52840", "core": "CortexM4F", "clockHz": 64000000},
     "runtimes": [{"runtime": "TFLM"}], "sensors": [{"@type": "PDMMicrophone"}],
 }
-NAT = device_iri(NAT_TD["id"])
+NAT = device_iri(device_id(NAT_TD["id"]))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_the_pull_endpoints_are_mounted_where_the_agent_polls(client, pulled):
 
 def test_deployments_and_rollouts_in_the_api(client, pulled):
     token = pulled[0].rollout.rsplit("/", 1)[-1]
-    listing = client.get("/api/deployments", query_string={"device": "urn-dev-web-nat-node"})
+    listing = client.get("/api/deployments", query_string={"device": NAT_TD["id"]})
     body = listing.get_json()
     assert body["total"] == 1 == int(listing.headers["X-Total-Count"])
     record = body["items"][0]
@@ -94,7 +94,7 @@ def test_deployments_and_rollouts_in_the_api(client, pulled):
 
 
 def test_device_page_says_what_runs_on_it(client, pulled):
-    html = page(client, "/devices/urn-dev-web-nat-node")
+    html = page(client, f"/devices/{device_id(NAT_TD['id'])}")
     section = re.search(r'<section class="card" id="deployments">.*?</section>', html, re.S).group(0)
     assert re.search(r"Runs now: <a href=\"/models/kws-tiny@1\"><b>kws-tiny@1</b>", section)
     assert section.count('<span class="status-active">Active</span>') == 1

@@ -12,7 +12,6 @@ from tinyreg.registry.compat import (best_model, check, devices_for_model, matri
 from tinyreg.registry.errors import Invalid
 
 from . import bp
-from .entities import device_iri_of
 from .listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, local_name, version_ref
 
 MAX_MATRIX_CELLS = 200_000
@@ -124,7 +123,7 @@ def model_devices(ref: str):
 @bp.get("/devices/<path:device_id>/models")
 def device_models(device_id: str):
     registry = _registry()
-    return jsonify(models_for(registry, device_iri_of(registry, device_id), request.args))
+    return jsonify(models_for(registry, resolve_device(registry, device_id), request.args))
 
 
 @bp.get("/models/<path:ref>/what-if")
@@ -137,7 +136,7 @@ def model_changes(ref: str):
 def device_changes(device_id: str):
     registry = _registry()
     return jsonify(what_if_answer(registry, request.args,
-                                  device_iri=device_iri_of(registry, device_id)))
+                                  device_iri=resolve_device(registry, device_id)))
 
 
 def _required(*names: str) -> list[str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinyreg.registry.devices.identity import resolve_device
 from tinyreg.registry.devices.register import show_device
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.models import resolve_version, show_model
 from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import ID, device_iri
 
 from .listing import local_name
 
@@ -131,24 +131,13 @@ def model_graph(registry, ref: str):
     return registry.store.get_graph(resolve_version(registry, ref))
 
 
-def device_iri_of(registry, device_id: str) -> str:
-    """The device's IRI from its identifier or IRI; NotFound when there is no such device."""
-    try:
-        iri = device_id if device_id.startswith(ID) else device_iri(device_id)
-    except ValueError:
-        raise NotFound(f"no device {device_id!r}") from None
-    if not registry.store.has_graph(iri):
-        raise NotFound(f"no device {device_id}")
-    return iri
-
-
 def device_graph(registry, device_id: str):
-    return show_device(registry, device_iri_of(registry, device_id))
+    return show_device(registry, device_id)
 
 
 def device_view(registry, device_id: str) -> dict[str, Any]:
     """One device with everything its page shows."""
-    iri = device_iri_of(registry, device_id)
+    iri = resolve_device(registry, device_id)
     rows = _in_graph(registry, _DEVICE, iri)
     if not rows:
         raise NotFound(f"device {device_id} has no description the registry can read")

@@ -1,12 +1,12 @@
 """Uploaded files and model cards from a request, for the API and the dashboard forms."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import request
 
 from tinyreg.registry.errors import Invalid
+from tinyreg.registry.parsing import load_json
 
 CARD_FIELDS = ("name", "model", "task", "sensors", "description", "license", "creator",
                "dataset", "trained_on", "npu")
@@ -34,9 +34,9 @@ def model_card(filename: str | None) -> dict[str, Any]:
     card: dict[str, Any] = {}
     if values.get("card"):
         try:
-            card = json.loads(values["card"])
-        except json.JSONDecodeError as exc:
-            raise Invalid(f"`card` is not valid JSON: {exc}") from None
+            card = load_json(values["card"])
+        except Invalid as exc:
+            raise Invalid(f"`card`: {exc.detail}") from None
         if not isinstance(card, dict):
             raise Invalid("`card` must be a JSON object")
     for name in CARD_FIELDS:
@@ -44,9 +44,9 @@ def model_card(filename: str | None) -> dict[str, Any]:
             card[name] = values[name]
     if values.get("metrics"):
         try:
-            card["metrics"] = json.loads(values["metrics"])
-        except json.JSONDecodeError as exc:
-            raise Invalid(f"`metrics` is not valid JSON: {exc}") from None
+            card["metrics"] = load_json(values["metrics"])
+        except Invalid as exc:
+            raise Invalid(f"`metrics`: {exc.detail}") from None
     if not card.get("name") and filename:
         card["name"] = filename.rsplit("/", 1)[-1].removesuffix(".tflite")
     return card

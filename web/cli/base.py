@@ -6,7 +6,7 @@ import logging
 import click
 
 from tinyreg.registry import Registry, TinyregError, load_settings
-from tinyreg.registry.errors import Unavailable
+from tinyreg.registry.errors import Unavailable, one_line
 
 # Exit codes: 0 success, 1 a negative answer (e.g. `check`: does not fit),
 # 2 a user error (bad input, unknown name), 3 the environment (store locked, no Java).
@@ -24,8 +24,8 @@ class EnvironmentProblem(click.ClickException):
 
 def as_click_error(exc: TinyregError) -> click.ClickException:
     if isinstance(exc, Unavailable):
-        return EnvironmentProblem(exc.detail)
-    return UserError(exc.detail)
+        return EnvironmentProblem(one_line(exc.detail))
+    return UserError(one_line(exc.detail))
 
 
 class State:
@@ -74,6 +74,9 @@ def cli(ctx: click.Context, data_dir: str | None, config: str | None, verbose: i
     """tinyreg: which TinyML models fit which devices, and what runs where."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # rdflib warns, with a traceback, of each literal not of its datatype ("abc"^^xsd:integer)
+    # in a file a user gives; the registry's readers and shapes say what is wrong with it.
+    logging.getLogger("rdflib").setLevel(logging.ERROR if verbose < 2 else level)
     state = State(data_dir, config)
     ctx.obj = state
     ctx.call_on_close(state.close)

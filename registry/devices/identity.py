@@ -1,0 +1,124 @@
+"""Which device a file describes: found by its source's id, never another source's device.
+
+A device's identifier is minted from the id its source gives it (`vocab.device_id`), and
+its graph says `<device> owl:sameAs <source>`: the TD's id, or for sources without IRIs an
+IRI naming the format and the id (`facts.source_iri`). Before devices are written:
+
+- each is looked up by its source, and one registered before under another identifier
+  (minted by an older rule) is written there again, so a re-import replaces it;
+- a device whose identifier is taken by a device the same as another source is refused
+  (`Conflict`, naming both), as is a second source minting the same identifier in one write.
+
+The same module resolves what a person types for a device: its IRI, its identifier, or the
+id its source gives it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import Conflict, Invalid, NotFound
+from ..store import IRI, GraphLike
+from ..store.base import to_ntriples
+from ..store.terms import OneOf
+from ..vocab import DEVICE_BASE, SCHEMA, device_id, is_device_id
+from .facts import is_iri
+
+_BY_SOURCE = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?source ?device WHERE {
+  GRAPH ?device { ?device owl:sameAs ?source }
+  FILTER(STRSTARTS(STR(?device), "%s"))
+} ORDER BY ?device""" % DEVICE_BASE
+
+_OWNERS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT ?device ?source WHERE { GRAPH ?device { ?device owl:sameAs ?source } }"""
+
+
+class Claims:
+    """Where the devices of one write go, as the store stands before it."""
+
+    def __init__(self, store, sources: Iterable[str], iris: Iterable[str]):
+        self.found: dict[str, str] = {}  # source -> the device that is the same as it
+        self.owners: dict[str, set[str]] = {}  # device -> the sources it is the same as
+        sources, iris = sorted(set(sources)), sorted(set(iris))
+        if sources:
+            for row in store.select(_BY_SOURCE, {"source": OneOf(map(IRI, sources))}):
+                self.found.setdefault(row["source"], row["device"])
+        targets = sorted(set(iris) | set(self.found.values()))
+        if targets:
+            for row in store.select(_OWNERS, {"device": OneOf(map(IRI, targets))}):
+                self.owners.setdefault(row["device"], set()).add(row["source"])
+        self.taken: dict[str, str] = {}  # device -> the source a file of this write gave it
+
+    @classmethod
+    def of(cls, store, results: Iterable) -> "Claims":
+        """The claims of files read (`files.FileResult`s) on `store`."""
+        results = list(results)
+        return cls(store, (s for r in results for s in r.sources),
+                   (d for r in results for d in r.devices))
+
+    def place(self, devices: list[str], sources: list[str]) -> dict[str, str]:
+        """Where one file's devices (minted IRIs, and the sources they are the same as) go:
+        {minted: IRI} for those that go elsewhere. `Conflict` when one belongs to another
+        source; then none of the file's devices is placed."""
+        placed: dict[str, str] = {}
+        moves: dict[str, str] = {}
+        for iri, source in zip(devices, sources):
+            target = self.found.get(source, iri)
+            owner = placed.get(target) or self.taken.get(target)  # earlier in this write
+            if owner is None:
+                owners = self.owners.get(target, set())
+                owner = None if not owners or source in owners else min(owners)
+            elif owner == source:
+                owner = None
+            if owner is not None:
+                raise Conflict(f"{source} would be device {_identifier(target)}, which is "
+                               f"already the device of {owner}; give one of them another id",
+                               device=target, source=source, owner=owner)
+            placed[target] = source
+            if target != iri:
+                moves[iri] = target
+        self.taken.update(placed)
+        return moves
+
+
+_IDENTIFIER = f"<{SCHEMA.identifier}>"
+
+
+def _identifier(iri: str) -> str:
+    return iri[len(DEVICE_BASE):] if iri.startswith(DEVICE_BASE) else iri
+
+
+def renamed(graphs: Iterable[tuple[str, GraphLike]], moves: dict[str, str]):
+    """(name, graph) pairs with the devices `moves` names renamed, as N-Triples text."""
+    for name, graph in graphs:
+        new = moves.get(name)
+        if new is None:
+            yield name, graph
+        else:
+            yield new, (to_ntriples(graph, validate=False).replace(f"<{name}>", f"<{new}>")
+                        .replace(f'{_IDENTIFIER} "{_identifier(name)}" .',
+                                 f'{_IDENTIFIER} "{_identifier(new)}" .'))
+
+
+def resolve_device(registry, ref: str) -> str:
+    """The IRI of the device `ref` names: its IRI, its identifier, or the id its source
+    gives it (a TD's id, "zephyr-" and a Zephyr target); `NotFound` otherwise."""
+    store = registry.store
+    if ref.startswith(("http://", "https://", "urn:")) and not is_iri(ref):
+        raise Invalid(f"not a device: {ref[:80]!r} is not a valid IRI")
+    candidates = []
+    if is_device_id(ref):
+        candidates.append(DEVICE_BASE + ref)
+    if is_iri(ref):
+        candidates.append(ref)
+    candidates.append(DEVICE_BASE + device_id(ref))
+    for iri in candidates:
+        if store.has_graph(iri):
+            return iri
+    if is_iri(ref):
+        rows = store.select(_BY_SOURCE, {"source": IRI(ref)})
+        if rows:
+            return rows[0]["device"]
+    raise NotFound(f"no device {ref if len(ref) <= 80 else ref[:79] + '…'}")
