@@ -1,0 +1,39 @@
+"""The fuzzed device files of tests/devices/fuzz_files.py, 1,500 of each format, uploaded to
+POST /api/devices: each is registered (201) or refused with a problem document (400, or 409
+for another source's identifier), never a 500, and the server logs no traceback.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import pytest
+
+from ..devices import fuzz_files
+from ..devices.test_fuzz import COUNT
+from .conftest import TOKEN
+
+PROBLEM = "application/problem+json"
+
+
+# What is fuzzed is the readers behind the API, the same on both stores.
+@pytest.mark.stores("embedded")
+@pytest.mark.parametrize("fmt", fuzz_files.FORMATS)
+def test_every_fuzzed_upload_gets_201_or_a_problem(client, caplog, fmt):
+    statuses = Counter()
+    with caplog.at_level(logging.ERROR):
+        for name, data in fuzz_files.generate(fmt, COUNT):
+            answer = client.post("/api/devices", query_string={"filename": name}, data=data,
+                                 content_type="application/octet-stream",
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
+            statuses[answer.status_code] += 1
+            if answer.status_code == 201:
+                assert answer.get_json()["devices"] or answer.get_json()["models"], name
+            else:
+                assert answer.status_code in (400, 409, 413), (name, answer.status_code)
+                problem = answer.get_json()
+                assert answer.mimetype == PROBLEM and problem["status"] == answer.status_code
+                # a problem of the file names it; an empty or oversized upload is the request's
+                assert problem["detail"].startswith(name + ": ") or not data or answer.status_code == 413
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert statuses[201] and statuses[400], statuses
