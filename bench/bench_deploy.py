@@ -35,7 +35,7 @@ from tinyreg.registry.devices.register import import_dir
 from tinyreg.registry.keys import publish_key
 from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
-from tinyreg.registry.vocab import device_iri
+from tinyreg.registry.vocab import device_id, device_iri
 
 DEVICES = 1000
 AGENT_PROCESSES = 4
@@ -149,7 +149,8 @@ def main() -> None:
         agents = start_agents(work, trust, Path(devices_dir))
         try:
             import_dir(registry, work / "published")
-            devices = [device_iri(f"urn:dev:bench:{i:04d}") for i in range(DEVICES)]
+            devices = [device_iri(device_id(f'urn:dev:bench:{i:04d}'))
+                       for i in range(DEVICES)]
             options = rollout.Options(waves=(10, 100, DEVICES), max_failure_rate=0.1,
                                       parallel=PARALLEL, timeout_s=60)
             start = time.perf_counter()

@@ -69,6 +69,21 @@ def test_query_with_service_is_one_line(tmp_path, store_overrides, federation, c
     assert re.search(message, lines[0]) and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["device", "show", "!!!"], "Error: no device !!!"),
+    (["device", "show", "urn:dev:never"], "Error: no device urn:dev:never"),
+    (["model", "show", "no-such-model"], "Error: no model 'no-such-model'"),
+    (["model", "show", "x@99999999999999999999"], "Error: model 'x' has no version 99999999999999999999"),
+    (["check", "no-such-model", "no-such-device"], "Error: no model 'no-such-model'"),
+    (["device", "add", "/dev/null"], "Error: /dev/null: not a device description the registry reads"),
+])
+def test_a_user_error_is_one_line_and_exit_code_2(invoke, args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [result.output.strip()]
+    assert result.output.startswith(message)
+
+
 @pytest.mark.stores("embedded")  # the lock of an embedded store's directory; a server has none
 def test_store_in_use_is_a_clear_error(tmp_path, invoke):
     from tinyreg.registry.store import EmbeddedStore
