@@ -49,6 +49,16 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
+def fuzz_corpus() -> dict[str, list[tuple[str, bytes]]]:
+    """The fuzzed device files of tests/devices/fuzz_files.py, 1,500 a format, made once."""
+    from .devices import fuzz_files
+    return {fmt: fuzz_files.generate(fmt, FUZZ_COUNT) for fmt in fuzz_files.FORMATS}
+
+
+FUZZ_COUNT = 1500
+
+
+@pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory):
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()
     yield server

@@ -42,17 +42,17 @@ JSONLD_KEYS = ["@context", "@id", "@type", "@value", "@list", "@set", "@graph", 
 
 
 def generate(fmt: str, count: int, seed: int = SEED) -> list[tuple[str, bytes]]:
-    """`count` files of one format: (file name, content)."""
+    """`count` files of one format: (file name, content); the same for the same seed."""
     rng = random.Random(f"{seed}-{fmt}")
     make = {"td": _td, "platformio": _platformio, "zephyr": _zephyr, "turtle": _turtle,
             "catalog": _catalog}[fmt]
     return [make(rng, i) for i in range(count)]
 
 
-def write(folder: Path, fmt: str, count: int, seed: int = SEED) -> list[Path]:
+def write(folder: Path, files: list[tuple[str, bytes]]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, data in generate(fmt, count, seed):
+    for name, data in files:
         path = folder / name
         path.write_bytes(data)
         paths.append(path)
@@ -283,8 +283,9 @@ def _as_ntriples(text: str) -> str:
 
 
 def _turtle(rng: random.Random, i: int) -> tuple[str, bytes]:
-    """The whole prototype file, or (mostly: each device costs the API a shape check) its
-    prefixes with one device and one model; N-Triples of the first device and model."""
+    """The whole prototype file, or (mostly: each file costs the API a shape check a kind)
+    its prefixes with one device and perhaps one model; N-Triples of the first device and
+    model."""
     if "nt" not in _FIXTURES:
         header, devices, models = _prototype_blocks()
         _FIXTURES["ttl"] = (DATA / "prototype.ttl").read_text(encoding="utf-8")
@@ -293,11 +294,12 @@ def _turtle(rng: random.Random, i: int) -> tuple[str, bytes]:
     suffix = rng.choice(["ttl", "nt"])
     if suffix == "nt":
         text = _FIXTURES["nt"]
-    elif rng.random() < 0.3:
+    elif rng.random() < 0.1:
         text = _FIXTURES["ttl"]
     else:
         header, devices, models = json.loads(_FIXTURES["ttl-parts"])
-        text = "\n\n".join([header, rng.choice(devices), rng.choice(models)])
+        model = [rng.choice(models)] if rng.random() < 0.3 else []
+        text = "\n\n".join([header, rng.choice(devices), *model])
     for _ in range(rng.randint(1, 3)):
         text = _mutate_text(rng, text)
     return f"proto-{i:04d}.{suffix}", text.encode("utf-8", "surrogatepass")

@@ -13,16 +13,13 @@ import pytest
 from tinyreg.registry.devices.files import SUFFIXES
 from tinyreg.registry.devices.register import import_paths, list_devices
 
-from ..conftest import run_tinyreg as _cli
+from ..conftest import FUZZ_COUNT, run_tinyreg as _cli
 from . import fuzz_files
 
-COUNT = 1500
-
-
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> dict[str, list[Path]]:
+def corpus(tmp_path_factory, fuzz_corpus) -> dict[str, list[Path]]:
     root = tmp_path_factory.mktemp("fuzz")
-    return {fmt: fuzz_files.write(root / fmt, fmt, COUNT) for fmt in fuzz_files.FORMATS}
+    return {fmt: fuzz_files.write(root / fmt, files) for fmt, files in fuzz_corpus.items()}
 
 
 def test_the_corpus_is_the_same_for_the_same_seed():
@@ -37,10 +34,10 @@ def test_the_corpus_is_the_same_for_the_same_seed():
 def test_every_fuzzed_file_is_registered_or_refused_with_a_reason(registry, corpus):
     for fmt, paths in corpus.items():
         results = import_paths(registry, [str(p) for p in paths])
-        assert [r.path for r in results] == [str(p) for p in paths]
+        assert [r.path for r in results] == [str(p) for p in paths] and len(paths) == FUZZ_COUNT
         refused = [r for r in results if not r.ok]
         # both outcomes occur, so the mutations neither always break a file nor never do
-        assert 0 < len(refused) < COUNT, fmt
+        assert 0 < len(refused) < FUZZ_COUNT, fmt
         for r in refused:
             assert r.error.strip() and "\n" not in r.error, (r.path, r.error)
             assert not r.devices and not r.models

@@ -7,10 +7,11 @@ import json
 
 import pytest
 import rdflib
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
-from tinyreg.deploy.agent.device import budget_from_td
+from tinyreg.deploy.agent.device import Device
 from tinyreg.registry import Conflict, Registry
 from tinyreg.registry.devices.register import (add_device, import_dir, list_devices,
                                                 load_catalog, show_device)
@@ -61,10 +62,12 @@ def test_ids_that_slug_alike_are_different_devices(registry):
             assert (rdflib.URIRef(iri), SCHEMA.identifier, None) in show_device(registry, ref)
 
 
-def test_the_agent_tells_such_devices_apart():
-    # the agent checks a manifest's device IRI: two ids that slug alike must not share one
-    iris = {budget_from_td({**TD, "id": i})[0] for i in ("urn:a:b", "urn-a:b", "URN:A:B")}
-    assert len(iris) == 3
+def test_the_agent_tells_such_devices_apart(tmp_path):
+    # a device checks the device IRI of each manifest: ids that slug alike must not share one
+    trust = Ed25519PrivateKey.generate().public_key()
+    devices = Device.from_tds([{**TD, "id": i} for i in ("urn:a:b", "urn-a:b", "URN:A:B")],
+                              None, tmp_path, trust)
+    assert len({d.iri for d in devices}) == len({d.slug for d in devices}) == 3
 
 
 def test_adding_again_lands_on_the_same_device(registry, tmp_path):

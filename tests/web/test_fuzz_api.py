@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from ..devices import fuzz_files
-from ..devices.test_fuzz import COUNT
+from ..conftest import FUZZ_COUNT
 from .conftest import TOKEN
 
 PROBLEM = "application/problem+json"
@@ -19,10 +19,10 @@ PROBLEM = "application/problem+json"
 # What is fuzzed is the readers behind the API, the same on both stores.
 @pytest.mark.stores("embedded")
 @pytest.mark.parametrize("fmt", fuzz_files.FORMATS)
-def test_every_fuzzed_upload_gets_201_or_a_problem(client, caplog, fmt):
+def test_every_fuzzed_upload_gets_201_or_a_problem(client, caplog, fuzz_corpus, fmt):
     statuses = Counter()
     with caplog.at_level(logging.ERROR):
-        for name, data in fuzz_files.generate(fmt, COUNT):
+        for name, data in fuzz_corpus[fmt]:
             answer = client.post("/api/devices", query_string={"filename": name}, data=data,
                                  content_type="application/octet-stream",
                                  headers={"Authorization": f"Bearer {TOKEN}"})
@@ -36,4 +36,4 @@ def test_every_fuzzed_upload_gets_201_or_a_problem(client, caplog, fmt):
                 # a problem of the file names it; an empty or oversized upload is the request's
                 assert problem["detail"].startswith(name + ": ") or not data or answer.status_code == 413
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert statuses[201] and statuses[400], statuses
+    assert sum(statuses.values()) == FUZZ_COUNT and statuses[201] and statuses[400], statuses
