@@ -79,8 +79,8 @@ def import_paths(registry, paths: list[str],
 def load_catalog(registry) -> int:
     """Put the bundled board catalog in the store (the demo data)."""
     records = list(iter_catalog())
-    Claims(registry.store, [r.source for r in records], [r.iri for r in records]).place(
-        [r.iri for r in records], [r.source for r in records])
+    iris, sources = [r.iri for r in records], [r.source for r in records]
+    Claims(registry.store, sources, iris).place(iris, sources)  # Conflict: another's identifier
     return registry.store.bulk_load((r.iri, r.ntriples()) for r in records)
 
 

@@ -98,6 +98,22 @@ def test_upload_form_registers_a_model_and_refuses_a_wrong_token(loaded):
     assert done.status_code == 303 and done.headers["Location"].endswith("/models/upload-form-model@1")
 
 
+@pytest.mark.parametrize("name, text, status, said", [
+    ("catalog.yaml", "boards: [1]\n", 400, "catalog.yaml: catalog board #1 is a number (1), not a mapping"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, 400, "deep.json: invalid JSON: nested more than 64"),
+    ("eye.ttl", '<http://x.example/esp-eye> a <http://w3id.org/s3n/SmartSensor> ; '
+                '<http://schema.org/name> "X" .', 409,
+     "eye.ttl: http://x.example/esp-eye would be device esp-eye, which is already the device "
+     "of urn:tinyreg:catalog:esp-eye"),
+])
+def test_upload_form_refuses_a_hostile_device_file_with_its_reason(loaded, name, text, status, said):
+    client = make_app(loaded).test_client()
+    answer = client.post("/upload", data={"kind": "device", "token": TOKEN,
+                                          "file": (io.BytesIO(text.encode()), name)})
+    assert answer.status_code == status and answer.mimetype == "text/html"
+    assert html_lib.escape(said, quote=True) in answer.get_data(as_text=True)
+
+
 def test_unknown_page_is_an_html_error_page(client):
     html = page(client, "/devices/no-such-board", status=404)
     assert "no device no-such-board" in html and "<title>Not found" in html
