@@ -8,7 +8,7 @@ not text"), so a wrong type is a clear refusal, never a crash deeper in a reader
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Invalid
 from .parsing import field_path
@@ -36,20 +36,21 @@ def describe(value: Any) -> str:
 _OTHER = {"bytes": "binary data", "datetime": "a date and time", "date": "a date", "set": "a set"}
 
 
-def as_text(value: Any, name: str, scalar: bool = False) -> str:
+def as_text(value: Any, name: str | Callable[[], str], scalar: bool = False) -> str:
     """`value` as text; with `scalar`, a number is taken as the word it was written as
-    (YAML reads `mcu: 2040` or `name: 1.0` as numbers)."""
-    if isinstance(value, str):
+    (YAML reads `mcu: 2040` or `name: 1.0` as numbers). `name` names the field, or makes
+    its name when an error needs it."""
+    if type(value) is str:
         return value
-    if scalar and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise Invalid(f"{name} is {describe(value)}, not text")
+    if scalar and isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            not isinstance(value, float) or math.isfinite(value)):
         return str(value)
-    raise Invalid(f"{name} is {describe(value)}, not text")
+    raise Invalid(f"{name if isinstance(name, str) else name()} is {describe(value)}, not text")
 
 
 class Fields:
-    """One mapping of a parsed document; `where` is its path, for messages."""
+    """One mapping of a parsed document; `where` is its path, for messages (made only for
+    an error: a fleet's files are read through here)."""
 
     __slots__ = ("data", "where")
 
@@ -61,6 +62,9 @@ class Fields:
 
     def name(self, key: str) -> str:
         return field_path(self.where, key)
+
+    def _wrong(self, key: str, value: Any, expected: str) -> Invalid:
+        return Invalid(f"{self.name(key)} is {describe(value)}, not {expected}")
 
     def __contains__(self, key: str) -> bool:
         return key in self.data
@@ -74,7 +78,7 @@ class Fields:
         value = self.data.get(key)
         if value is None:
             return None
-        text = as_text(value, self.name(key), scalar).strip()
+        text = as_text(value, lambda: self.name(key), scalar).strip()
         return text or None
 
     def required(self, key: str, scalar: bool = False) -> str:
@@ -89,23 +93,27 @@ class Fields:
         if value is None or isinstance(value, str) or (
                 isinstance(value, (int, float)) and not isinstance(value, bool)):
             return value
-        raise Invalid(f"{self.name(key)} is {describe(value)}, not a number")
+        raise self._wrong(key, value, "a number")
 
     def integer(self, key: str) -> int | None:
         value = self.data.get(key)
         if value is None or (isinstance(value, int) and not isinstance(value, bool)):
             return value
-        raise Invalid(f"{self.name(key)} is {describe(value)}, not a whole number")
+        raise self._wrong(key, value, "a whole number")
 
     def flag(self, key: str) -> bool | None:
         value = self.data.get(key)
         if value is None or isinstance(value, bool):
             return value
-        raise Invalid(f"{self.name(key)} is {describe(value)}, not true or false")
+        raise self._wrong(key, value, "true or false")
 
     def mapping(self, key: str) -> "Fields | None":
         value = self.data.get(key)
-        return None if value is None else Fields(value, self.name(key))
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise self._wrong(key, value, "a mapping")
+        return Fields(value, self.name(key))
 
     def items(self, key: str, single: bool = False) -> list:
         """A list ([] when absent); with `single`, one value stands for a list of it."""
@@ -116,12 +124,12 @@ class Fields:
             return value
         if single and not isinstance(value, dict):
             return [value]
-        raise Invalid(f"{self.name(key)} is {describe(value)}, not a list")
+        raise self._wrong(key, value, "a list")
 
     def texts(self, key: str, scalar: bool = False, single: bool = False) -> list[str]:
-        name = self.name(key)
-        return [as_text(v, f"{name}[{i}]", scalar)
-                for i, v in enumerate(self.items(key, single))]
+        values = self.items(key, single)
+        return [as_text(v, lambda i=i: f"{self.name(key)}[{i}]", scalar)
+                for i, v in enumerate(values)]
 
     def mappings(self, key: str) -> list["Fields"]:
         name = self.name(key)

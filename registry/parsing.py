@@ -65,34 +65,37 @@ class _BadNumber:
         return f"{shown} is beyond the range of a double (about 1.8e308)"
 
 
-def _int(text: str):
-    # Beyond 308 digits an integer may no longer be a double; int() of more than 4,300
-    # digits raises ValueError, so the length is looked at first.
-    if len(text) > 308 and (len(text.lstrip("-")) > 309 or abs(int(text)) > _MAX_DOUBLE):
-        return _BadNumber(text)
-    return int(text)
-
-
-def _float(text: str):
-    value = float(text)
-    return value if math.isfinite(value) else _BadNumber(text)
-
-
 _MAX_DOUBLE = int(1.7976931348623157e308)
 
 
 def load_json(text: str) -> Any:
     """The JSON document `text`, refused (`Invalid`) when it breaks a bound above."""
     _check_depth(text)
+    bad: list[_BadNumber] = []  # seen while parsing: then, and only then, found by a walk
+
+    def integer(token: str):
+        # Beyond 308 digits an integer may no longer be a double; int() of more than 4,300
+        # digits raises ValueError, so the length is looked at first.
+        if len(token) > 308 and (len(token.lstrip("-")) > 309 or abs(int(token)) > _MAX_DOUBLE):
+            return refused(token)
+        return int(token)
+
+    def real(token: str):
+        value = float(token)
+        return value if math.isfinite(value) else refused(token)
+
+    def refused(token: str) -> _BadNumber:
+        bad.append(_BadNumber(token))
+        return bad[-1]
+
     try:
-        doc = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_BadNumber)
+        doc = json.loads(text, parse_int=integer, parse_float=real, parse_constant=refused)
     except json.JSONDecodeError as exc:
         raise Invalid(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:  # not reached below MAX_DEPTH; a last guard for a small stack
         raise Invalid(f"invalid JSON: nested more than {MAX_DEPTH} levels deep") from None
-    found = _first(doc, lambda v: type(v) is _BadNumber)
-    if found is not None:
-        path, value = found
+    if bad:
+        path, value = _first(doc, lambda v: type(v) is _BadNumber)
         raise Invalid(f"{path or 'the document'}: {value.problem()}")
     if _SURROGATE_ESCAPE.search(text):
         _check_characters(doc)
@@ -113,7 +116,8 @@ def load_yaml(text: str) -> Any:
         # What a constructor raises for a scalar it cannot build: an integer of more than
         # 4,300 digits, a date that does not exist, a list used as a mapping key.
         raise Invalid(f"invalid YAML: {_short(str(exc))}") from None
-    _check_nodes(doc)
+    if "&" in text:  # an alias needs an anchor; libyaml bounds the nesting (1,000 levels)
+        _check_aliases(doc)
     if "\\" in text:  # a surrogate comes only from an escape in a double-quoted scalar
         _check_characters(doc)
     return doc
@@ -133,10 +137,10 @@ def _check_depth(text: str, quoted: re.Pattern = _JSON_TEXT, syntax: str = "JSON
         raise Invalid(f"invalid {syntax}: nested more than {MAX_DEPTH} levels deep")
 
 
-def _check_nodes(doc: Any) -> None:
-    """Refuse a YAML document whose aliases add more than MAX_ALIAS_NODES nodes, that
-    contains itself, or nests deeper than MAX_DEPTH: sizes are counted once per node
-    (aliases share nodes), so this takes time in the file's size, not the expansion's."""
+def _check_aliases(doc: Any) -> None:
+    """Refuse a YAML document whose aliases add more than MAX_ALIAS_NODES nodes or that
+    contains itself: sizes are counted once per node (aliases share nodes), so this takes
+    time in the file's size, not the expansion's."""
     if not isinstance(doc, (list, dict)):
         return
     sizes: dict[int, int] = {}
@@ -156,8 +160,6 @@ def _check_nodes(doc: Any) -> None:
         if key in open_:
             raise Invalid("invalid YAML: an alias refers to a node that contains it")
         open_.add(key)
-        if len(open_) > MAX_DEPTH:
-            raise Invalid(f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
         keep.append(node)
         stack.append((node, True))
         stack.extend((c, False) for c in children if isinstance(c, (list, dict)))

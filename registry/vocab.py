@@ -5,10 +5,10 @@ only ever enters an IRI through `slug()` or `device_id()`, which keep it to a sa
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from rdflib import Namespace
@@ -72,10 +72,12 @@ def version_iri(model_slug: str, number: int) -> str:
 
 DEVICE_BASE = f"{ID}device/"
 MAX_DEVICE_ID = 120
+_BASE32, _SHIFTS = "abcdefghijklmnopqrstuvwxyz234567", range(35, -1, -5)
 _KEPT_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _MINTED_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*--[a-z2-7]{8}")
 
 
+@lru_cache(maxsize=4096)  # a TD's id is minted for its triples and again for its record
 def device_id(source_id: str) -> str:
     """The identifier of the device its source names `source_id` (a TD's id, a catalog
     board's id, "zephyr-" and a Zephyr target...).
@@ -90,8 +92,9 @@ def device_id(source_id: str) -> str:
     if len(source_id) <= MAX_DEVICE_ID and _KEPT_ID.fullmatch(source_id):
         return source_id
     readable = _slug_text(source_id)[:MAX_DEVICE_ID - 10].strip("-") or "id"
-    digest = hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).digest()
-    return f"{readable}--{base64.b32encode(digest)[:8].decode().lower()}"
+    # base32 of the digest's first 5 bytes (what b32encode gives, four times faster)
+    bits = int.from_bytes(hashlib.sha256(source_id.encode("utf-8", "surrogatepass")).digest()[:5])
+    return f"{readable}--{''.join(_BASE32[(bits >> shift) & 31] for shift in _SHIFTS)}"
 
 
 def is_device_id(text: str) -> bool:

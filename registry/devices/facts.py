@@ -6,6 +6,7 @@ compatibility engine see one shape whatever the source was.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,8 @@ from .sensors import subsystems
 # Larger figures are typos (a KiB value given in bytes twice, a stray exponent), not devices.
 MAX_MCU_BYTES = 2**30
 MAX_DEVICE_BYTES = 2**40
+MAX_CLOCK_HZ = 10**11  # 100 GHz
+MAX_CORES = 4096
 
 UNIT_FACTORS = {"B": 1, "byte": 1, "bytes": 1, "kB": 1000, "KB": 1000, "KiB": 1024,
                 "MB": 1000**2, "MiB": 1024**2, "GB": 1000**3, "GiB": 1024**3}
@@ -150,7 +153,12 @@ def source_iri(kind: str, name: str) -> str:
     """The IRI a device is owl:sameAs when its source names it without an IRI (a catalog
     board's id, a Zephyr target): one per format and name, so two sources that mint the
     same identifier are told apart."""
-    return f"urn:tinyreg:{kind}:{quote(name.encode('utf-8', 'surrogatepass'), safe='/')}"
+    if not _URN_SAFE.fullmatch(name):  # most names need no escape: spare them quote()
+        name = quote(name.encode("utf-8", "surrogatepass"), safe="/")
+    return f"urn:tinyreg:{kind}:{name}"
+
+
+_URN_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 def bounded_decimal(value) -> Decimal | None:
@@ -179,8 +187,9 @@ def to_bytes(value, unit: str, what: str) -> int:
 _LINUX_DEVICE = TR.LinuxDevice
 
 
-def check_memory(facts: DeviceFacts) -> None:
-    """Refuse figures no device has: negative, zero, or beyond any board of its kind."""
+def check_figures(facts: DeviceFacts) -> None:
+    """Refuse figures no device has: memory negative, zero, or beyond any board of its
+    kind; clocks, core counts and runtime sizes beyond any device."""
     limit = MAX_DEVICE_BYTES if facts.kind == _LINUX_DEVICE else MAX_MCU_BYTES
     for label, value in (("RAM", facts.ram), ("flash", facts.flash),
                          ("reserved RAM", facts.reserved_ram),
@@ -188,16 +197,32 @@ def check_memory(facts: DeviceFacts) -> None:
         if value is None:
             continue
         if value < 0:
-            raise Invalid(f"{label} is negative ({value} bytes)")
+            raise Invalid(f"{label} is negative ({_shown(value)} bytes)")
         if value == 0 and not label.startswith("reserved"):
             raise Invalid(f"{label} is zero bytes")
         if value > limit:
-            raise Invalid(f"{label} of {value} bytes is beyond any such device "
+            raise Invalid(f"{label} of {_shown(value)} bytes is beyond any such device "
                           f"(limit {limit} bytes); check the unit")
     for label, total, reserved in (("RAM", facts.ram, facts.reserved_ram),
                                    ("flash", facts.flash, facts.reserved_flash)):
         if total is not None and reserved is not None and reserved > total:
             raise Invalid(f"reserved {label} ({reserved} bytes) exceeds the total ({total} bytes)")
+    # Below zero the description shapes say what is wrong; above these, nothing is a device.
+    p = facts.processor
+    others = [("the clock", p and p.clock_hz, MAX_CLOCK_HZ, "Hz"),
+              ("the core count", p and p.core_count, MAX_CORES, "cores")]
+    for runtime in facts.runtimes:
+        others += [("a runtime's RAM overhead", runtime.ram_overhead, MAX_DEVICE_BYTES, "bytes"),
+                   ("a runtime's code", runtime.code_bytes, MAX_DEVICE_BYTES, "bytes")]
+    for label, value, high, unit in others:
+        if value is not None and value > high:
+            raise Invalid(f"{label} of {_shown(value)} {unit} is beyond any device "
+                          f"(at most {high} {unit})")
+
+
+def _shown(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"a number of {len(text.lstrip('-'))} digits"
 
 
 def incomplete_reasons(facts: DeviceFacts) -> list[str]:
@@ -232,7 +257,7 @@ _PUBLIC_KEY = f"<{TR.devicePublicKey}>"
 def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (),
               warnings: list[str] | None = None) -> DeviceRecord:
     """The device contract for `facts`, with the TD's own triples when there are some."""
-    check_memory(facts)
+    check_figures(facts)
     identifier = device_id(facts.key)
     iri = DEVICE_BASE + identifier
     same_as = facts.source or source_iri(facts.source_format, facts.key)

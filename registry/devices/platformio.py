@@ -63,10 +63,13 @@ def _board_id(filename: str | None) -> str | None:
     return stem[:-5] if stem.lower().endswith(".json") else stem
 
 
+_CLOCK = re.compile(r"\s*(\d{1,15})[uUlL]*\s*")  # "64000000L"
+
+
 def _clock(value: str | None) -> int | None:
     if value is None:
         return None
-    match = re.fullmatch(r"\s*(\d{1,15})[uUlL]*\s*", value)  # "64000000L"
+    match = _CLOCK.fullmatch(value)
     if not match:
         raise Invalid(f"build.f_cpu {value[:40]!r} is not a clock in Hz")
     return int(match.group(1))

@@ -37,6 +37,9 @@ CASES = [
     ("half.jsonld", TD.replace("Keyword spotter", "Keyword \\ud800spotter"),
      "half.jsonld: title: the text 'Keyword \\ud800spotter, line 3' holds half of a UTF-16 "
      "surrogate pair, which is not a character"),
+    ("clock.jsonld", TD.replace('"clockHz": 64000000', '"clockHz": "' + "9" * 400 + '"'),
+     "clock.jsonld: the clock of a number of 400 digits Hz is beyond any device (at most "
+     "100000000000 Hz)"),
     ("id.jsonld", TD.replace('"urn:dev:ops:kws-node-17"', '["urn:dev:ops:kws-node-17"]'),
      "id.jsonld: id is a list, not text"),
     ("clock.yaml", "boards:\n- {id: x, name: X, source: 'https://x.example', clock_mhz: 1e400}\n",
