@@ -16,16 +16,14 @@ Our card wins over the others, and options (the command line, an API form) over 
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ..errors import Invalid
+from ..parsing import load_json, load_yaml
 from .card import _FIELDS, METRICS, TASKS, read_sidecar
 
 logger = logging.getLogger(__name__)
@@ -66,8 +64,8 @@ def _json(path: Path) -> Any:
     try:
         if path.stat().st_size > _MAX_BYTES:
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        return load_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, Invalid):
         return None
 
 
@@ -131,9 +129,9 @@ def _hugging_face(path: Path, out: Beside) -> None:
     if not match:
         return  # a README without a card: nothing to read
     try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
-        out.warnings.append(f"{path.name}: front matter is not valid YAML ({str(exc)[:80]}); "
+        meta = load_yaml(match.group(1))
+    except Invalid as exc:
+        out.warnings.append(f"{path.name}: front matter is not valid YAML ({exc.detail[:80]}); "
                             f"ignored")
         return
     if not isinstance(meta, Mapping):

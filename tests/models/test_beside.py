@@ -129,3 +129,20 @@ def test_a_measured_file_of_an_imported_model_links_to_it(registry, tmp_path):
     assert summary["arena_basis"] == "measured" and summary["arena"] == summary["measured"]
     assert summary["declared"] == declared
     assert summary["declaredIn"] == "the research prototype's graph"
+
+
+def test_hostile_files_beside_a_model_are_ignored_with_a_warning(registry, tmp_path):
+    # parsed within the bounds of registry/parsing.py: deep JSON, an alias bomb, huge numbers
+    model = tmp_path / "kws.tflite"
+    model.write_bytes(writer.fully_connected())
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp_path / "big.json").write_text('{"type": "micro", "micro": {"tensor_arena_size": '
+                                       + "9" * 5000 + "}}")
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    (tmp_path / "README.md").write_text(f"---\n{bomb}tags: *i\n---\n# KWS\n")
+    result = register_file(registry, model, {})
+    assert result.created
+    [warning] = result.warnings
+    assert warning.startswith("README.md: front matter is not valid YAML (invalid YAML: its "
+                              "aliases expand it by more than 10,000 nodes")
