@@ -181,12 +181,22 @@ WHERE {
   BIND(IF(EXISTS { GRAPH ?d { ?d tr:rollbackOf ?prev } }, tr:RolledBack, tr:Superseded) AS ?next)
 }"""
 
+# The BIND is for Virtuoso, which fails an update whose WHERE holds only a VALUES block
+# ("SR002: Function string_output_string needs a string output").
 _MARK_ACTIVE = """
-INSERT { GRAPH ?d { ?dev tr:activeDeployment ?d } } WHERE { %s }"""
+INSERT { GRAPH ?d { ?dev tr:activeDeployment ?d } } WHERE { %s BIND(?d AS ?graph) }"""
+
+
+def _update_values(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A VALUES block for an update. One row goes in twice (the same solution twice writes
+    the same triples): Virtuoso turns a one-row block into constants and then writes
+    nothing, or fails after writing ("SR002: ... string_output_string")."""
+    rows = list(rows)
+    return sparql.values(names, rows * 2 if len(rows) == 1 else rows)
 
 
 def _status_values(changes: Sequence[Change], stamp: dt.datetime) -> str:
-    return sparql.values(
+    return _update_values(
         ["d", "status", "attempts", "reason", "ended"],
         ([IRI(c.deployment), IRI(str(TR[c.status])), c.attempts, c.reason,
           stamp if c.ended else None] for c in changes))
@@ -205,7 +215,7 @@ def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> No
     one before it, in one atomic update. `devices` maps deployment to device."""
     if not changes:
         return
-    pairs = sparql.values(["d", "dev"], ([IRI(c.deployment), IRI(devices[c.deployment])]
+    pairs = _update_values(["d", "dev"], ([IRI(c.deployment), IRI(devices[c.deployment])]
                                          for c in changes))
     ops = [_RETIRE_PREVIOUS % pairs, _SET_STATUS % _status_values(changes, now()),
            _MARK_ACTIVE % pairs]
@@ -226,7 +236,7 @@ WHERE {
 
 def set_rollout_state(registry, rollout: str, state: str, reason: str | None = None) -> None:
     ended = now() if state in (COMPLETED, CANCELLED) else None
-    block = sparql.values(["r", "state", "reason", "ended"],
+    block = _update_values(["r", "state", "reason", "ended"],
                           [[IRI(rollout), IRI(str(TR[state])), reason, ended]])
     registry.store.update_graphs(_PREFIXES + _SET_ROLLOUT % block, [rollout])
 

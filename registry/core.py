@@ -18,7 +18,7 @@ from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
-from .vocab import ONTOLOGY_IRI, TR
+from .vocab import ONTOLOGY_IRI, REGISTRY_ROOT, TR
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ class Registry:
     def stats(self) -> dict[str, int]:
         row = self.store.select(_STATS_QUERY)[0]
         out = {k: int(row[k] or 0) for k in ("models", "versions", "devices", "deployments")}
-        out["graphs"] = len(self.store.graph_names())
+        # The registry's own graphs: a server may keep graphs of its own (Virtuoso has some).
+        out["graphs"] = len(self.store.graph_names(under=REGISTRY_ROOT))
         out["revision"] = self.store.revision()
         return out
 

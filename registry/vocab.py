@@ -14,6 +14,8 @@ from urllib.parse import quote
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
+# Every graph the registry writes is named under this root (ontology, shapes, ID).
+REGISTRY_ROOT = "https://w3id.org/tinyreg/"
 TR = Namespace("https://w3id.org/tinyreg/ontology#")
 ONTOLOGY_IRI = "https://w3id.org/tinyreg/ontology"
 SHAPES_IRI = "https://w3id.org/tinyreg/shapes"

@@ -1,11 +1,17 @@
 """Fixtures shared by every test: a fresh registry, a bare store, a CLI runner.
 
-`registry`, `settings` and `store` run each test twice: on the embedded store
-(id `embedded`) and on a real Oxigraph server over HTTP (id `oxigraph`). The server is
-started once per session on a free loopback port, in a temporary directory, and emptied
-before each test that uses it; `module_store_settings` does the same for registries that
-a module keeps for all its tests, with a server of their own. A test that cannot mean anything on one of the stores says
-so with `@pytest.mark.stores("embedded")` and a comment saying why.
+`registry`, `settings` and `store` run each test on every store kind: the embedded store
+(id `embedded`), a real Oxigraph server (`oxigraph`) and a real Virtuoso (`virtuoso`), both
+over HTTP on loopback. Each server is started once per session in a temporary directory and
+emptied before each test that uses it; `module_store_settings` gives registries that a
+module keeps for all its tests a second server of the same kind, emptied when the module
+starts. A test that cannot mean anything on one of the stores says so with
+`@pytest.mark.stores("embedded")` and a comment saying why.
+
+Environment: TINYREG_TEST_STORES=embedded,virtuoso runs the suite on those kinds only (a
+developer's shortcut; CI runs all three). TINYREG_TEST_STORE_URL (with _PROFILE, _USER,
+_PASSWORD) adds the kind `external`: a server the operator runs (Fuseki, GraphDB, ...),
+which the suite EMPTIES before each test: never point it at a store holding data.
 """
 from __future__ import annotations
 
@@ -22,30 +28,54 @@ from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.store import EmbeddedStore
 from tinyreg.registry.store.remote import RemoteStore
 
-from .remote.server import OxigraphServer
+from .remote.server import ExternalServer, OxigraphServer, VirtuosoServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_REF = REPO.parent / "shared" / "ref"
 DATA = Path(__file__).resolve().parent / "data"
 
-STORES = ("embedded", "oxigraph")
+SERVERS = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}
+KNOWN_STORES = ("embedded", *SERVERS, "external")
+
+
+def _stores() -> tuple[str, ...]:
+    chosen = os.environ.get("TINYREG_TEST_STORES", "")
+    kinds = tuple(k.strip() for k in chosen.split(",") if k.strip()) or ("embedded", *SERVERS)
+    unknown = set(kinds) - set(KNOWN_STORES)
+    if unknown:
+        raise pytest.UsageError(f"TINYREG_TEST_STORES: unknown store kinds {sorted(unknown)}")
+    if os.environ.get("TINYREG_TEST_STORE_URL") and "external" not in kinds:
+        kinds += ("external",)
+    return kinds
+
+
+STORES = _stores()
+REMOTE = tuple(kind for kind in STORES if kind != "embedded")
 
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "stores(*names): run the test on these stores only (embedded, oxigraph)")
+        "markers", "stores(*names): run the test on these stores only "
+                   "(embedded, oxigraph, virtuoso, external; 'remote' for every server kind)")
 
 
 def pytest_generate_tests(metafunc):
     if "store_kind" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("stores")
-        kinds = marker.args if marker else STORES
-        unknown = set(kinds) - set(STORES)
+        wanted = marker.args if marker else STORES
+        unknown = set(wanted) - set(KNOWN_STORES) - {"remote"}
         if unknown:
             raise pytest.UsageError(f"unknown store in @pytest.mark.stores: {sorted(unknown)}")
+        kinds = [k for k in STORES if k in wanted or ("remote" in wanted and k != "embedded")]
         # Module scope groups a module's tests by store, so that fixtures kept for a whole
         # module (web's loaded registry) are built once per store.
-        metafunc.parametrize("store_kind", kinds, ids=list(kinds), scope="module")
+        metafunc.parametrize("store_kind", kinds, ids=kinds, scope="module")
+
+
+def _start(kind: str, directory: Path):
+    if kind == "external":
+        return ExternalServer.from_environment()
+    return SERVERS[kind](directory).start()
 
 
 @pytest.fixture(scope="session")
@@ -58,39 +88,69 @@ def fuzz_corpus() -> dict[str, list[tuple[str, bytes]]]:
 FUZZ_COUNT = 1500
 
 
+def servers(tmp_path_factory):
+    """The session's servers by kind, started when first asked for, stopped at the end."""
+    started: dict = {}
+
+    def get(kind: str):
+        if kind not in started:
+            started[kind] = _start(kind, tmp_path_factory.mktemp(kind))
+        return started[kind]
+    yield get
+    for server in started.values():
+        server.stop()
+
+
 @pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory):
-    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph")).start()
-    yield server
-    server.stop()
+def module_servers(tmp_path_factory):
+    """A second server of each kind, for the registries modules keep (an external server
+    is the one the operator gave: its module registries share it with the tests)."""
+    started: dict = {}
+
+    def get(kind: str):
+        if kind not in started:
+            started[kind] = _start(kind, tmp_path_factory.mktemp(f"{kind}-module"))
+        return started[kind]
+    yield get
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(servers):
+    return servers("oxigraph")
 
 
 @pytest.fixture(scope="module")
-def module_store_settings(store_kind, tmp_path_factory):
+def module_store_settings(store_kind, module_servers):
     """Settings overrides for a registry kept for a whole module: none on the embedded
-    store, a server of its own on oxigraph (the shared one is emptied before each test)."""
-    if store_kind != "oxigraph":
-        yield {}
-        return
-    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-module")).start()
-    yield {"store_url": server.query_url}
-    server.stop()
+    store, an emptied server of its own on a server kind."""
+    if store_kind == "embedded":
+        return {}
+    server = module_servers(store_kind)
+    server.clear()
+    return server.settings
 
 
 @pytest.fixture
-def remote_server(store_kind, request):
-    """The session's Oxigraph server, emptied, when the test runs on it; else None."""
-    if store_kind != "oxigraph":
+def remote_server(store_kind, servers):
+    """The session's server of this test's kind, emptied; None on the embedded store."""
+    if store_kind == "embedded":
         return None
-    server = request.getfixturevalue("oxigraph_server")
+    server = servers(store_kind)
     server.clear()
     return server
+
+
+def open_remote(overrides) -> RemoteStore:
+    """A RemoteStore on the server that settings overrides (a server's `settings`) name."""
+    return RemoteStore.from_settings(load_settings(environ={}, **overrides))
 
 
 @pytest.fixture
 def store_overrides(remote_server):
     """Settings overrides that put this test's registry on its store (none for embedded)."""
-    return {"store_url": remote_server.query_url} if remote_server else {}
+    return remote_server.settings if remote_server else {}
 
 
 @pytest.fixture
@@ -110,7 +170,7 @@ def registry(settings):
 @pytest.fixture
 def store(tmp_path, remote_server):
     """A bare, empty store of each kind, without the registry's ontology."""
-    store = (RemoteStore(remote_server.query_url) if remote_server
+    store = (open_remote(remote_server.settings) if remote_server
              else EmbeddedStore(tmp_path / "store"))
     yield store
     store.close()
@@ -134,7 +194,7 @@ def registry_from_seed(seed: Path, copy: Path, store_settings: dict, **settings)
     and the signing key stay in the copied directory."""
     shutil.copytree(seed, copy)
     if store_settings:
-        with EmbeddedStore(copy / "store") as source, RemoteStore(store_settings["store_url"]) as target:
+        with EmbeddedStore(copy / "store") as source, open_remote(store_settings) as target:
             copy_graphs(source, target)
     return Registry(load_settings(environ={}, data_dir=str(copy), **store_settings, **settings))
 

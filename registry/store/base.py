@@ -132,8 +132,9 @@ class Store(abc.ABC):
         """The triples of one named graph (empty if there is none)."""
 
     @abc.abstractmethod
-    def graph_names(self) -> list[str]:
-        ...
+    def graph_names(self, under: str = "") -> list[str]:
+        """The names of the named graphs (those starting with `under`), not the store's own
+        bookkeeping nor a server's system graphs."""
 
     @abc.abstractmethod
     def has_graph(self, name: str) -> bool:
@@ -213,11 +214,13 @@ class Store(abc.ABC):
 
 
 def revision_update_text(subject: str = REVISION_SUBJECT, graphs: Iterable[str] | None = None,
-                         under: Iterable[str] = ()) -> str:
+                         under: Iterable[str] = (), count: int | None = None,
+                         trim: bool = True) -> str:
     """SPARQL Update operations that add one to the store's revision counter (or to the
     counter of one writer, `subject`, where the store sums several) and log the write as
-    changing `graphs` and the graphs under `under`; without `graphs`, as changing any."""
-    return counted_write_text(subject, graphs, under)
+    changing `graphs` and the graphs under `under`; without `graphs`, as changing any.
+    `count` and `trim`: see changelog.counted_write_text."""
+    return counted_write_text(subject, graphs, under, count, trim)
 
 
 def transaction_update_text(txn: Transaction) -> str:

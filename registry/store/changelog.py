@@ -20,6 +20,7 @@ the mark has no entry left) and the cache must be rebuilt.
 """
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
@@ -64,23 +65,47 @@ def _recorded(graphs: Iterable[str] | None, under: Iterable[str]) -> tuple[list[
     return names, sorted(prefixes)
 
 
+def trim_due(count: int) -> bool:
+    """Whether a writer whose counter stands at `count` drops old entries with its next write:
+    on its first and on every LOG_ENTRIES // 16th, so that the log stays within a few
+    entries per writer of LOG_ENTRIES without every write paying for the trim."""
+    return count % max(1, LOG_ENTRIES // 16) == 0
+
+
 def counted_write_text(subject: str, graphs: Iterable[str] | None = None,
-                       under: Iterable[str] = ()) -> str:
+                       under: Iterable[str] = (), count: int | None = None,
+                       trim: bool = True) -> str:
     """SPARQL Update operations that add one to `subject`'s revision counter, log the write
-    as changing `graphs` and the graphs under the prefixes `under` (None: any graph), and
-    drop the entries beyond the newest LOG_ENTRIES."""
+    as changing `graphs` and the graphs under the prefixes `under` (None: any graph), and,
+    with `trim`, drop the entries beyond the newest LOG_ENTRIES.
+
+    With `count`, the counter's value now as its one writer knows it, the step is written
+    as data: nothing depends on the server finding a solution where the counter does not
+    exist yet (Virtuoso finds none for `OPTIONAL {no match} BIND(COALESCE(?r + 1, 1) ...)`,
+    and the counter would never move). Without it, the counter is read in the update.
+    """
     names, prefixes = _recorded(graphs, under)
     # pyoxigraph writes the literals, escaping whatever a name holds.
     stated = "".join(f" ; <{_GRAPH}> {ox.Literal(name)}" for name in names)
     stated += "".join(f" ; <{_UNDER}> {ox.Literal(prefix)}" for prefix in prefixes)
     meta, counter = f"<{META_GRAPH}>", f"<{subject}> <{_REVISION}>"
-    return (
-        f"DELETE {{ GRAPH {meta} {{ {counter} ?r }} }} "
-        f"INSERT {{ GRAPH {meta} {{ {counter} ?n . "
-        f"?c <{_WRITER}> <{subject}> ; <{_NUMBER}> ?n ; <{_AT}> ?t{stated} }} }} "
-        f"WHERE {{ OPTIONAL {{ GRAPH {meta} {{ {counter} ?r }} }} BIND(COALESCE(?r + 1, 1) AS ?n) "
-        f'BIND(IRI(CONCAT("{_ENTRY}", STRUUID())) AS ?c) BIND(NOW() AS ?t) }} ;\n'
-        f"DELETE {{ GRAPH {meta} {{ ?old ?p ?o }} }} WHERE {{ "
+    if count is None:
+        step = (
+            f"DELETE {{ GRAPH {meta} {{ {counter} ?r }} }} "
+            f"INSERT {{ GRAPH {meta} {{ {counter} ?n . "
+            f"?c <{_WRITER}> <{subject}> ; <{_NUMBER}> ?n ; <{_AT}> ?t{stated} }} }} "
+            f"WHERE {{ OPTIONAL {{ GRAPH {meta} {{ {counter} ?r }} }} BIND(COALESCE(?r + 1, 1) AS ?n) "
+            f'BIND(IRI(CONCAT("{_ENTRY}", STRUUID())) AS ?c) BIND(NOW() AS ?t) }}')
+    else:
+        n, entry = int(count) + 1, f"<{_ENTRY}{uuid.uuid4()}>"
+        step = (f"DELETE DATA {{ GRAPH {meta} {{ {counter} {int(count)} }} }} ;\n"
+                f"INSERT {{ GRAPH {meta} {{ {counter} {n} . "
+                f"{entry} <{_WRITER}> <{subject}> ; <{_NUMBER}> {n} ; <{_AT}> ?t{stated} }} }} "
+                f"WHERE {{ BIND(NOW() AS ?t) }}")
+    if not trim:
+        return step
+    return step + (
+        f" ;\nDELETE {{ GRAPH {meta} {{ ?old ?p ?o }} }} WHERE {{ "
         f"{{ SELECT ?old WHERE {{ "
         f"{{ SELECT (MIN(?t) AS ?cut) WHERE {{ {{ SELECT ?t WHERE {{ GRAPH {meta} {{ ?e <{_AT}> ?t }} }} "
         f"ORDER BY DESC(?t) LIMIT {int(LOG_ENTRIES)} }} }} }} "

@@ -128,9 +128,9 @@ class EmbeddedStore(Store):
             graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         return graph
 
-    def graph_names(self) -> list[str]:
+    def graph_names(self, under: str = "") -> list[str]:
         return sorted(g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)
-                      and g.value != META_GRAPH)
+                      and g.value != META_GRAPH and g.value.startswith(under))
 
     def has_graph(self, name: str) -> bool:
         return self._ox.contains_named_graph(ox.NamedNode(check_graph_name(name)))

@@ -1,16 +1,20 @@
 """HTTP to a SPARQL server: credentials, time limits, and its failures as the registry's errors.
 
+Credentials are registered for the store's own endpoint URLs (urllib matches a registered
+URL by scheme, host, port and path prefix: a bare "/" matches nothing) and are sent to no
+other address. Basic credentials go with the first request to those URLs; digest ones
+answer the server's challenge.
+
 The server's own words (a parse error, a refused credential) travel in the error's detail,
 on one line and cut to a readable length, so the CLI and the API can show them as they are.
 """
 from __future__ import annotations
 
-import base64
 import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ..errors import Invalid, TinyregError, TooLarge, Unavailable
 
@@ -27,6 +31,8 @@ def one_line(text: str | bytes) -> str:
 def http_error(url: str, status: int, body: bytes | str, what: str) -> TinyregError:
     """The registry's error for an HTTP failure status while doing `what` at `url`."""
     message = one_line(body) or f"HTTP {status}"
+    if status == 400 and what == "query":
+        return Invalid(f"invalid SPARQL query: {message}")
     if status == 400:
         return Invalid(f"the SPARQL server refused the {what}: {message}")
     if status in (401, 403):
@@ -59,18 +65,21 @@ class Http:
     """Requests with the store's credentials and time limit; one connection per request."""
 
     def __init__(self, user: str = "", password: str = "", timeout_s: float = 30,
-                 digest: bool = False):
+                 digest: bool = False, urls: Iterable[str] = ()):
         self.timeout_s = timeout_s
         self._headers: dict[str, str] = {"User-Agent": "tinyreg"}
         handlers = []
+        urls = [url for url in urls if url]
         if user and digest:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(None, "/", user, password)  # any URL: the store's own
+            passwords.add_password(None, urls, user, password)
             handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
         elif user:
-            # Sent with every request rather than after a 401 challenge: half the round trips.
-            token = base64.b64encode(f"{user}:{password}".encode()).decode()
-            self._headers["Authorization"] = f"Basic {token}"
+            # Sent with the first request rather than after a 401 challenge: half the round
+            # trips; only to the store's URLs.
+            passwords = urllib.request.HTTPPasswordMgrWithPriorAuth()
+            passwords.add_password(None, urls, user, password, is_authenticated=True)
+            handlers.append(urllib.request.HTTPBasicAuthHandler(passwords))
         self._opener = urllib.request.build_opener(*handlers)
 
     def request(self, method: str, url: str, what: str, body: bytes | None = None,

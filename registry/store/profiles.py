@@ -44,6 +44,12 @@ class Profile:
     lists_graphs_cheaply: bool = False
     # Virtuoso answers HTTP digest authentication, the others basic.
     digest_auth: bool = False
+    # Staging switches one request may hold (0: any number): a switch is a DELETE/INSERT
+    # of nine variables, and Virtuoso refuses a request of 150-200 of them ("SQ200: Query
+    # too large, variables in state over the limit").
+    switches_per_request: int = 0
+    # Graphs the server keeps for itself, by name prefix: never listed as the registry's.
+    system_graphs: tuple[str, ...] = ()
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
@@ -77,7 +83,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
     Profile("virtuoso",
             update_url=lambda q: q,
             gsp_url=lambda q: _swap_tail(q, ("sparql-auth", "sparql"), "sparql-graph-crud-auth"),
-            atomic_updates=False, digest_auth=True),
+            atomic_updates=False, digest_auth=True, switches_per_request=100,
+            system_graphs=("http://www.openlinksw.com/", "http://localuriqaserver/",
+                           "http://www.w3.org/ns/ldp#", "virtrdf-", "urn:activitystreams-owl:")),
     # Amazon Neptune: /sparql for queries and updates, each update one transaction, and the
     # default graph is the union of all graphs. No Graph Store endpoint is assumed.
     Profile("neptune", update_url=lambda q: q, gsp_url=lambda q: None),

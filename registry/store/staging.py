@@ -15,7 +15,9 @@ Two ways to replace graphs:
 
 Every graph is parsed here before any of it is sent (the validation of importer text),
 and its blank nodes are relabelled, because one request may not use a blank node label
-in two INSERT DATA blocks.
+in two INSERT DATA blocks. A graph with blank nodes is written with INSERT {...} WHERE {},
+the form every server takes (see `Prepared.insert_op`); a staged blank node is the same
+node in the staging graph and, after the switch, in the target.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from .base import GraphLike, check_graph_name, to_ntriples
 
 STAGING_GRAPH_PREFIX = "urn:tinyreg:staging:"
 _STAGED_IRI_PREFIX = "urn:tinyreg:staged:"
+_ESCAPES = {"%": "%25", "[": "%5B", "]": "%5D"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,18 @@ class Prepared:
     ntriples: str
     triples: tuple[ox.Quad, ...]
 
+    @property
+    def has_blank_nodes(self) -> bool:
+        return any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+                   for q in self.triples)
+
     def insert_op(self, target: str | None = None) -> str:
-        return f"INSERT DATA {{ GRAPH <{target or self.name}> {{\n{self.ntriples}}} }}"
+        graph = f"GRAPH <{target or self.name}> {{\n{self.ntriples}}}"
+        if self.has_blank_nodes:
+            # Blank nodes in a template rather than in INSERT DATA: SPARQL 1.1 allows both,
+            # and Virtuoso refuses the second ("not allowed in a constant clause").
+            return f"INSERT {{ {graph} }} WHERE {{}}"
+        return f"INSERT DATA {{ {graph} }}"
 
 
 def prepare(name: str, graph: GraphLike) -> Prepared:
@@ -73,25 +86,48 @@ class Staging:
     def __init__(self) -> None:
         token = uuid.uuid4().hex
         self.prefix = f"{_STAGED_IRI_PREFIX}{token}:"
+        # For an IRI that is no IRI once prefixed: "[" and "]" may stand only in a host
+        # (coap://[2001:db8::1]/), and the prefix makes that host part of a path.
+        self.escaped_prefix = f"{_STAGED_IRI_PREFIX}{token}-escaped:"
         self._graph_prefix = f"{STAGING_GRAPH_PREFIX}{token}:"
         self.graphs: dict[str, str] = {}  # target graph -> staging graph
+        self._escaping: set[str] = set()  # targets with an escaped IRI
 
     def stage(self, graph: Prepared) -> Prepared:
         """The staged copy of `graph`: same triples, every IRI renamed, in a staging graph."""
         staging = f"{self._graph_prefix}{len(self.graphs)}"
         self.graphs[graph.name] = staging
-        renamed = tuple(ox.Quad(self._rename(q.subject), self._rename(q.predicate),
-                                self._rename(q.object)) for q in graph.triples)
+        renamed = tuple(ox.Quad(self._rename(q.subject, graph.name),
+                                self._rename(q.predicate, graph.name),
+                                self._rename(q.object, graph.name)) for q in graph.triples)
         return Prepared(staging, ox.serialize(renamed, format=ox.RdfFormat.N_TRIPLES).decode(),
                         renamed)
 
-    def _rename(self, term):
-        return ox.NamedNode(self.prefix + term.value) if isinstance(term, ox.NamedNode) else term
+    def _rename(self, term, target: str):
+        if not isinstance(term, ox.NamedNode):
+            return term
+        try:
+            return ox.NamedNode(self.prefix + term.value)
+        except ValueError:
+            self._escaping.add(target)
+            escaped = "".join(_ESCAPES.get(char, char) for char in term.value)
+            return ox.NamedNode(self.escaped_prefix + escaped)
 
     def switch_op(self, target: str) -> str:
         """One operation that swaps the old triples of `target` for its staged ones."""
         staging, prefix = self.graphs[target], self.prefix
-        real = "IF(isIRI(?{0}0), IRI(STRAFTER(STR(?{0}0), \"{1}\")), ?{0}0)"
+        # Only a term that is an IRI AND carries the staging prefix is renamed back; anything
+        # else is copied as it is. Testing isIRI alone is not enough: Virtuoso's isIRI() is
+        # true for a blank node in subject position, and STRAFTER of its name gives "".
+        real = ("IF(isIRI(?{0}0) && STRSTARTS(STR(?{0}0), \"{1}\"), "
+                "IRI(STRAFTER(STR(?{0}0), \"{1}\")), ?{0}0)")
+        if target in self._escaping:
+            unescape = 'STRAFTER(STR(?{0}0), "%s")' % self.escaped_prefix
+            for char, code in _ESCAPES.items():  # "%" last, as it was escaped first
+                unescape = f'REPLACE({unescape}, "{code}", "{char}")' if char != "%" else unescape
+            unescape = f'REPLACE({unescape}, "%25", "%")'
+            real = (f'IF(isIRI(?{{0}}0) && STRSTARTS(STR(?{{0}}0), "{self.escaped_prefix}"), '
+                    f"IRI({unescape}), {real})")
         return (
             f"DELETE {{ GRAPH <{target}> {{ ?s ?p ?o }} }} "
             f"INSERT {{ GRAPH <{target}> {{ ?s1 ?p1 ?o1 }} }} WHERE {{ "

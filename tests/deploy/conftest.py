@@ -25,10 +25,9 @@ from tinyreg.registry.keys import load_key, public_key_text
 from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
 from tinyreg.registry.store import EmbeddedStore
-from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.vocab import device_id, device_iri, slug
 
-from ..conftest import copy_graphs
+from ..conftest import copy_graphs, open_remote
 from ..remote.server import free_port
 
 START_TIMEOUT_S = 60
@@ -86,8 +85,8 @@ def registry(seed, tmp_path, store_overrides):
     data = tmp_path / "data"
     shutil.copytree(seed, data)
     if store_overrides:  # on a server: the seed's graphs go there from its embedded store
-        with EmbeddedStore(data / "store") as source, RemoteStore(
-                store_overrides["store_url"]) as target:
+        with EmbeddedStore(data / "store") as source, open_remote(
+                store_overrides) as target:
             copy_graphs(source, target)
     reg = Registry(load_settings(environ={}, data_dir=str(data), **store_overrides))
     yield reg

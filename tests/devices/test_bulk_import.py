@@ -170,6 +170,10 @@ def _report(results) -> list[tuple]:
     return [(Path(r.path).name, r.format, r.devices, r.models, r.error) for r in results]
 
 
+# The fleet's TDs hold `true` and `1` as two values of one property; Virtuoso keeps them as
+# one (its index compares them equal), so the graphs differ by that triple; `tinyreg store
+# check` names it ("true and 1 stay apart").
+@pytest.mark.stores("embedded", "oxigraph", "external")
 def test_workers_and_batches_give_what_reading_here_gives(registry, tmp_path, monkeypatch):
     folder = _fleet(tmp_path / "fleet")
     here = import_dir(registry, folder, workers=1)

@@ -2,6 +2,7 @@
 taxonomy that lets a model's sensor need match a board's sensors."""
 from __future__ import annotations
 
+import pytest
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 
@@ -45,6 +46,9 @@ def test_catalog_figures_are_exact_bytes_with_their_parts_noted():
     assert alif.graph.value(cpu, TR.hasHelium).toPython() is True
 
 
+# Virtuoso 7.2.5 misses the zero-length step of a `*` path that starts at a bound blank node
+# (the query's answer, not the catalog, differs there); `tinyreg store check` reports it.
+@pytest.mark.stores("embedded", "oxigraph", "external")
 def test_an_imu_holds_an_accelerometer_and_a_pdm_microphone_is_a_microphone(registry):
     load_catalog(registry)
     nano = IRI(device_iri("arduino-nano-33-ble-sense-rev2"))

@@ -8,6 +8,7 @@ run a request as one transaction, endpoints and their quirks, several writing pr
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from tinyreg.registry.errors import TooLarge, Unavailable
 from tinyreg.registry.store.remote import RemoteStore
 from tinyreg.registry.store.staging import STAGING_GRAPH_PREFIX
 
+from ..conftest import open_remote
 from .conftest import without_atomic_updates
 
 EX = rdflib.Namespace("http://example.org/")
@@ -55,7 +57,7 @@ def test_a_staged_write_is_invisible_until_the_switch(remote, server, monkeypatc
     old, new = device("old", 20, ram=1000), device("new", 30, ram=2000)
     remote.put_graph(DEV, old)
     without_atomic_updates(remote)
-    reader = RemoteStore(server.query_url)
+    reader = open_remote(server.settings)
     seen = {}
     switch = remote._send_ops
 
@@ -91,7 +93,7 @@ def test_readers_see_the_old_graph_or_the_new_never_a_mixture(remote, server, at
     stop = threading.Event()
 
     def read():
-        reader = RemoteStore(server.query_url)
+        reader = open_remote(server.settings)
         while not stop.is_set():
             observed.append(frozenset((r["tag"], r["n"]) for r in reader.select(TAGS)))
 
@@ -127,6 +129,7 @@ def test_a_graph_too_big_for_one_request_goes_through_the_graph_store(remote):
     assert remote.revision() > 2  # several requests, each counted
 
 
+@pytest.mark.stores("oxigraph")  # a server that runs one request as one transaction
 def test_a_bulk_load_over_the_limit_is_split_in_place_not_staged(remote, monkeypatch):
     # Names in Japanese: three bytes a character, so the load's estimate (in characters) falls
     # short of the request's size and batches must be split again as they are sent.
@@ -185,9 +188,10 @@ def test_an_update_counts_as_a_write_and_a_refused_one_writes_nothing(remote):
 
 
 _WRITER = """
-import sys, rdflib
+import json, sys, rdflib
+from tinyreg.registry import load_settings
 from tinyreg.registry.store.remote import RemoteStore
-store = RemoteStore(sys.argv[1])
+store = RemoteStore.from_settings(load_settings(environ={}, **json.loads(sys.argv[1])))
 for i in range(int(sys.argv[3])):
     g = rdflib.Graph()
     g.add((rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/n"), rdflib.Literal(i)))
@@ -200,7 +204,7 @@ def test_writers_in_several_processes_each_move_the_revision(server, remote):
     # a single shared counter would lose increments, and two processes would then hold
     # different contents under one revision. Each writer counts on its own counter.
     writes = 25
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, server.query_url, name, str(writes)])
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, json.dumps(server.settings), name, str(writes)])
              for name in ("a", "b", "c")]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
@@ -222,14 +226,16 @@ def test_writers_in_several_threads_each_move_the_revision(store):
     assert len(store.graph_names()) == 160 and store.revision() == 160
 
 
-def test_a_server_that_does_not_query_the_union_is_named(server):
+def test_a_server_that_does_not_query_the_union_is_named(oxigraph_server):
     # The test server runs without --union-default-graph; the generic profile does not ask
     # for the union, so its default graph is the server's own, empty one.
+    server = oxigraph_server
+    server.clear()
     generic = RemoteStore(server.query_url, server.update_url, profile="generic")
     generic.put_graph(DEV, device("x", 3))
     with pytest.raises(Unavailable, match="union of its named graphs"):
         generic.revision()
-    assert RemoteStore(server.query_url).revision() == 1
+    assert open_remote(server.settings).revision() == 1
 
 
 @pytest.mark.parametrize("profile,query,update,gsp", [

@@ -84,14 +84,14 @@ class Serve:
 def two_processes(server, tmp_path):
     """A registry with the board catalog and one model on the server, served twice."""
     data = tmp_path / "data"
-    with Registry(load_settings(environ={}, data_dir=str(data), store_url=server.query_url)) as reg:
+    with Registry(load_settings(environ={}, data_dir=str(data), **server.settings)) as reg:
         reg.init()
         load_catalog(reg)
         register_model(reg, writer.conv2d(size=16, channels=1, filters=4), CARD)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINYREG_")}
     # The hosts of one deployment share the data directory (artifacts, signing key).
-    env.update(TINYREG_STORE_URL=server.query_url, TINYREG_DATA_DIR=str(data),
-               TINYREG_WRITE_TOKEN=TOKEN)
+    env.update({f"TINYREG_{name.upper()}": value for name, value in server.settings.items()})
+    env.update(TINYREG_DATA_DIR=str(data), TINYREG_WRITE_TOKEN=TOKEN)
     processes = [Serve(env, tmp_path / f"serve-{i}.log") for i in range(2)]
     try:
         for process in processes:
