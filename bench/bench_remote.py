@@ -1,13 +1,14 @@
-"""The registry on an Oxigraph server against the registry on the embedded store, side by side.
+"""The registry on an Oxigraph server and on Virtuoso against the embedded store, side by side.
 
-The same work runs on both stores in one run: registering a fleet of device files (the
+The same work runs on the three stores in one run: registering a fleet of device files (the
 devices benchmark's generator) and single devices, registering model versions (TFLM
 measures each), matching one model against the fleet with the compatibility engine (cold:
 the engine reads the fleet from the store; warm: its arrays are cached and only the
-revision is read), and the three example questions. Our figure is the remote store's; the
-anchor is the embedded store's, measured in the same run; the overhead is remote/embedded.
-The server runs on loopback, so the figures show the protocol's cost, not a network's.
-Set TINYREG_BENCH_REMOTE_DEVICES for another fleet size.
+revision is read), and the three example questions. Our figures are the servers'; the
+anchor is the embedded store's, measured in the same run; the overhead is server/embedded.
+The servers run on loopback (started as the test suite starts them), so the figures show
+the protocol's and the server's cost, not a network's. Set TINYREG_BENCH_REMOTE_DEVICES for
+another fleet size, TINYREG_BENCH_REMOTE_SERVERS=oxigraph for one server only.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from bench_devices import platformio, boards, write_fleet
 from common import best_of, report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the test suite's server helper
-from tests.remote.server import OxigraphServer  # noqa: E402
+from tests.remote.server import OxigraphServer, VirtuosoServer  # noqa: E402
 
 from tinyreg.registry import Registry, load_settings  # noqa: E402
 from tinyreg.registry.compat import devices_for_model  # noqa: E402
@@ -36,6 +37,8 @@ from tinyreg.registry.tflite import writer  # noqa: E402
 from tinyreg.registry.vocab import META_GRAPH, TR  # noqa: E402
 
 DEVICES = int(os.environ.get("TINYREG_BENCH_REMOTE_DEVICES", "3000"))
+SERVERS = {"oxigraph": OxigraphServer, "virtuoso": VirtuosoServer}
+KINDS = [k for k in os.environ.get("TINYREG_BENCH_REMOTE_SERVERS", "oxigraph,virtuoso").split(",") if k]
 SINGLE_DEVICES = 20
 MODELS = [(writer.conv2d(size=16, channels=1, filters=f), f"KWS conv {f}", 0.80 + f / 100)
           for f in (4, 6, 8)]
@@ -47,12 +50,12 @@ def registry_on(kind: str, tmp: Path) -> Iterator[Registry]:
         with Registry(load_settings(environ={}, data_dir=str(tmp / "embedded"))) as reg:
             yield reg
         return
-    server = OxigraphServer(tmp / "server")
-    (tmp / "server").mkdir()
+    server = SERVERS[kind](tmp / f"{kind}-server")
+    (tmp / f"{kind}-server").mkdir()
     server.start()
     try:
-        with Registry(load_settings(environ={}, data_dir=str(tmp / "remote"),
-                                    store_url=server.query_url)) as reg:
+        with Registry(load_settings(environ={}, data_dir=str(tmp / f"{kind}-data"),
+                                    **server.settings)) as reg:
             yield reg
     finally:
         server.stop()
@@ -133,16 +136,34 @@ def main() -> None:
         write_fleet(fleet, DEVICES)
         warm_up(tmp)
         embedded = run("embedded", tmp, fleet)
-        remote = run("oxigraph", tmp, fleet)
+        servers = {kind: run(kind, tmp, fleet) for kind in KINDS}
     answers = {k: v for k, v in embedded.items() if k.startswith("_")}
-    assert answers == {k: v for k, v in remote.items() if k.startswith("_")}, (answers, remote)
+    for kind, figures in servers.items():
+        theirs = {k: v for k, v in figures.items() if k.startswith("_")}
+        assert answers == theirs, (kind, answers, theirs)
     print(f"fleet: {DEVICES} device files, {answers['_triples']} triples on each store; "
-          f"{answers['_fitting devices']} devices fit the first model; the same answers on both")
+          f"{answers['_fitting devices']} devices fit the first model; the same answers on "
+          f"all {1 + len(servers)} stores")
+    for name, anchor in embedded.items():
+        if name.startswith("_"):
+            continue
+        for kind, figures in servers.items():
+            report(f"{name} on {kind}", figures[name], anchor, "embedded store")
+        print("   overhead against embedded: " + ", ".join(
+            f"{kind} {figures[name] / anchor:.2f}x" for kind, figures in servers.items()),
+            flush=True)
+    print()
+    print("| work | embedded | " + " | ".join(servers) + " |")
+    print("|---|---|" + "---|" * len(servers))
     for name, anchor in embedded.items():
         if not name.startswith("_"):
-            report(f"{name} on oxigraph serve", remote[name], anchor, "embedded store")
-            print(f"   remote overhead (oxigraph / embedded): {remote[name] / anchor:.2f}x",
-                  flush=True)
+            print(f"| {name} | {_seconds(anchor)} | " + " | ".join(
+                f"{_seconds(f[name])} ({f[name] / anchor:.2f}x)" for f in servers.values()) + " |")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.1f} ms"
+
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,7 @@ from rdflib.namespace import OWL, RDF, XSD
 
 from ..errors import Invalid
 from ..parsing import check_turtle_depth
+from ..store.terms import decimal_literal
 from ..vocab import OM, S3N, SCHEMA, SCHEMA_HTTP, SSN, SSN_SYSTEM, TD, TR, UNIT
 from ..vocab import model_iri, slug, version_iri
 from .cores import processor
@@ -313,7 +314,7 @@ def _evaluation(g: Graph, metric, version: URIRef, out: Graph, label: str, repor
     out.add((version, TR.evaluation, node))
     out.add((node, RDF.type, TR.Evaluation))
     out.add((node, TR.metric, kind))
-    out.add((node, SCHEMA.value, Literal(float(_decimal(value)), datatype=XSD.double)))
+    out.add((node, SCHEMA.value, decimal_literal(_decimal(value))))
     dataset = _first(g, metric, [n.dataset for n in NNET] + [n.onDataset for n in NNET])
     if dataset is not None:
         out.add((node, TR.onDataset, _dataset(g, dataset, out)))

@@ -6,6 +6,7 @@ import datetime as dt
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
+from ..store.terms import decimal_literal
 from ..tflite import ModelReport
 from ..vocab import SCHEMA, TR, artifact_iri, model_iri, operator_iri, version_iri
 from .card import ModelCard
@@ -108,7 +109,7 @@ def _add_analysis(g: Graph, v: URIRef, report: ModelReport) -> None:
             g.add((t, TR.elementType, TR[spec.type]))
             # Per-channel quantization has many scales; the tensor-level figure is the first.
             if spec.scales:
-                g.add((t, TR.quantScale, Literal(float(spec.scales[0]), datatype=XSD.double)))
+                g.add((t, TR.quantScale, decimal_literal(spec.scales[0])))
             if spec.zero_points:
                 g.add((t, TR.quantZeroPoint, _int(spec.zero_points[0])))
 
@@ -188,7 +189,7 @@ def _add_card_facts(g: Graph, v: URIRef, card: ModelCard) -> None:
         g.add((v, TR.evaluation, ev))
         g.add((ev, RDF.type, TR.Evaluation))
         g.add((ev, TR.metric, m.metric))
-        g.add((ev, SCHEMA.value, Literal(m.value, datatype=XSD.double)))
+        g.add((ev, SCHEMA.value, decimal_literal(m.value)))
         if m.dataset:
             g.add((ev, TR.onDataset, dataset(m.dataset)))
         if m.slice:

@@ -24,12 +24,15 @@ from ..tflite import ModelReport, measure_file
 from ..validation import validate as validate_description
 from ..vocab import artifact_iri, model_iri, slug, version_iri
 from .artifacts import remove_incomplete, store_artifact, stored_digests
+from . import numbering
 from .beside import read_beside
 from .card import ModelCard, card_from_mapping
 from .graph import add_declared, version_graph
 
 logger = logging.getLogger(__name__)
-_LOCK = threading.Lock()  # version numbers are read then written: one registration at a time
+# One registration at a time in this process (the same bytes twice make one version); the
+# number itself is claimed in the store, across processes and hosts (numbering.py).
+_LOCK = threading.Lock()
 
 _VERSIONS = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
@@ -81,28 +84,31 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
     report = measure(registry, data)
     sha = report.analysis.sha256
     with _LOCK:
-        versions, known = _same_bytes(registry, card, sha, report)
+        _, known = _same_bytes(registry, card, sha, report)
         if known is not None:
             return known
-        number = int(versions[0]["n"]) + 1 if versions else 1
-        previous = versions[0]["v"] if versions else None
-        if previous:
-            card = _inherit(registry, card, previous)
-            # What the version before declared (an imported description, a manifest) stays
-            # declared beside this one's measurement, unless this file brings its own.
-            declared = declared or _declared_before(registry, previous)
-        graph = version_graph(report, card, number, previous)
-        if declared is not None:
-            add_declared(graph, URIRef(version_iri(card.model, number)), declared.arena_bytes,
-                         declared.source)
-            warnings = warnings + tuple(_declared_warnings(report, declared))
-        if validate is None:
-            validate_description(graph, "model")  # Invalid, with the SHACL results, on a violation
-        else:
-            validate(graph)
-        store_artifact(registry.artifacts_path, data)
-        iri = version_iri(card.model, number)
-        registry.store.put_graph(iri, graph)
+        number, token = numbering.claim(registry.store, card.model, version_iri)
+        try:
+            previous = version_iri(card.model, number - 1) if number > 1 else None
+            if previous:
+                card = _inherit(registry, card, previous)
+                # What the version before declared (an imported description, a manifest)
+                # stays declared beside this one's measurement, unless this file brings its own.
+                declared = declared or _declared_before(registry, previous)
+            graph = version_graph(report, card, number, previous)
+            if declared is not None:
+                add_declared(graph, URIRef(version_iri(card.model, number)),
+                             declared.arena_bytes, declared.source)
+                warnings = warnings + tuple(_declared_warnings(report, declared))
+            if validate is None:
+                validate_description(graph, "model")  # Invalid, with the SHACL results
+            else:
+                validate(graph)
+            store_artifact(registry.artifacts_path, data)
+            iri = version_iri(card.model, number)
+            registry.store.put_graph(iri, graph)
+        finally:
+            numbering.release(registry.store, token)
     for warning in warnings:
         logger.warning("%s: %s", iri, warning)
     return Registered(iri, card.model, number, sha, True, report, tuple(warnings))

@@ -110,6 +110,9 @@ class Transaction:
 class Store(abc.ABC):
     """A quad store holding the registry's named graphs."""
 
+    # Several processes, on several hosts, may write at once (a server store).
+    shared_by_processes = True
+
     # ---- reading
     @abc.abstractmethod
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None, *,

@@ -60,6 +60,10 @@ def _trig(graphs: Sequence[tuple[str, str]]) -> bytes:
 
 
 class EmbeddedStore(Store):
+    # One process holds the database at a time (RocksDB's lock): what another left behind
+    # (a version-number claim) belongs to a process that is gone.
+    shared_by_processes = False
+
     def __init__(self, path: str | Path | None):
         """Open (or create) the store in directory `path`; `None` keeps it in memory."""
         self.path = Path(path) if path is not None else None

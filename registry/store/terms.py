@@ -106,6 +106,20 @@ def to_rdflib(term: Any, exact: bool = False) -> Any:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
+def decimal_literal(value: float | decimal.Decimal) -> rdflib.Literal:
+    """A measured number as the registry writes it: xsd:decimal of at most 15 significant
+    digits and 15 after the point. A double would not survive every server (Virtuoso
+    answers doubles with six significant digits: 0.003921568859368563 as 0.00392157), and
+    Virtuoso keeps 15 digits after a decimal point; 15 significant digits are what a double
+    holds exactly, and more than a float32 quantization scale needs (9)."""
+    number = value if isinstance(value, decimal.Decimal) else decimal.Decimal(repr(float(value)))
+    rounded = decimal.Context(prec=15).plus(number)
+    if rounded.as_tuple().exponent < -15:
+        rounded = rounded.quantize(decimal.Decimal(1).scaleb(-15))
+    rounded = rounded.normalize()
+    return rdflib.Literal(format(rounded, "f"), datatype=rdflib.XSD.decimal)
+
+
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 

@@ -46,8 +46,9 @@ def test_catalog_figures_are_exact_bytes_with_their_parts_noted():
     assert alif.graph.value(cpu, TR.hasHelium).toPython() is True
 
 
-# Virtuoso 7.2.5 misses the zero-length step of a `*` path that starts at a bound blank node
-# (the query's answer, not the catalog, differs there); `tinyreg store check` reports it.
+# Virtuoso 7.2.5 answers no for a query with two `*` paths, one bound at its start and one
+# at its end, where each alone answers yes (the query's answer, not the catalog, differs
+# there); `tinyreg store check` reports it.
 @pytest.mark.stores("embedded", "oxigraph", "external")
 def test_an_imu_holds_an_accelerometer_and_a_pdm_microphone_is_a_microphone(registry):
     load_catalog(registry)

@@ -15,6 +15,7 @@ _COMMAND_MODULES = (
     "deploy",
     "compat",
     "latency",
+    "store",
 )
 
 for _name in _COMMAND_MODULES:
