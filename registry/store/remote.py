@@ -306,16 +306,17 @@ class RemoteStore(Store):
                 switches.append((graph.name, staging.switch_op(graph.name)))
             staged_ops.flush()
             # The revision moves with each switch, so a cache never keeps old contents under
-            # the new revision; the copies go last.
+            # the new revision; the copies go last, in the last switch's request.
             step = self.profile.switches_per_request or len(switches) or 1
             for start in range(0, len(switches), step):
                 chunk = switches[start:start + step]
+                last = start + step >= len(switches)
                 with self._counted([name for name, _ in chunk]) as bump:
-                    self._send_ops([op for _, op in chunk] + [bump], "graph switch")
+                    self._send_ops([op for _, op in chunk] + [bump]
+                                   + (staging.cleanup_ops() if last else []), "graph switch")
         except TinyregError:
             self._drop_quietly(staging)
             raise
-        self._send_ops(staging.cleanup_ops(), "staging clean-up")
 
     def _drop_quietly(self, staging: Staging) -> None:
         try:
