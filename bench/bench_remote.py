@@ -113,6 +113,8 @@ def run(kind: str, tmp: Path, fleet: Path) -> dict[str, float]:
         figures["match one model against the fleet, warm (cached arrays)"] = \
             best_of(lambda: devices_for_model(reg, versions[0]), 20)
 
+        figures["list the graph names"] = best_of(reg.store.graph_names, 5)
+
         fitting = [m.iri for m in devices_for_model(reg, versions[0]) if m.fits]
         figures["_fitting devices"] = len(fitting)
         values = {"model": IRI(versions[0]), "device": IRI(fitting[0]),

@@ -3,11 +3,13 @@
 A lock serialises the threads of one process, not two `tinyreg serve` workers behind a load
 balancer, nor two hosts on one SPARQL server. The number is claimed in the store instead:
 
-1. The next number is one more than the highest version or live claim of the model.
+1. The next number is one more than the highest version written.
 2. A conditional update records a claim (a token of ours, the version IRI, the time) unless
    that version's graph exists already.
 3. The claims of that version are read back. The claim is won when it is there and no other
-   live claim is. Otherwise it is withdrawn and the next try starts at 1 after a random pause.
+   live claim is. Otherwise it is withdrawn and the next try starts at 1 after a random
+   pause: a number another holds is waited for, never skipped (skipping it would leave a
+   gap when the other withdraws too).
 
 Two claimers cannot both win: each reads after its own claim is stored, so the later of the
 two reads sees the other's claim (a winner never withdraws). The winner writes the version's
@@ -28,29 +30,17 @@ from ..vocab import model_iri
 
 CLAIMS_GRAPH = "urn:tinyreg:claims"
 STALE_S = 60
-ATTEMPTS = 50
+ATTEMPTS = 200
 
 _CLAIM = "urn:tinyreg:claim:"
 _CLAIMS = "urn:tinyreg:claims:version"
 _AT = "urn:tinyreg:claims:at"
 
-_HIGHEST = f"""
+_VERSIONS = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-SELECT ?n ?claimed ?at WHERE {{
-  {{ ?v tr:versionOf ?model ; tr:versionNumber ?n }}
-  UNION
-  {{ GRAPH <{CLAIMS_GRAPH}> {{ ?c <{_CLAIMS}> ?claimed ; <{_AT}> ?at ; tr:versionOf ?model }} }}
-}}"""
+SELECT ?n WHERE { ?v tr:versionOf ?model ; tr:versionNumber ?n }"""
 
-_CLAIMS_OF = f"""
-SELECT ?c ?at ?graph WHERE {{
-  {{ GRAPH <{CLAIMS_GRAPH}> {{ ?c <{_CLAIMS}> ?v ; <{_AT}> ?at }} }}
-  UNION {{ SELECT ?graph WHERE {{ GRAPH ?v {{ ?v ?p ?o }} BIND(?v AS ?graph) }} LIMIT 1 }}
-}}"""
-
-
-def _number_of(version: str) -> int:
-    return int(version.rsplit("/v", 1)[1])
+_CLAIMS_OF = f"SELECT ?c ?at WHERE {{ GRAPH <{CLAIMS_GRAPH}> {{ ?c <{_CLAIMS}> ?v ; <{_AT}> ?at }} }}"
 
 
 def _live(store: Store, at: int, now: float) -> bool:
@@ -58,14 +48,9 @@ def _live(store: Store, at: int, now: float) -> bool:
     return store.shared_by_processes and now - at < STALE_S
 
 
-def _next_number(store: Store, model: str, now: float) -> int:
-    highest = 0
-    for row in store.select(_HIGHEST, {"model": IRI(model_iri(model))}):
-        if row["n"] is not None:
-            highest = max(highest, int(row["n"]))
-        elif row["claimed"] is not None and _live(store, int(row["at"]), now):
-            highest = max(highest, _number_of(row["claimed"]))
-    return highest + 1
+def _next_number(store: Store, model: str) -> int:
+    rows = store.select(_VERSIONS, {"model": IRI(model_iri(model))})
+    return max((int(row["n"]) for row in rows), default=0) + 1
 
 
 def claim(store: Store, model: str, version_iri) -> tuple[int, str]:
@@ -74,23 +59,23 @@ def claim(store: Store, model: str, version_iri) -> tuple[int, str]:
     token = f"{_CLAIM}{uuid.uuid4().hex}"
     for attempt in range(ATTEMPTS):
         now = time.time()
-        number = _next_number(store, model, now)
+        number = _next_number(store, model)
         version = version_iri(model, number)
         store.update_graphs(
-            f"PREFIX tr: <https://w3id.org/tinyreg/ontology#>\n"
             f"INSERT {{ GRAPH <{CLAIMS_GRAPH}> {{ <{token}> <{_CLAIMS}> <{version}> ; "
-            f"<{_AT}> {int(now)} ; tr:versionOf <{model_iri(model)}> }} }} "
+            f"<{_AT}> {int(now)} }} }} "
             f"WHERE {{ FILTER NOT EXISTS {{ GRAPH <{version}> {{ ?s ?p ?o }} }} BIND(1 AS ?one) }}",
             [CLAIMS_GRAPH])
         rows = store.select(_CLAIMS_OF, {"v": IRI(version)})
         mine = any(row["c"] == token for row in rows)
-        taken = any(row["graph"] is not None for row in rows) or any(
-            row["c"] not in (None, token) and _live(store, int(row["at"]), now) for row in rows)
+        # Asked apart: Virtuoso answers nothing for a GRAPH ?v sub-select with ?v bound.
+        taken = store.has_graph(version) or any(
+            row["c"] != token and _live(store, int(row["at"]), now) for row in rows)
         if mine and not taken:
             return number, token
         if mine:
             release(store, token)
-        time.sleep(random.uniform(0, 0.02 * (attempt + 1)))
+        time.sleep(random.uniform(0, min(0.5, 0.02 * (attempt + 1))))
     raise Conflict(f"could not number a new version of {model!r}: {ATTEMPTS} tries met "
                    f"other registrations of it; try again")
 

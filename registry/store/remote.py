@@ -298,11 +298,12 @@ class RemoteStore(Store):
                     switches.append((graph.name, drop_op(graph.name)))
                     continue
                 staged = staging.stage(graph)
-                op = staged.insert_op()
-                if len(op.encode()) > self.max_request_bytes:
+                ops = staged.insert_ops()
+                if sum(len(op.encode()) for op in ops) > self.max_request_bytes:
                     self._post_graph(staged)
                 else:
-                    staged_ops.add(op)
+                    for op in ops:
+                        staged_ops.add(op)
                 switches.append((graph.name, staging.switch_op(graph.name)))
             staged_ops.flush()
             # The revision moves with each switch, so a cache never keeps old contents under

@@ -16,7 +16,7 @@ Two ways to replace graphs:
 Every graph is parsed here before any of it is sent (the validation of importer text),
 and its blank nodes are relabelled, because one request may not use a blank node label
 in two INSERT DATA blocks. A graph with blank nodes is written with INSERT {...} WHERE {},
-the form every server takes (see `Prepared.insert_op`); a staged blank node is the same
+the form every server takes (see `Prepared.insert_ops`); a staged blank node is the same
 node in the staging graph and, after the switch, in the target.
 """
 from __future__ import annotations
@@ -41,18 +41,59 @@ class Prepared:
     ntriples: str
     triples: tuple[ox.Quad, ...]
 
-    @property
-    def has_blank_nodes(self) -> bool:
-        return any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
-                   for q in self.triples)
+    def insert_ops(self) -> list[str]:
+        """Operations inserting the triples: those without blank nodes as INSERT DATA, those
+        with them as INSERT {...} WHERE {} templates (SPARQL 1.1 allows blank nodes in both;
+        Virtuoso refuses them in INSERT DATA, "not allowed in a constant clause"). Triples
+        sharing a blank node stay in one template, which makes one node of it; templates
+        hold about TEMPLATE_TRIPLES triples, as Virtuoso refuses a template it compiles to
+        more than 10,000 lines of SQL (a graph of some 1,000 such triples)."""
+        linked = _blank_node_groups(self.triples)
+        plain = [q for q in self.triples if not _has_blank_node(q)]
+        graph = f"GRAPH <{self.name}>"
+        ops = [f"INSERT DATA {{ {graph} {{\n{_nt(plain)}}} }}"] if plain else []
+        batch: list[ox.Quad] = []
+        for group in linked:
+            if batch and len(batch) + len(group) > TEMPLATE_TRIPLES:
+                ops.append(f"INSERT {{ {graph} {{\n{_nt(batch)}}} }} WHERE {{}}")
+                batch = []
+            batch += group
+        if batch:
+            ops.append(f"INSERT {{ {graph} {{\n{_nt(batch)}}} }} WHERE {{}}")
+        return ops
 
-    def insert_op(self, target: str | None = None) -> str:
-        graph = f"GRAPH <{target or self.name}> {{\n{self.ntriples}}}"
-        if self.has_blank_nodes:
-            # Blank nodes in a template rather than in INSERT DATA: SPARQL 1.1 allows both,
-            # and Virtuoso refuses the second ("not allowed in a constant clause").
-            return f"INSERT {{ {graph} }} WHERE {{}}"
-        return f"INSERT DATA {{ {graph} }}"
+
+TEMPLATE_TRIPLES = 100
+
+
+def _nt(triples) -> str:
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+
+
+def _has_blank_node(quad: ox.Quad) -> bool:
+    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+
+def _blank_node_groups(triples) -> list[list[ox.Quad]]:
+    """The triples with blank nodes, grouped so that triples sharing a node are together."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    linked = [q for q in triples if _has_blank_node(q)]
+    for q in linked:
+        nodes = [t.value for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)]
+        if len(nodes) == 2:
+            parent[root(nodes[0])] = root(nodes[1])
+    groups: dict[str, list[ox.Quad]] = {}
+    for q in linked:
+        node = q.subject if isinstance(q.subject, ox.BlankNode) else q.object
+        groups.setdefault(root(node.value), []).append(q)
+    return list(groups.values())
 
 
 def prepare(name: str, graph: GraphLike) -> Prepared:
@@ -76,7 +117,7 @@ def in_place_ops(puts: list[Prepared], deletes: list[str]) -> list[str]:
     for graph in puts:
         ops.append(drop_op(graph.name))
         if graph.triples:
-            ops.append(graph.insert_op())
+            ops += graph.insert_ops()
     return ops
 
 

@@ -56,7 +56,11 @@ def closed_port() -> int:
     # Made, and failed (the embedded store says so; a server breaks off its answer).
     ("true", 3, "the query failed|broke off its answer"),
 ])
-def test_query_with_service_is_one_line(tmp_path, store_overrides, federation, code, message):
+def test_query_with_service_is_one_line(tmp_path, store_overrides, store_kind, federation, code,
+                                       message):
+    if store_kind == "virtuoso" and federation == "true":
+        # Virtuoso's parser takes no \u escape in an IRI: the query is refused, on one line.
+        code, message = 2, "invalid SPARQL query: .*Bad character"
     env = {**os.environ, "TINYREG_SPARQL_ALLOW_FEDERATION": federation,
            **{f"TINYREG_{k.upper()}": v for k, v in store_overrides.items()}}
     text = (f"PREFIX x: <urn:\\u0041#> SELECT * {{ SERVICE <http://127.0.0.1:{closed_port()}/x> "

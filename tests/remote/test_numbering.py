@@ -52,12 +52,18 @@ def test_two_processes_registering_one_model_get_distinct_gapless_numbers(server
 
 
 @pytest.mark.stores("remote")  # on the embedded store no other process can hold a claim
-def test_a_claim_on_a_number_makes_the_next_registration_take_the_one_after(registry):
-    # Another process holds number 1 (claimed, version not yet written): this one gets 2.
+def test_a_live_claim_is_waited_for_and_a_stale_one_taken_over(registry, monkeypatch):
+    # Another process holds number 1 (claimed, version not yet written): a registration
+    # waits for it rather than skip it (which would leave a gap should that one fail) ...
+    from tinyreg.registry.errors import Conflict
     from tinyreg.registry.tflite import writer
     card = {"name": "Claimed", "task": "keyword-spotting", "license": "Apache-2.0"}
     number, token = numbering.claim(registry.store, "claimed", version_iri)
     assert number == 1
-    done = register_model(registry, writer.conv2d(size=8, filters=2), card)
-    assert done.number == 2
-    numbering.release(registry.store, token)
+    monkeypatch.setattr(numbering, "ATTEMPTS", 3)
+    with pytest.raises(Conflict, match="'claimed'"):
+        register_model(registry, writer.conv2d(size=8, filters=2), card)
+    # ... and takes the number over once the claim is older than a registration can take
+    # (its process died between claim and write).
+    monkeypatch.setattr(numbering, "STALE_S", 0)
+    assert register_model(registry, writer.conv2d(size=8, filters=2), card).number == 1

@@ -333,3 +333,15 @@ def test_switches_go_in_requests_the_server_takes(remote, monkeypatch):
     assert len(switches) == -(-250 // per_request)
     assert len(remote.graph_names(under="https://w3id.org/tinyreg/id/device/many-")) == 250
     assert staging_graphs(remote) == [] and remote.revision() == len(switches)
+
+
+def test_a_write_whose_counter_did_not_move_fails_loudly(remote, monkeypatch):
+    # As on a server that runs the counter's step its own way and finds no solution for it
+    # (Virtuoso did so for OPTIONAL {no match} BIND(COALESCE(?r + 1, 1) ...)): the write is
+    # refused with the reason, never silently left uncounted for every cache to miss.
+    import tinyreg.registry.store.remote as remote_module
+    monkeypatch.setattr(remote_module, "revision_update_text",
+                        lambda *args, **kwargs: "INSERT DATA { GRAPH <urn:tinyreg:other> "
+                                                "{ <urn:tinyreg:a> <urn:tinyreg:b> 1 } }")
+    with pytest.raises(Unavailable, match=r"revision counter reads \[\] instead of \[1\]"):
+        remote.put_graph(DEV, device("x", 2))
