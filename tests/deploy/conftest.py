@@ -27,7 +27,7 @@ from tinyreg.registry.tflite import writer
 from tinyreg.registry.store import EmbeddedStore
 from tinyreg.registry.vocab import device_id, device_iri, slug
 
-from ..conftest import copy_graphs, open_remote
+from ..conftest import STORES, copy_graphs, open_remote
 from ..remote.server import free_port
 
 START_TIMEOUT_S = 60
@@ -207,11 +207,12 @@ class Pool:
 
 @pytest.fixture(scope="module")
 def pools(tmp_path_factory, trust):
-    """pools(*agent_args, trust_key=None, size=8): the module's pool for those agent
-    arguments (faults, for instance), started on first use."""
+    """pools(*agent_args, trust_key=None, size=4 a store): the module's pool for those agent
+    arguments (faults, for instance), started on first use, shared by the module's runs on
+    every store."""
     made: dict[tuple, Pool] = {}
 
-    def get(*args: str, trust_key: str | None = None, size: int = 8) -> Pool:
+    def get(*args: str, trust_key: str | None = None, size: int = 4 * len(STORES)) -> Pool:
         key = (args, trust_key)
         if key not in made:
             prefix = f"m{len(made)}"
@@ -231,8 +232,8 @@ def pools(tmp_path_factory, trust):
 
 @pytest.fixture(scope="module")
 def pool(pools) -> Pool:
-    """The module's pool of fault-free devices."""
-    return pools(size=40)
+    """The module's pool of fault-free devices (shared by the module's runs on every store)."""
+    return pools(size=20 * len(STORES))
 
 
 def register_offline(registry, name: str, port: int | None = None) -> str:
