@@ -88,6 +88,7 @@ def fuzz_corpus() -> dict[str, list[tuple[str, bytes]]]:
 FUZZ_COUNT = 1500
 
 
+@pytest.fixture(scope="session")
 def servers(tmp_path_factory):
     """The session's servers by kind, started when first asked for, stopped at the end."""
     started: dict = {}
