@@ -60,7 +60,14 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, text, message", CASES, ids=[c[0] for c in CASES])
-def test_a_hostile_file_is_one_clear_refusal(registry, name, text, message):
+def test_a_hostile_file_is_one_clear_refusal(registry, store_kind, name, text, message):
+    if message is None and store_kind == "virtuoso":
+        # Virtuoso casts a typed literal as it stores it and refuses this one, on one line.
+        message = "Can't convert CAST to numeric"
+        with pytest.raises(Invalid, match=message):
+            add_device(registry, text.encode("utf-8", "surrogatepass"), name)
+        assert list_devices(registry) == []
+        return
     if message is None:
         add_device(registry, text.encode("utf-8", "surrogatepass"), name)
         assert [row["name"] for row in list_devices(registry)] == ["1E+99999999"]

@@ -96,6 +96,9 @@ def test_which_devices_can_run_this_model(cq_registry, cq_data):
     assert 0 < min(sizes) and max(sizes) < len(everywhere) and len(set(sizes)) > 2
 
 
+# Virtuoso 7.2.5 fails this query with an internal error ("VECSL Error: Internal error, ssl
+# refd before set, please report query to support"): its bug, not the data's.
+@pytest.mark.stores("embedded", "oxigraph", "external")
 def test_which_models_can_run_on_this_device(cq_registry, cq_data):
     registry, _ = cq_registry
     answered = 0
