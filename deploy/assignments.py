@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from tinyreg.registry.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tinyreg.registry.keys import parse_public_key
 from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import TR, deployment_iri
+from tinyreg.registry.vocab import TR, deployment_iri, local_name, prefixes
 
 from . import records
 from .device_requests import Freshness, claimed_device, verify
@@ -31,10 +31,7 @@ from .records import ACTIVE, FAILED, SENDING, Change, Deployment
 
 MAX_REPORT_BYTES = 64 * 1024
 
-_ASSIGNED = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?d WHERE {
+_ASSIGNED = prefixes("tr", "prov") + """SELECT ?d WHERE {
   GRAPH ?d { ?d a tr:Deployment ; tr:targetDevice ?device ; tr:transport "pull" ;
                 tr:status tr:Sending ; prov:startedAtTime ?t }
 } ORDER BY DESC(?t) LIMIT 1"""
@@ -65,7 +62,7 @@ def authenticate(registry, headers: Mapping[str, str], method: str, resource: st
 def assignment(registry, device_ref: str, device: str) -> dict[str, Any] | None:
     """What `device` should do now, with a manifest signed for it; None when nothing.
     `device_ref` is the id in the request's path, which must be the signer's own."""
-    if device_ref != records.local(device):
+    if device_ref != local_name(device):
         raise Forbidden("a device may ask only for its own assignment")
     rows = registry.store.select(_ASSIGNED, {"device": IRI(device)})
     if not rows:
@@ -75,7 +72,7 @@ def assignment(registry, device_ref: str, device: str) -> dict[str, Any] | None:
     action = "rollback" if d.rollback_of else "deploy"
     device_id = source_ids(registry, [device])[device]
     manifest, signature = Signer(registry).sign(d, version, action, device_id).encoded()
-    token = records.local(d.iri)
+    token = local_name(d.iri)
     out = {"deployment": d.iri, "action": action, "attempt": d.attempts, "manifest": manifest,
            "signature": signature, "report": f"../../deployments/{token}/report"}
     if action == "deploy":

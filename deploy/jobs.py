@@ -14,15 +14,14 @@ from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI, load_key, publish_key
 from tinyreg.registry.models.artifacts import read_artifact
 from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import prefixes
 
 from . import manifest as manifests
 from . import sparql
 from .protocol import MODEL_MEDIA_TYPE, Form
 from .records import Deployment, now
 
-_VERSION = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-SELECT ?model ?n ?sha ?size ?format WHERE {
+_VERSION = prefixes("tr") + """SELECT ?model ?n ?sha ?size ?format WHERE {
   GRAPH ?v { ?v tr:versionOf ?model ; tr:versionNumber ?n ; tr:artifact ?a .
              ?a tr:sha256 ?sha ; tr:byteSize ?size OPTIONAL { ?a tr:format ?format } }
 }"""

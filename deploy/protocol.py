@@ -30,8 +30,6 @@ MANIFEST_HEADER = "Tinyreg-Manifest"
 SIGNATURE_HEADER = "Tinyreg-Signature"
 MODEL_MEDIA_TYPE = "application/vnd.tflite"
 JSON_MEDIA_TYPE = "application/json"
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_BASE = "https://w3id.org/tinyreg/problems/device/"
 
 # WoT Binding Templates: the method an operation implies when a form names none.
 _DEFAULT_METHODS = {"readproperty": "GET", "writeproperty": "PUT", "invokeaction": "POST"}

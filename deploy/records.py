@@ -31,7 +31,7 @@ from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI
 from tinyreg.registry.store import IRI
 from tinyreg.registry.store.terms import to_oxigraph
-from tinyreg.registry.vocab import ID, SCHEMA, TR, deployment_iri, slug
+from tinyreg.registry.vocab import ID, TR, deployment_iri, local_name, prefixes, slug
 
 from . import sparql
 
@@ -41,7 +41,7 @@ STATUSES = (PENDING, SENDING, ACTIVE, FAILED, REFUSED, ROLLED_BACK, CANCELLED, S
 OPEN = (PENDING, SENDING)  # not decided yet: the runner (or a pulling device) still acts
 RUNNING, PAUSED, COMPLETED = "Running", "Paused", "Completed"
 
-_PREFIXES = f"PREFIX tr: <{TR}>\nPREFIX prov: <{PROV}>\nPREFIX schema: <{SCHEMA}>\n"
+_PREFIXES = prefixes("tr", "prov", "schema")
 
 
 def rollout_iri(token: str) -> str:
@@ -54,10 +54,6 @@ def new_token() -> str:
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
-def local(iri: Any) -> str | None:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri is not None else None
 
 
 # ---------------------------------------------------------------- writing new records
@@ -297,7 +293,7 @@ def read_deployments(registry, *, device: str | None = None, version: str | None
     query = _DEPLOYMENTS % (_NAMES if names else "")
     return [Deployment(
         iri=r["d"], device=r["device"], version=r["version"], rollout=r.get("rollout"),
-        wave=int(r.get("wave") or 0), status=local(r["status"]),
+        wave=int(r.get("wave") or 0), status=local_name(r["status"]),
         attempts=int(r.get("attempts") or 0), transport=str(r.get("transport") or "http"),
         reason=r.get("reason"), started=_text(r.get("started")), ended=_text(r.get("ended")),
         replaces=r.get("replaces"), rollback_of=r.get("rollbackOf"),
@@ -344,9 +340,9 @@ SELECT ?version ?state ?waves ?rate ?attempts ?selection ?started ?ended ?reason
 def read_rollout(registry, iri: str) -> Rollout:
     rows = registry.store.select(_ROLLOUT, {"r": IRI(iri)})
     if not rows:
-        raise NotFound(f"no rollout {local(iri)}")
+        raise NotFound(f"no rollout {local_name(iri)}")
     r = rows[0]
-    return Rollout(iri=iri, version=r.get("version"), state=local(r["state"]),
+    return Rollout(iri=iri, version=r.get("version"), state=local_name(r["state"]),
                    waves=tuple(int(w) for w in str(r["waves"]).split(",")),
                    max_failure_rate=float(r["rate"]), max_attempts=int(r["attempts"]),
                    selection=str(r.get("selection") or ""), started=_text(r.get("started")),
@@ -365,7 +361,7 @@ def status_counts(registry, rollout: str, wave: int | None = None) -> dict[str, 
     counts: dict[str, int] = {}
     for row in registry.store.select(_COUNTS, {"r": IRI(rollout)}):
         if wave is None or int(row.get("wave") or 0) == wave:
-            status = local(row["status"])
+            status = local_name(row["status"])
             counts[status] = counts.get(status, 0) + int(row["n"])
     return counts
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinyreg.registry.errors import Conflict, Invalid
+from tinyreg.registry.vocab import local_name
 
 from . import records, targets
 from .protocol import find_forms
@@ -36,10 +37,10 @@ def start_rollback(registry, devices: list[str] | None = None, rollout: str | No
         active = {device: current for device, current in records.active_deployments(
             registry, {d.device for d in made}).items() if current in ours}
         devices = sorted(active)
-        selection = f"rollback of rollout {records.local(rollout)}"
+        selection = f"rollback of rollout {local_name(rollout)}"
     elif devices:
         active = records.active_deployments(registry, devices)
-        selection = "rollback of " + ", ".join(records.local(d) for d in devices)
+        selection = "rollback of " + ", ".join(local_name(d) for d in devices)
     else:
         raise Invalid("name the devices to roll back, or a rollout")
     skipped, planned = [], []
@@ -59,7 +60,7 @@ def start_rollback(registry, devices: list[str] | None = None, rollout: str | No
                         targets.choose(targets.AUTO, forms[device])))
     if not planned:
         raise Conflict("nothing to roll back: " + "; ".join(
-            f"{records.local(s.device)}: {s.reason}" for s in skipped))
+            f"{local_name(s.device)}: {s.reason}" for s in skipped))
     token = records.new_token()
     iri = records.rollout_iri(token)
     deployments = [NewDeployment(records.new_deployment_iri(token, i), device, version, 0,

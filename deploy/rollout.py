@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from tinyreg.registry.errors import Conflict, Invalid
+from tinyreg.registry.vocab import local_name
 
 from . import records, targets
 from .gate import check_devices
@@ -149,7 +150,7 @@ def start(registry, the_plan: Plan, options: Options, selection: str) -> str:
 # ---------------------------------------------------------------- cancelling
 
 def _cancel_flag(data_path: Path, rollout: str) -> Path:
-    return Path(data_path) / "deploy" / f"cancel-{records.local(rollout)}"
+    return Path(data_path) / "deploy" / f"cancel-{local_name(rollout)}"
 
 
 def request_cancel(data_path: Path, rollout: str) -> None:
@@ -163,7 +164,7 @@ def cancel(registry, rollout: str) -> int:
     """Cancel a rollout that no process is running; returns how many deployments it stopped."""
     state = records.read_rollout(registry, rollout).state
     if state in (COMPLETED, CANCELLED):
-        raise Conflict(f"rollout {records.local(rollout)} is already {state.lower()}")
+        raise Conflict(f"rollout {local_name(rollout)} is already {state.lower()}")
     return _stop(registry, rollout)
 
 

@@ -18,14 +18,12 @@ from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
-from .vocab import ONTOLOGY_IRI, REGISTRY_ROOT, TR
+from .vocab import ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
 
 log = logging.getLogger(__name__)
 
 # Counts for `tinyreg stats`; each query is over the union of the registry's graphs.
-_STATS_QUERY = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-SELECT
+_STATS_QUERY = prefixes("tr") + """SELECT
   (COUNT(DISTINCT ?model) AS ?models) (COUNT(DISTINCT ?version) AS ?versions)
   (COUNT(DISTINCT ?device) AS ?devices) (COUNT(DISTINCT ?deployment) AS ?deployments)
 WHERE {

@@ -6,6 +6,17 @@ carries the HTTP status it maps to so the mapping lives in one place.
 """
 from __future__ import annotations
 
+PROBLEM_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://w3id.org/tinyreg/problems/"
+
+
+def problem_document(status: int, title: str, detail: str, type_slug: str, **extra) -> dict:
+    """An RFC 7807 problem document (without `instance`): the one shape of every error the
+    registry's HTTP servers answer, and the reference device agent's too."""
+    body = {"type": PROBLEM_BASE + type_slug, "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    return body
+
 
 class TinyregError(Exception):
     status = 500
@@ -18,10 +29,7 @@ class TinyregError(Exception):
 
     def problem(self) -> dict:
         """The RFC 7807 body for this error (without `instance`)."""
-        body = {"type": f"https://w3id.org/tinyreg/problems/{self.slug()}",
-                "title": self.title, "status": self.status, "detail": self.detail}
-        body.update(self.extra)
-        return body
+        return problem_document(self.status, self.title, self.detail, self.slug(), **self.extra)
 
     @classmethod
     def slug(cls) -> str:

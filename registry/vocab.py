@@ -128,3 +128,18 @@ def operator_iri(name: str, custom: bool = False) -> str:
 
 def deployment_iri(token: str) -> str:
     return f"{ID}deployment/{slug(token)}"
+
+
+def prefixes(*names: str) -> str:
+    """SPARQL PREFIX lines for these names of `PREFIXES`, for query text written here: the
+    namespaces are spelled once, in this module."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
+def local_name(iri) -> str | None:
+    """The part of an IRI after its last `#` or `/`: tr:CortexM4 -> CortexM4, a device's IRI
+    -> its identifier. None stays None."""
+    if iri is None:
+        return None
+    text = str(iri)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rstrip("/").rsplit("/", 1)[-1]

@@ -14,11 +14,10 @@ from urllib.parse import quote
 from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from tinyreg.registry.errors import TinyregError
+from tinyreg.registry.errors import PROBLEM_TYPE, TinyregError, problem_document
 
 log = logging.getLogger(__name__)
 
-PROBLEM_TYPE = "application/problem+json"
 MACHINE_PREFIXES = ("/api", "/sparql", "/update", "/pull")
 # Blueprints that answer machines; the dashboard answers people.
 MACHINE_BLUEPRINTS = ("api", "sparql", "documents", "pull")
@@ -28,13 +27,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(TinyregError, _registry_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
-
-
-def problem(status: int, title: str, detail: str, type_slug: str, **extra) -> dict:
-    body = {"type": f"https://w3id.org/tinyreg/problems/{type_slug}", "title": title,
-            "status": status, "detail": detail}
-    body.update(extra)
-    return body
 
 
 def _wants_problem() -> bool:
@@ -72,7 +64,7 @@ def _registry_error(exc: TinyregError) -> Response:
 
 def _http_error(exc: HTTPException) -> Response:
     slug = (exc.name or "error").lower().replace(" ", "-")
-    response = _respond(problem(exc.code or 500, exc.name, exc.description or exc.name, slug))
+    response = _respond(problem_document(exc.code or 500, exc.name, exc.description or exc.name, slug))
     if exc.code == 405 and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
@@ -80,6 +72,6 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _respond(problem(500, "Internal error",
+    return _respond(problem_document(500, "Internal error",
                             "the server failed to answer this request; the server log says why",
                             "internal-error"))

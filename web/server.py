@@ -28,7 +28,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 
-from .errors import PROBLEM_TYPE, problem
+from tinyreg.registry.errors import PROBLEM_TYPE, problem_document
 
 HEAD_TIMEOUT_S = 10
 IDLE_TIMEOUT_S = 30
@@ -69,7 +69,7 @@ class _ProblemErrorTask(ErrorTask):
     def execute(self) -> None:
         error = self.request.error
         slug = error.reason.lower().replace(" ", "-")
-        body = problem(error.code, error.reason, str(error.body).strip() or error.reason, slug)
+        body = problem_document(error.code, error.reason, str(error.body).strip() or error.reason, slug)
         path = getattr(self.request, "path", None)
         if path:
             body["instance"] = path

@@ -32,13 +32,13 @@ from tinyreg.registry.compat.budget import budgets_of
 from tinyreg.registry.devices.contexts import TINYREG_TD
 from tinyreg.registry.devices.facts import DeviceFacts, to_record
 from tinyreg.registry.devices.td import parse_td
+from tinyreg.registry.errors import problem_document
 from tinyreg.registry.keys import ensure_key, public_key_text
-from tinyreg.registry.vocab import TR
+from tinyreg.registry.vocab import TR, local_name
 
 from .. import manifest as manifests
 from ..device_requests import RequestSigner
-from ..protocol import PROBLEM_BASE, affordances
-from ..records import local
+from ..protocol import affordances
 from .faults import Faults
 from .state import ModelState
 from .testload import test_load
@@ -54,8 +54,9 @@ class Refusal(Exception):
         self.status, self.title, self.detail, self.retryable = status, title, detail, retryable
 
     def problem(self) -> dict[str, Any]:
-        return {"type": PROBLEM_BASE + self.title.lower().replace(" ", "-"), "title": self.title,
-                "status": self.status, "detail": self.detail, "retryable": self.retryable}
+        slug = "device/" + self.title.lower().replace(" ", "-")
+        return problem_document(self.status, self.title, self.detail, slug,
+                                retryable=self.retryable)
 
 
 class Dropped(Exception):
@@ -114,7 +115,7 @@ class Device:
     def _made(cls, doc: dict, facts: DeviceFacts, iri: str, free: dict[str, int | None],
               base_url: str | None, state_root: Path, trust: Ed25519PublicKey,
               faults: Faults) -> "Device":
-        device_slug = local(iri)
+        device_slug = local_name(iri)
         state = ModelState(state_root / device_slug)
         key = ensure_key(state.dir)
         public = public_key_text(key)

@@ -22,7 +22,9 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..protocol import (JSON_MEDIA_TYPE, MANIFEST_HEADER, PROBLEM_MEDIA_TYPE, SIGNATURE_HEADER)
+from tinyreg.registry.errors import PROBLEM_TYPE
+
+from ..protocol import JSON_MEDIA_TYPE, MANIFEST_HEADER, SIGNATURE_HEADER
 from .device import Device, Dropped, Refusal
 
 log = logging.getLogger(__name__)
@@ -172,7 +174,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         data = json.dumps(refusal.problem()).encode()
         self.send_response(refusal.status)
-        self.send_header("Content-Type", PROBLEM_MEDIA_TYPE)
+        self.send_header("Content-Type", PROBLEM_TYPE)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
         self.end_headers()

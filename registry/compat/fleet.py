@@ -28,15 +28,12 @@ from ..errors import NotFound
 from ..store import IRI, Store
 from ..store.changelog import Changes
 from ..store.terms import OneOf
+from ..vocab import prefixes
 from .columns import Facts, Terms, is_number, lexical, value_key
 
 __all__ = ["Fleet", "is_number", "lexical", "value_key"]
 
-_PREFIXES = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX schema: <https://schema.org/>
-"""
+_PREFIXES = prefixes("tr", "rdfs", "schema")
 
 _KINDS = _PREFIXES + "SELECT ?kind WHERE { ?kind rdfs:subClassOf* ?root }"
 _MEMBERS = "SELECT ?e WHERE { GRAPH ?e { ?e a ?kind } }"

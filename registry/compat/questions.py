@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import Invalid
 from ..store import IRI
-from ..vocab import TR
+from ..vocab import TR, prefixes
 from .engine import Engine, current_engine, fleet_engine
 from .patterns import Adjust
 from .results import Match, Matrix, Ranked, Verdict, WhatIf
@@ -115,10 +115,7 @@ def what_if(registry, version_iri: str | None = None, device_iri: str | None = N
                   lost=matches(np.flatnonzero(~before & after), False, adjust))
 
 
-_EVALUATIONS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
-SELECT ?v ?value ?dataset ?slice WHERE {
+_EVALUATIONS = prefixes("tr", "schema") + """SELECT ?v ?value ?dataset ?slice WHERE {
   GRAPH ?v {
     ?v tr:evaluation ?e .
     ?e tr:metric ?metric ; schema:value ?value .
@@ -128,7 +125,7 @@ SELECT ?v ?value ?dataset ?slice WHERE {
   }
 }"""
 _IS_A = "ASK WHERE { ?x a ?kind }"
-_LOWER_IS_BETTER = "PREFIX tr: <https://w3id.org/tinyreg/ontology#> ASK WHERE { ?metric tr:lowerIsBetter true }"
+_LOWER_IS_BETTER = prefixes("tr") + "ASK WHERE { ?metric tr:lowerIsBetter true }"
 
 
 def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: str | None = None,

@@ -17,7 +17,7 @@ from rdflib.namespace import RDF, SH
 
 from ..errors import Invalid
 from ..resources import shapes_graph
-from ..vocab import SHAPES_IRI, TR
+from ..vocab import SHAPES_IRI, TR, local_name
 from .results import VIOLATION
 
 TRS = rdflib.Namespace(SHAPES_IRI + "#")
@@ -84,22 +84,22 @@ def _constraint(graph: rdflib.Graph, shape, pattern) -> Constraint:
     if others:
         # A core constraint (sh:property, sh:minCount...) would bind pySHACL but not the engine.
         raise Invalid(f"compatibility shape {shape} says {', '.join(sorted(map(str, others)))}, "
-                      f"which is not a parameter of {_local(pattern)}")
+                      f"which is not a parameter of {local_name(pattern)}")
     params: dict[str, Any] = {}
     for prop in allowed:
         values = list(graph.objects(shape, prop))
         if len(values) > 1:
             raise Invalid(f"compatibility shape {shape}: {prop} has {len(values)} values, it takes one")
         if values:
-            params[_local(prop)] = to_python_literal(values[0])
-    missing = sorted(_local(p) for p in required if _local(p) not in params)
+            params[local_name(prop)] = to_python_literal(values[0])
+    missing = sorted(local_name(p) for p in required if local_name(p) not in params)
     if missing:
-        raise Invalid(f"compatibility shape {shape} uses {_local(pattern)} but lacks {', '.join(missing)}")
+        raise Invalid(f"compatibility shape {shape} uses {local_name(pattern)} but lacks {', '.join(missing)}")
     messages = list(graph.objects(shape, SH.message))
     if len(messages) != 1:
         raise Invalid(f"compatibility shape {shape} needs exactly one sh:message")
     severity = graph.value(shape, SH.severity) or SH.Violation
-    return Constraint(shape=str(shape), pattern=_local(pattern), severity=str(severity),
+    return Constraint(shape=str(shape), pattern=local_name(pattern), severity=str(severity),
                       message=str(messages[0]), params=params)
 
 
@@ -111,8 +111,3 @@ def to_python_literal(term) -> Any:
         value = term.toPython()
         return value if not isinstance(value, rdflib.Literal) else str(value)
     return str(term)
-
-
-def _local(term) -> str:
-    text = str(term)
-    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]

@@ -10,21 +10,18 @@ from __future__ import annotations
 from ..errors import NotFound
 from ..models.artifacts import read_artifact
 from ..store import IRI
+from ..vocab import local_name, prefixes
 from .estimator import DeviceFacts, ModelFacts
 from .families import core_family_of_iri
 from .workload import workload_of_tflite
 
-_MODEL = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_MODEL = prefixes("tr", "schema") + """
 SELECT ?sha ?name WHERE {
   GRAPH ?v { ?v tr:artifact/tr:sha256 ?sha . OPTIONAL { ?v schema:identifier ?name } }
 }
 """
 
-_DEVICE = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_DEVICE = prefixes("tr", "schema") + """
 SELECT ?name ?core ?clock ?npu ?runtime WHERE {
   GRAPH ?d {
     OPTIONAL { ?d schema:identifier ?name }
@@ -37,16 +34,12 @@ SELECT ?name ?core ?clock ?npu ?runtime WHERE {
 """
 
 
-def _local(iri) -> str:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-
-
 def model_facts(registry, version_iri: str) -> ModelFacts:
     rows = registry.store.select(_MODEL, {"v": IRI(version_iri)})
     if not rows:
         raise NotFound(f"model version {version_iri} has no stored artifact")
     data = read_artifact(registry.artifacts_path, str(rows[0]["sha"]))
-    name = str(rows[0]["name"]) if rows[0].get("name") else _local(version_iri)
+    name = str(rows[0]["name"]) if rows[0].get("name") else local_name(version_iri)
     return ModelFacts(name, workload_of_tflite(data, max_bytes=len(data)), data)
 
 
@@ -55,10 +48,10 @@ def device_facts(registry, device_iri: str) -> DeviceFacts:
     first = rows[0] if rows else {}
     cores = {core_family_of_iri(r["core"]) for r in rows if r.get("core")} - {None}
     clocks = [int(r["clock"]) for r in rows if r.get("clock")]
-    runtimes = tuple(dict.fromkeys(_local(r["runtime"]) for r in rows if r.get("runtime")))
-    npus = [_local(r["npu"]) for r in rows if r.get("npu")]
+    runtimes = tuple(dict.fromkeys(local_name(r["runtime"]) for r in rows if r.get("runtime")))
+    npus = [local_name(r["npu"]) for r in rows if r.get("npu")]
     return DeviceFacts(
-        name=str(first.get("name") or _local(device_iri)),
+        name=str(first.get("name") or local_name(device_iri)),
         core_family=min(cores) if cores else None,
         clock_hz=max(clocks) if clocks else None,
         runtimes=runtimes, npu=npus[0] if npus else None)

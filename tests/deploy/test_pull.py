@@ -16,11 +16,11 @@ from tinyreg.deploy import list_deployments, rollout
 from tinyreg.deploy.agent import Device
 from tinyreg.deploy.agent.pull import Poller
 from tinyreg.deploy.device_requests import RequestSigner
-from tinyreg.deploy.records import local
 from tinyreg.deploy.rollback import start_rollback
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import parse_public_key
 from tinyreg.registry.models import resolve_version
+from tinyreg.registry.vocab import local_name
 from tinyreg.web.app import create_pull_app
 
 from .conftest import iri_of, make_td
@@ -104,7 +104,7 @@ def test_nothing_is_assigned_to_a_device_outside_a_running_wave(registry, pull_u
 def test_an_unsigned_request_is_refused_with_a_problem_document(registry, pull_url, enrol,
                                                                tmp_path, trust):
     enrol("shy")
-    answer = _call(pull_url + f"devices/{local(iri_of('shy'))}/assignment")
+    answer = _call(pull_url + f"devices/{local_name(iri_of('shy'))}/assignment")
     assert "signs its requests" in _problem(answer, 401)["detail"]
     assert answer[1]["WWW-Authenticate"].startswith("Tinyreg-Device")
     # A device the registry holds no key for is a stranger, whatever it claims.
@@ -138,7 +138,7 @@ def test_forged_pulls_and_reports_are_refused_and_change_nothing(registry, pull_
             assert time.monotonic() < deadline, "the wave never opened the assignment"
             time.sleep(0.05)
         before = list_deployments(registry, rollout=iri)[0]
-        token = local(before["iri"])
+        token = local_name(before["iri"])
         mine = f"devices/{victim.slug}/assignment"
         artifact, report = f"deployments/{token}/artifact", f"deployments/{token}/report"
 

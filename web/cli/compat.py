@@ -12,6 +12,7 @@ import json
 import click
 
 from tinyreg.registry import compat
+from tinyreg.registry.vocab import local_name
 
 from .base import UserError, cli, pass_state
 from .output import render_rows
@@ -19,12 +20,8 @@ from .output import render_rows
 _MARKS = {"violation": "x", "warning": "!", "info": "i"}
 
 
-def _local(iri) -> str:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri else ""
-
-
 def _result_lines(results) -> list[str]:
-    return [f"  {_MARKS.get(r.level, '-')} {r.level}: {r.message}  [{_local(r.constraint)}]"
+    return [f"  {_MARKS.get(r.level, '-')} {r.level}: {r.message}  [{local_name(r.constraint)}]"
             for r in results]
 
 
@@ -43,7 +40,7 @@ def check(state, model: str, device: str, shacl: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(verdict.as_dict(), indent=2))
     else:
-        click.echo(f"{_version_name(version)} {'fits' if verdict.fits else 'does not fit'} {_local(board)}")
+        click.echo(f"{_version_name(version)} {'fits' if verdict.fits else 'does not fit'} {local_name(board)}")
         for line in _result_lines(verdict.results):
             click.echo(line)
     if not verdict.fits:
@@ -104,7 +101,7 @@ def matrix(state, fmt: str) -> None:
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["model"] + [_local(d) for d in result.devices])
+    writer.writerow(["model"] + [local_name(d) for d in result.devices])
     for version, row in zip(result.models, rows):
         writer.writerow([_version_name(version)] + row)
     click.echo(buffer.getvalue().rstrip("\n"))
@@ -114,8 +111,8 @@ def _version_name(iri: str) -> str:
     """kws-micro@2 for .../model/kws-micro/v2 (as the CLI accepts it back); else the slug."""
     head, _, tail = iri.rstrip("/").rpartition("/")
     if "/model/" in iri and tail.startswith("v") and tail[1:].isdigit():
-        return f"{_local(head)}@{tail[1:]}"
-    return _local(iri)
+        return f"{local_name(head)}@{tail[1:]}"
+    return local_name(iri)
 
 
 @cli.command("what-if")

@@ -6,7 +6,7 @@ import click
 from tinyreg.registry.demo import load_demo
 from tinyreg.registry.examples import EXAMPLES
 from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import TR, device_iri, version_iri
+from tinyreg.registry.vocab import TR, device_iri, local_name, version_iri
 
 from .base import cli, pass_state
 from .output import render_rows
@@ -35,7 +35,7 @@ def demo(state, serve_after: bool) -> None:
                 "task": IRI(str(TR.KeywordSpotting))}
     for example in EXAMPLES:
         result = registry.query(example.sparql, {p: bindings[p] for p in example.parameters})
-        subject = ", ".join(str(bindings[p]).rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        subject = ", ".join(local_name(bindings[p])
                             for p in example.parameters)
         click.echo(f"\n{example.title} ({subject})")
         click.echo(render_rows(result.variables, result.rows[:15], "table"))
