@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from tinyreg.registry.errors import Invalid, TooLarge
+from tinyreg.web.current import current_registry
 
 from . import assignments
 from .device_requests import CREATED_HEADER, DEVICE_HEADER, SIGNATURE_HEADER, WINDOW_S
@@ -24,12 +25,9 @@ PULL_PREFIX = "/pull"
 bp = Blueprint("pull", __name__)
 
 
-def _registry():
-    return current_app.extensions["tinyreg"]
-
 
 def _signer(resource: str, body: bytes = b"") -> str:
-    return assignments.authenticate(_registry(), request.headers, request.method, resource, body)
+    return assignments.authenticate(current_registry(), request.headers, request.method, resource, body)
 
 
 @bp.get("/")
@@ -46,7 +44,7 @@ def index():
 @bp.get("/devices/<device_ref>/assignment")
 def assignment(device_ref: str):
     device = _signer(f"devices/{device_ref}/assignment")
-    found = assignments.assignment(_registry(), device_ref, device)
+    found = assignments.assignment(current_registry(), device_ref, device)
     if found is None:
         return Response(status=204)
     return jsonify(found)
@@ -55,7 +53,7 @@ def assignment(device_ref: str):
 @bp.get("/deployments/<token>/artifact")
 def artifact(token: str):
     device = _signer(f"deployments/{token}/artifact")
-    return Response(assignments.artifact(_registry(), token, device), mimetype=MODEL_MEDIA_TYPE)
+    return Response(assignments.artifact(current_registry(), token, device), mimetype=MODEL_MEDIA_TYPE)
 
 
 @bp.post("/deployments/<token>/report")
@@ -71,4 +69,4 @@ def report(token: str):
         parsed = json.loads(body or b"null")
     except (ValueError, RecursionError):
         raise Invalid("the report is not JSON") from None
-    return jsonify({"status": assignments.report(_registry(), token, parsed, device)})
+    return jsonify({"status": assignments.report(current_registry(), token, parsed, device)})

@@ -15,6 +15,7 @@ from flask import Flask, request
 from tinyreg.registry import Registry, Settings, load_settings
 
 from . import errors
+from .current import EXTENSION
 
 # Room for the multipart envelope around the largest model a request may carry.
 _UPLOAD_MARGIN = 1024 * 1024
@@ -31,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, *,
     if registry is None:
         registry = Registry(settings)
         registry.ensure_initialized()
-    app.extensions["tinyreg"] = registry
+    app.extensions[EXTENSION] = registry
 
     # Query workers start on the first query (`tinyreg serve` starts them before it listens).
     from .sparql.runner import QueryRunner
@@ -58,7 +59,7 @@ def create_pull_app(registry: Registry) -> Flask:
 
     app = Flask(__name__)
     app.config["TINYREG_PROBLEMS_ONLY"] = True  # devices read problem+json, never a page
-    app.extensions["tinyreg"] = registry
+    app.extensions[EXTENSION] = registry
     app.register_blueprint(pull_bp)
     errors.register(app)
     return app

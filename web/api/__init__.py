@@ -1,7 +1,6 @@
-"""The JSON API under /api: models, devices, compatibility, with one problem+json error shape."""
-from flask import Blueprint
+"""The JSON API under /api: models, devices, compatibility, deployments, with one
+problem+json error shape. The blueprint is views.py's; each module adds its routes to it."""
+from . import compat, deployments  # noqa: F401  (their routes register on `bp`)
+from .views import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api")
-
-from . import views  # noqa: E402,F401  (routes register on `bp`)
-from . import compat, deployments  # noqa: E402,F401
+__all__ = ["bp"]

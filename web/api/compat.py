@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from tinyreg.registry.compat import (best_model, check, devices_for_model, matrix,
                                      models_for_device, resolve_device, resolve_model, what_if)
 from tinyreg.registry.errors import Invalid
 
-from . import bp
+from ..current import current_registry
 from .listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, local_name, version_ref
+from .views import bp
 
 MAX_MATRIX_CELLS = 200_000
 
-
-def _registry():
-    return current_app.extensions["tinyreg"]
 
 
 def flag(args: Mapping[str, str], name: str) -> bool:
@@ -116,25 +114,25 @@ def what_if_answer(registry, args: Mapping[str, str], *, version_iri: str | None
 
 @bp.get("/models/<path:ref>/devices")
 def model_devices(ref: str):
-    registry = _registry()
+    registry = current_registry()
     return jsonify(devices_for(registry, resolve_model(registry, ref), request.args))
 
 
 @bp.get("/devices/<path:device_id>/models")
 def device_models(device_id: str):
-    registry = _registry()
+    registry = current_registry()
     return jsonify(models_for(registry, resolve_device(registry, device_id), request.args))
 
 
 @bp.get("/models/<path:ref>/what-if")
 def model_changes(ref: str):
-    registry = _registry()
+    registry = current_registry()
     return jsonify(what_if_answer(registry, request.args, version_iri=resolve_model(registry, ref)))
 
 
 @bp.get("/devices/<path:device_id>/what-if")
 def device_changes(device_id: str):
-    registry = _registry()
+    registry = current_registry()
     return jsonify(what_if_answer(registry, request.args,
                                   device_iri=resolve_device(registry, device_id)))
 
@@ -153,7 +151,7 @@ _EXAMPLE = {"model": "kws-tiny", "device": "arduino-nano-33-ble-sense",
 
 @bp.get("/compat/check")
 def compat_check():
-    registry = _registry()
+    registry = current_registry()
     model, device = _required("model", "device")
     verdict = check(registry, resolve_model(registry, model), resolve_device(registry, device))
     return jsonify(verdict.as_dict())
@@ -161,12 +159,12 @@ def compat_check():
 
 @bp.get("/compat/matrix")
 def compat_matrix():
-    return jsonify(matrix_slice(_registry(), request.args))
+    return jsonify(matrix_slice(current_registry(), request.args))
 
 
 @bp.get("/compat/best")
 def compat_best():
-    registry = _registry()
+    registry = current_registry()
     device, task, metric = _required("device", "task", "metric")
     ranked = best_model(registry, resolve_device(registry, device), task, metric,
                         on_slice=request.args.get("slice") or None,

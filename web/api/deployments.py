@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 
 from tinyreg.deploy import deployment_status, list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.records import STATUSES
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.vocab import ID, slug
 
-from . import bp
+from ..current import current_registry
 from .listing import local_name, page
-from .views import paged_json
+from .views import bp, paged_json
 
-
-def _registry():
-    return current_app.extensions["tinyreg"]
 
 
 def _named(ref: str, what: str) -> str:
@@ -64,19 +61,19 @@ def rollout(registry, ref: str) -> dict[str, Any]:
 
 @bp.get("/deployments")
 def deployments():
-    return paged_json(deployment_listing(_registry(), request.args))
+    return paged_json(deployment_listing(current_registry(), request.args))
 
 
 @bp.get("/deployments/<path:ref>")
 def deployment_one(ref: str):
-    return jsonify(deployment(_registry(), ref))
+    return jsonify(deployment(current_registry(), ref))
 
 
 @bp.get("/rollouts")
 def rollouts():
-    return paged_json(rollout_listing(_registry(), request.args))
+    return paged_json(rollout_listing(current_registry(), request.args))
 
 
 @bp.get("/rollouts/<path:ref>")
 def rollout_one(ref: str):
-    return jsonify(rollout(_registry(), ref))
+    return jsonify(rollout(current_registry(), ref))

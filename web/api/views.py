@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.models import register_model
 
 from ..auth import require_write_token
+from ..current import current_registry
 from ..negotiation import NotAcceptable, rdf_response
 from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
-from . import bp
 from .entities import device_graph, device_view, model_graph, model_view
 from .listing import device_listing, model_listing
 from .openapi import openapi_document
 from .uploads import model_card, uploaded_file
 
-def _registry():
-    return current_app.extensions["tinyreg"]
+bp = Blueprint("api", __name__, url_prefix="/api")
+
 
 
 @bp.get("")
@@ -51,7 +51,7 @@ def openapi():
 
 @bp.get("/stats")
 def stats():
-    return jsonify(_registry().stats())
+    return jsonify(current_registry().stats())
 
 
 def paged_json(listing: dict[str, Any]) -> Response:
@@ -63,18 +63,18 @@ def paged_json(listing: dict[str, Any]) -> Response:
 
 @bp.get("/devices")
 def devices():
-    return paged_json(device_listing(_registry(), request.args))
+    return paged_json(device_listing(current_registry(), request.args))
 
 
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
-    return _entity(lambda: device_view(_registry(), device_id),
-                   lambda: device_graph(_registry(), device_id), device_id)
+    return _entity(lambda: device_view(current_registry(), device_id),
+                   lambda: device_graph(current_registry(), device_id), device_id)
 
 
 @bp.post("/devices")
 def device_add():
-    registry = _registry()
+    registry = current_registry()
     require_write_token(registry.settings)
     data, filename = uploaded_file("file")
     result = add_device(registry, data, filename)
@@ -90,17 +90,17 @@ def device_add():
 
 @bp.get("/models")
 def models():
-    return paged_json(model_listing(_registry(), request.args))
+    return paged_json(model_listing(current_registry(), request.args))
 
 
 @bp.get("/models/<path:ref>")
 def model(ref: str):
-    return _entity(lambda: model_view(_registry(), ref), lambda: model_graph(_registry(), ref), ref)
+    return _entity(lambda: model_view(current_registry(), ref), lambda: model_graph(current_registry(), ref), ref)
 
 
 @bp.post("/models")
 def model_add():
-    registry = _registry()
+    registry = current_registry()
     require_write_token(registry.settings)
     data, filename = uploaded_file("file")
     card = model_card(filename)

@@ -1,6 +1,4 @@
 """The dashboard: server-rendered pages for people, fed by the same calls as the API."""
-from flask import Blueprint
+from .views import bp
 
-bp = Blueprint("dashboard", __name__)
-
-from . import views  # noqa: E402,F401  (routes register on `bp`)
+__all__ = ["bp"]

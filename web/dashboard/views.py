@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from tinyreg.deploy.records import STATUSES
 from tinyreg.registry.compat import check, resolve_device, resolve_model
@@ -20,16 +20,14 @@ from ..api.listing import (MAX_LIMIT, all_devices, device_listing, local_name, m
                            per_revision, version_ref)
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
-from . import bp
+from ..current import current_registry
 from .charts import bar_chart, counted, human_bytes, size_buckets
 
+bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(human_bytes, "bytes")
 bp.add_app_template_filter(local_name, "local")
 bp.add_app_template_filter(version_ref, "ref")
 
-
-def _registry():
-    return current_app.extensions["tinyreg"]
 
 
 def _overview(registry) -> dict[str, Any]:
@@ -50,18 +48,18 @@ def _overview(registry) -> dict[str, Any]:
 
 @bp.get("/")
 def index():
-    return render_template("index.html", **_overview(_registry()))
+    return render_template("index.html", **_overview(current_registry()))
 
 
 @bp.get("/models")
 def models():
-    return render_template("models.html", listing=model_listing(_registry(), request.args),
+    return render_template("models.html", listing=model_listing(current_registry(), request.args),
                            args=request.args)
 
 
 @bp.get("/models/<path:ref>")
 def model(ref: str):
-    registry = _registry()
+    registry = current_registry()
     view = model_view(registry, ref)
     arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
                                                for r in view["arena_breakdown"]], unit=" B")
@@ -71,13 +69,13 @@ def model(ref: str):
 
 @bp.get("/devices")
 def devices():
-    return render_template("devices.html", listing=device_listing(_registry(), request.args),
+    return render_template("devices.html", listing=device_listing(current_registry(), request.args),
                            args=request.args)
 
 
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
-    registry = _registry()
+    registry = current_registry()
     view = device_view(registry, device_id)
     return render_template(
         "device.html", d=view, compat=_fits_and_misfits(models_for, registry, view["iri"]),
@@ -88,7 +86,7 @@ def device(device_id: str):
 @bp.get("/deployments")
 def deployments():
     """Rollouts, and deployments filtered by device, model, rollout and status."""
-    registry = _registry()
+    registry = current_registry()
     args = request.args
     return render_template(
         "deployments.html", listing=deployment_listing(registry, args), args=args,
@@ -115,7 +113,7 @@ def _fits_and_misfits(question, registry, iri: str) -> dict[str, Any]:
 def compat():
     """A heatmap over a selection: the devices a filter picks (a page of them) against the
     latest versions of the models another filter picks (every version when there is none)."""
-    registry = _registry()
+    registry = current_registry()
     args = request.args
     devices = device_listing(registry, {**args, "limit": args.get("limit") or "40"})
     wanted = {"q": args.get("mq", ""), "task": args.get("task", ""), "limit": str(MAX_LIMIT)}
@@ -133,7 +131,7 @@ def compat():
 
 @bp.get("/compat/explain")
 def explain():
-    registry = _registry()
+    registry = current_registry()
     version = resolve_model(registry, request.args.get("model", ""))
     verdict = check(registry, version, resolve_device(registry, request.args.get("device", "")))
     return render_template("explain.html", v=verdict, m=model_view(registry, verdict.model),
@@ -165,7 +163,7 @@ def _examples(registry) -> list[dict[str, str]]:
 
 @bp.get("/query")
 def query_page():
-    registry = _registry()
+    registry = current_registry()
     return render_template("query.html", examples=_examples(registry),
                            initial=request.args.get("query", ""),
                            max_rows=registry.settings.sparql_max_rows,
@@ -174,7 +172,7 @@ def query_page():
 
 @bp.route("/upload", methods=["GET", "POST"])
 def upload():
-    registry = _registry()
+    registry = current_registry()
     done = error = None
     if request.method == "POST":
         kind = request.form.get("kind")

@@ -15,6 +15,7 @@ from tinyreg.registry.errors import Invalid
 from tinyreg.registry.store.base import revision_update_text
 
 from ..auth import Forbidden, require_write_token
+from ..current import current_registry
 # The module, not its names: negotiation imports this package's results module, so
 # whichever is imported first finds the other half-made.
 from .. import negotiation
@@ -27,9 +28,6 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 
-
-def _registry():
-    return current_app.extensions["tinyreg"]
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -103,12 +101,12 @@ def _dataset() -> Dataset:
 
 
 def _check(text: str) -> None:
-    querytext.check(text, allow_federation=_registry().settings.sparql_allow_federation)
+    querytext.check(text, allow_federation=current_registry().settings.sparql_allow_federation)
 
 
 def _query(text: str) -> Response:
     _check(text)
-    settings = _registry().settings
+    settings = current_registry().settings
     formats = {kind: negotiation.acceptable(kind) for kind in ("results", "graph")}
     answer = current_app.extensions["tinyreg.runner"].run(
         text, _dataset(), formats={k: f and f.name for k, f in formats.items()},
@@ -127,7 +125,7 @@ def _query(text: str) -> Response:
 
 
 def _update(text: str) -> Response:
-    registry = _registry()
+    registry = current_registry()
     if not registry.settings.sparql_allow_update:
         raise Forbidden("SPARQL Update is disabled on this endpoint (setting sparql_allow_update)")
     require_write_token(registry.settings)
@@ -143,5 +141,5 @@ def _describe() -> Response:
     if fmt == "text/html":
         return redirect(url_for("dashboard.query_page"))
     graph = service_description(url_for("sparql.endpoint", _external=True),
-                                update=_registry().settings.sparql_allow_update)
+                                update=current_registry().settings.sparql_allow_update)
     return negotiation.rdf_response(graph, fmt)
