@@ -113,3 +113,26 @@ def test_deploy_serves_devices_that_pull_while_it_runs(tinyreg, agents):
                   f"127.0.0.1:{port}", "--pull-timeout", "60").output
     assert "completed (1 active)" in out
     assert agent.device_state("nat")["active"]["version"].endswith("/kws/v2")
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"NOT A REQUEST LINE\r\n\r\n", 400),
+    (b"POST /deployments/x/report HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n", 413),
+    (b"GET /devices/x/assignment HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 401),
+])
+def test_pull_listen_serves_problems_like_tinyreg_serve(data_dir, request_bytes, status):
+    """The server `--pull-listen` starts answers its own errors (waitress's 400 and 413) and
+    the endpoints' as problem documents."""
+    from tinyreg.web.cli.deploy import _pull_server
+
+    from ..web.test_hardening import raw
+
+    registry = Registry(load_settings(environ={}, data_dir=str(data_dir)))
+    try:
+        with _pull_server(registry, "127.0.0.1:0") as server:
+            address = type("Address", (), {"port": server.effective_port})
+            code, media_type, body = raw(address, request_bytes)
+    finally:
+        registry.close()
+    assert (code, media_type) == (status, "application/problem+json")
+    assert body["status"] == status and body["detail"]

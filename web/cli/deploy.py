@@ -22,7 +22,7 @@ from tinyreg.deploy.targets import AUTO, available
 from tinyreg.registry.errors import Unavailable
 from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
 
-from .base import UserError, cli, pass_state
+from .base import EnvironmentProblem, UserError, cli, pass_state
 from .output import format_option, render_rows
 
 PULL_IDLE_S = 30
@@ -69,24 +69,34 @@ def _options(waves="1,10,100", max_failures=0.1, retries=3, **knobs):
 
 @contextlib.contextmanager
 def _pull_server(registry, listen: str | None):
+    """The pull endpoints served at `listen` (HOST:PORT) while the block runs; yields the
+    server, or None without `listen`."""
     if not listen:
-        yield
+        yield None
         return
-    import waitress
+    from tinyreg.deploy.assignments import MAX_REPORT_BYTES
 
     from ..app import create_pull_app
+    from ..server import create_server
 
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise UserError(f"--pull-listen {listen!r}: expected HOST:PORT")
-    # A device that stops sending or reading mid-request is dropped after PULL_IDLE_S.
-    server = waitress.create_server(create_pull_app(registry), host=host, port=int(port),
-                                    threads=8, channel_timeout=PULL_IDLE_S)
+    # The server `tinyreg serve` runs: its own errors are problem documents too, and a
+    # device that stops sending or reading mid-request is dropped after PULL_IDLE_S.
+    try:
+        server = create_server(create_pull_app(registry), host=host, port=int(port), threads=8,
+                               channel_timeout=PULL_IDLE_S, ident="tinyreg",
+                               # Reports are the only bodies; the endpoint answers
+                               # those over its limit itself, with the limit named.
+                               max_request_body_size=2 * MAX_REPORT_BYTES)
+    except (OSError, ValueError) as exc:
+        raise EnvironmentProblem(f"--pull-listen {listen}: cannot listen there: {exc}") from None
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     click.echo(f"pull endpoints at http://{host}:{server.effective_port}/", err=True)
     try:
-        yield
+        yield server
     finally:
         server.close()
 
