@@ -82,8 +82,7 @@ class Job:
 
 
 # The device's own identity, from its source file: a TD's `id`, kept as owl:sameAs.
-_SOURCE_IDS = """
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_SOURCE_IDS = prefixes("owl") + """
 SELECT ?device ?id WHERE { %s GRAPH ?device { ?device owl:sameAs ?id } }"""
 
 

@@ -12,18 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..vocab import prefixes
 from .fleet import Fleet, lexical
 
-_TR = "https://w3id.org/tinyreg/ontology#"
-_FIGURES = f"""PREFIX tr: <{_TR}>
+_FIGURES = prefixes("tr") + f"""
 SELECT ?e ?fig ?x ?rt ?npu ?macs ?mode ?basis ?source WHERE {{ GRAPH ?e {{
   ?e tr:runtimeFigure ?fig . ?fig ?p ?x .
   OPTIONAL {{ ?fig tr:onRuntime ?rt }} OPTIONAL {{ ?fig tr:onNPU ?npu }}
   OPTIONAL {{ ?fig tr:npuMacs ?macs }} OPTIONAL {{ ?fig tr:npuMemoryMode ?mode }}
   OPTIONAL {{ ?fig tr:figureBasis ?basis }} OPTIONAL {{ ?fig tr:figureSource ?source }} }} }}"""
-_INSTALLED = f"""PREFIX tr: <{_TR}>
+_INSTALLED = prefixes("tr") + f"""
 SELECT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i . ?i tr:runtime ?rt }} }}"""
-_NPU_HOSTS = f"""PREFIX tr: <{_TR}>
+_NPU_HOSTS = prefixes("tr") + f"""
 SELECT ?e ?host ?npu ?macs ?mode WHERE {{ GRAPH ?e {{
   {{ ?e tr:hasNPU ?npu . BIND (?e AS ?host) }} UNION {{ ?e tr:hasProcessor ?host . ?host tr:hasNPU ?npu }}
   OPTIONAL {{ ?host tr:npuMacs ?macs }} OPTIONAL {{ ?host tr:npuMemoryMode ?mode }} }} }}"""

@@ -17,13 +17,13 @@ import numpy as np
 
 from ..store import IRI
 from ..store.terms import values_block
+from ..vocab import OP, TR, prefixes
 from .figures import RuntimeFigures
 from .fleet import Fleet, is_number, lexical, value_key
 from .results import grouped
 from .shapes import Constraint
 
-_OP = "https://w3id.org/tinyreg/op/"
-_TR = "https://w3id.org/tinyreg/ontology#"
+_OP = str(OP)
 
 # Query texts: the parameters arrive as bindings (?p, ?cls...), never pasted in. Entity
 # queries read each entity's own graph; where they follow a node (an install, a sensor, a
@@ -34,10 +34,10 @@ _TR = "https://w3id.org/tinyreg/ontology#"
 _INSTALL_NODES = f"""{{ SELECT ?e ?i ?rt WHERE {{
     {{ SELECT ?e ?i WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i }} }} }}
     {{ SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?i tr:runtime ?rt }} }} }} }} }}"""
-_INSTALLS = f"""PREFIX tr: <{_TR}>
+_INSTALLS = prefixes("tr") + f"""
 SELECT ?e ?rt WHERE {{ {_INSTALL_NODES} }}"""
 # The installs that state a number for ?p, with it (?i tells installs apart in one answer).
-_INSTALL_FIGURES = f"""PREFIX tr: <{_TR}>
+_INSTALL_FIGURES = prefixes("tr") + f"""
 SELECT ?e ?i ?rt ?x WHERE {{ {_INSTALL_NODES}
   {{ SELECT ?e ?i ?x WHERE {{ GRAPH ?e {{ ?i ?p ?x }} FILTER(isNumeric(?x)) }} }} }}"""
 _RUNTIME_FIGURE = "SELECT ?x WHERE { ?rt ?p ?x }"
@@ -50,7 +50,7 @@ _RUNTIME_FIGURE = "SELECT ?x WHERE { ?rt ?p ?x }"
 # would cost a seek per sensor.
 _SENSORS = "{ SELECT ?e ?s WHERE { GRAPH ?e { ?e ?p ?s } } }"
 _SUB_SYSTEMS = "{ SELECT ?e ?s ?part WHERE { GRAPH ?e { ?s ssn:hasSubSystem ?part } } }"
-_SENSOR_COVERAGE = f"""PREFIX ssn: <http://www.w3.org/ns/ssn/>
+_SENSOR_COVERAGE = prefixes("ssn") + f"""
 SELECT ?e (SUM(DISTINCT ?bit) AS ?met) WHERE {{
   {{ SELECT ?e ?part ?bit WHERE {{ CLASSES GRAPH ?e {{ ?part a ?cls }} }} }}
   {{ {{ SELECT ?e ?part WHERE {{ GRAPH ?e {{ ?e ?p ?part }} }} }}
@@ -62,19 +62,18 @@ SELECT ?e (SUM(DISTINCT ?bit) AS ?met) WHERE {{
         {{ SELECT ?e ?m WHERE {{ GRAPH ?e {{ ?m ssn:hasSubSystem ?y }} }} }} }} }}
       GRAPH ?e {{ ?m ssn:hasSubSystem+ ?part }} }} }} }} }} GROUP BY ?e"""
 _BITS = 62  # required classes per query: the bits of a 64-bit integer
-_MEETS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_MEETS = prefixes("rdfs", "owl") + """
 SELECT DISTINCT ?cls WHERE { ?cls (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)* ?req }"""
-_OPERATORS = f"""PREFIX tr: <{_TR}>
+_OPERATORS = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?op WHERE {{ GRAPH ?e {{ ?e ?p ?use . ?use tr:operator ?op }} }}"""
-_FAILED_CHECKS = f"""PREFIX tr: <{_TR}>
+_FAILED_CHECKS = prefixes("tr") + f"""
 SELECT ?e ?rt ?reason WHERE {{ GRAPH ?e {{
   ?e tr:runtimeCheck ?c . ?c tr:onRuntime ?rt ; tr:runs false . OPTIONAL {{ ?c tr:reason ?reason }} }} }}"""
-_FIGURED_RUNTIMES = f"""PREFIX tr: <{_TR}>
+_FIGURED_RUNTIMES = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:runtimeFigure ?f . ?f tr:onRuntime ?rt }} }}"""
-_RUNTIME_SUPPORT = f"""PREFIX tr: <{_TR}>
+_RUNTIME_SUPPORT = prefixes("tr") + f"""
 SELECT ?all ?op WHERE {{ {{ ?rt tr:supportsAllOperators ?all }} UNION {{ ?rt tr:supportsOperator ?op }} }}"""
-_FEATURES = f"""PREFIX tr: <{_TR}>
+_FEATURES = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?f WHERE {{
   {{ SELECT ?e ?f WHERE {{ GRAPH ?e {{ ?e ?p ?f }} }} }}
   UNION {{ {{ SELECT ?e ?proc WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor ?proc }} }} }}
@@ -252,7 +251,7 @@ class FigureKnown(Compiled):
     def __init__(self, constraint: Constraint, fleet: Fleet):
         super().__init__(constraint, fleet)
         c = constraint
-        self.on_model = c.param("side") == f"{_TR}candidateModel"
+        self.on_model = c.param("side") == str(TR.candidateModel)
         if self.on_model:
             self.missing = ~_stated(fleet, c, ("figureProperty", "estimateProperty",
                                                "declaredProperty"))

@@ -18,7 +18,7 @@ from ..core import Registry
 from ..errors import Invalid, NotFound
 from ..store import IRI
 from ..tflite.vela import NPUS, NpuConfig, VelaResult, compile_for_npu
-from ..vocab import TR, slug
+from ..vocab import TR, prefixes, slug
 from .artifacts import read_artifact
 from .register import resolve_version
 
@@ -129,15 +129,13 @@ def add_figure(registry: Registry, ref: str, figure: RuntimeFigure) -> str:
     return iri
 
 
-_DEVICE_NPUS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_DEVICE_NPUS = prefixes("tr") + """
 SELECT ?npu ?macs ?mode WHERE {
   { ?d tr:hasProcessor ?p . ?p tr:hasNPU ?npu . OPTIONAL { ?p tr:npuMacs ?macs }
     OPTIONAL { ?p tr:npuMemoryMode ?mode } }
   UNION { ?d tr:hasNPU ?npu . OPTIONAL { ?d tr:npuMacs ?macs } OPTIONAL { ?d tr:npuMemoryMode ?mode } }
 }"""
-_ARTIFACT = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_ARTIFACT = prefixes("tr") + """
 SELECT ?sha WHERE { ?v tr:artifact/tr:sha256 ?sha }"""
 
 

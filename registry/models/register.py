@@ -22,7 +22,7 @@ from ..errors import Invalid, NotFound, TinyregError
 from ..store import IRI
 from ..tflite import ModelReport, measure_file
 from ..validation import validate as validate_description
-from ..vocab import artifact_iri, model_iri, slug, version_iri
+from ..vocab import artifact_iri, model_iri, prefixes, slug, version_iri
 from .artifacts import remove_incomplete, store_artifact, stored_digests
 from . import numbering
 from .beside import read_beside
@@ -34,8 +34,7 @@ logger = logging.getLogger(__name__)
 # number itself is claimed in the store, across processes and hosts (numbering.py).
 _LOCK = threading.Lock()
 
-_VERSIONS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_VERSIONS = prefixes("tr") + """
 SELECT ?v ?n ?sha WHERE {
   ?v tr:versionOf ?model ; tr:versionNumber ?n .
   OPTIONAL { ?v tr:artifact/tr:sha256 ?sha }
@@ -132,18 +131,14 @@ def _same_bytes(registry: Registry, card: ModelCard, sha: str, report: ModelRepo
     return versions, None
 
 
-_INHERITED = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX schema: <https://schema.org/>
+_INHERITED = prefixes("tr", "dcterms", "schema") + """
 SELECT ?task ?sensor ?license ?creator ?npu WHERE {
   { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
   UNION { ?v schema:creator ?creator } UNION { ?v tr:compiledForNPU ?npu }
 }"""
 
 
-_DECLARED = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_DECLARED = prefixes("tr") + """
 SELECT ?arena ?source WHERE { ?v tr:declaredArenaBytes ?arena . OPTIONAL { ?v tr:declaredIn ?source } }"""
 
 
@@ -215,9 +210,7 @@ def import_files(registry: Registry, files: list[Path], options: Mapping[str, An
 
 
 # ---- reading
-_LIST = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_LIST = prefixes("tr", "schema") + """
 SELECT ?model ?name ?task (MAX(?n) AS ?latest) (COUNT(DISTINCT ?v) AS ?versions) WHERE {
   ?model a tr:Model ; schema:name ?name .
   ?v tr:versionOf ?model ; tr:versionNumber ?n .
@@ -225,9 +218,7 @@ SELECT ?model ?name ?task (MAX(?n) AS ?latest) (COUNT(DISTINCT ?v) AS ?versions)
 } GROUP BY ?model ?name ?task ORDER BY ?name
 """
 
-_SUMMARY = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_SUMMARY = prefixes("tr", "schema") + """
 SELECT ?v ?name ?n ?measured ?measuredBy ?estimated ?estimatedBy ?declared ?declaredIn ?flash
        ?declaredFlash ?format ?params ?macs ?sha ?size WHERE {
   ?v a tr:ModelVersion ; schema:name ?name ; tr:versionNumber ?n .
@@ -241,24 +232,21 @@ SELECT ?v ?name ?n ?measured ?measuredBy ?estimated ?estimatedBy ?declared ?decl
 }
 """
 
-_RUNTIMES = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_RUNTIMES = prefixes("tr") + """
 SELECT ?runtime ?runs ?reason WHERE {
   ?v tr:runtimeCheck ?c . ?c tr:onRuntime ?runtime .
   OPTIONAL { ?c tr:runs ?runs } OPTIONAL { ?c tr:reason ?reason }
 } ORDER BY ?runtime
 """
 
-_OPERATORS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_OPERATORS = prefixes("tr") + """
 SELECT ?operator ?version ?count WHERE {
   ?v tr:usesOperator ?u . ?u tr:operator ?operator ; tr:operatorVersion ?version ; tr:count ?count .
 } ORDER BY DESC(?count) ?operator
 """
 
 
-_FIGURES = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_FIGURES = prefixes("tr") + """
 SELECT ?runtime ?npu ?macs ?mode ?ram ?flash ?latency ?basis ?source ?share ?cycles WHERE {
   ?v tr:runtimeFigure ?f .
   OPTIONAL { ?f tr:onRuntime ?runtime } OPTIONAL { ?f tr:onNPU ?npu } OPTIONAL { ?f tr:npuMacs ?macs }

@@ -7,19 +7,15 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file, show_model,
-                                     tflite_files, tidy_artifacts)
-
 from tinyreg.registry.compat.ids import resolve_device
+from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
+                                     show_model, tflite_files, tidy_artifacts)
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
                                              runtime_iri)
+from tinyreg.registry.vocab import local_name
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
-
-
-def _local(iri) -> str:
-    return str(iri).rsplit("#", 1)[-1].rsplit("/", 1)[-1] if iri else ""
 
 
 def _options(name, model, task, sensors, dataset, metrics, license_, creator, description, npu):
@@ -126,7 +122,7 @@ def import_(state, directory: Path, **card) -> None:
 @pass_state
 def list_(state, fmt: str) -> None:
     """Models with their latest version."""
-    rows = [{"model": _local(r["model"]), "name": r["name"], "task": _local(r["task"]),
+    rows = [{"model": local_name(r["model"]), "name": r["name"], "task": local_name(r["task"]) or "",
              "latest": r["latest"], "versions": r["versions"]} for r in list_models(state.registry())]
     click.echo(render_rows(["model", "name", "task", "latest", "versions"], rows, fmt))
 
@@ -143,7 +139,7 @@ def show(state, ref: str, fmt: str) -> None:
         return
     click.echo(f"{info['name']}  <{info['v']}>")
     click.echo(f"  arena {_arena(info)}, flash {_bytes(info['flash'])}, "
-               f"format {_local(info['format']) or 'unknown'}, {_count(info['params'])} parameters, "
+               f"format {local_name(info['format']) or 'unknown'}, {_count(info['params'])} parameters, "
                f"{_count(info['macs'])} MACs")
     for kind in ARENA_BASES:
         # The figures the verdicts do not take, beside the one they do.
@@ -159,9 +155,9 @@ def show(state, ref: str, fmt: str) -> None:
     for r in info["runtimes"]:
         state_ = ("runs" if r["runs"] else f"does not run: {r['reason']}") \
             if r["runs"] is not None else f"unknown: {r['reason']}"
-        click.echo(f"  {_local(r['runtime'])}: {state_}")
+        click.echo(f"  {local_name(r['runtime'])}: {state_}")
     for f in info["figures"]:
-        target = _local(f["runtime"]) or f"{_local(f['npu'])}-{f['macs']} {f['mode']}"
+        target = local_name(f["runtime"]) or f"{local_name(f['npu'])}-{f['macs']} {f['mode']}"
         parts = [f"RAM {f['ram']:,} B" if f["ram"] is not None else None,
                  f"flash {f['flash']:,} B" if f["flash"] is not None else None,
                  f"{f['latency']:g} ms" if f["latency"] is not None else None,
@@ -169,7 +165,7 @@ def show(state, ref: str, fmt: str) -> None:
         click.echo(f"  on {target}: {', '.join(p for p in parts if p)} "
                    f"({f['basis']} by {f['source']})")
     for op in info["operators"]:
-        click.echo(f"  op {_local(op['operator'])} v{op['version']} x{op['count']}")
+        click.echo(f"  op {local_name(op['operator'])} v{op['version']} x{op['count']}")
 
 
 def _count(n) -> str:
@@ -186,7 +182,7 @@ def _arena(info: dict) -> str:
         return "unknown (neither measured, estimated nor declared)"
     how = info["arena_basis"]
     if info["method"]:
-        how += f": {_local(info['method'])}"
+        how += f": {local_name(info['method'])}"
     if info["arena_basis"] == "declared" and info["declaredIn"]:
         how += f" in {info['declaredIn']}"
     return f"{info['arena']:,} B ({how})"
@@ -217,7 +213,7 @@ def figure(state, ref: str, runtime: str, source: str, ram_bytes, flash_bytes, l
     entry = RuntimeFigure(runtime=runtime_iri(runtime), npu=None, basis=basis, source=source,
                           ram_bytes=ram_bytes, flash_bytes=flash_bytes, latency_ms=latency_ms)
     iri = add_figure(state.registry(), ref, entry)
-    click.echo(f"{iri}: {_local(entry.runtime)} figure recorded ({_figure_text(entry)})")
+    click.echo(f"{iri}: {local_name(entry.runtime)} figure recorded ({_figure_text(entry)})")
 
 
 @model.command("vela")
