@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from tinyreg.registry.vocab import local_name, prefixes
+
 from . import sparql
 
 DEPLOY_ACTION = "deployModel"
@@ -74,10 +76,7 @@ def affordances() -> dict:
 
 # A UNION of the two affordance kinds, not a property path, and the names filtered in
 # Python: several times faster over a thousand device graphs.
-_FORMS = """
-PREFIX td: <https://www.w3.org/2019/wot/td#>
-PREFIX hctl: <https://www.w3.org/2019/wot/hypermedia#>
-PREFIX htv: <http://www.w3.org/2011/http#>
+_FORMS = prefixes("td", "hctl", "htv") + """
 SELECT ?device ?name ?href ?method ?type ?op WHERE {
   %s
   GRAPH ?device {
@@ -101,7 +100,7 @@ def find_forms(registry, devices: Iterable[str]) -> dict[str, dict[str, Form]]:
         href = str(row["href"])
         if row["name"] not in AFFORDANCES or not href.lower().startswith(("http://", "https://")):
             continue  # CoAP, MQTT…: not a binding the registry speaks
-        op = str(row.get("op") or "").rsplit("#", 1)[-1].lower()
+        op = (local_name(row.get("op")) or "").lower()
         method = str(row.get("method") or _DEFAULT_METHODS.get(op, "POST")).upper()
         form = Form(href, method, str(row.get("type") or JSON_MEDIA_TYPE))
         found[row["device"]].setdefault(str(row["name"]), form)

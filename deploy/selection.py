@@ -15,7 +15,7 @@ import re
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.store import IRI
 from tinyreg.registry.devices.identity import resolve_device
-from tinyreg.registry.vocab import TR
+from tinyreg.registry.vocab import TR, prefixes
 
 from . import sparql
 
@@ -35,16 +35,13 @@ _FILTERS = {
 }
 _TERM = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
-_SELECT = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_SELECT = prefixes("tr", "schema") + """
 SELECT DISTINCT ?device WHERE {
   GRAPH ?device { %s ?device a ?kind . %s }
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
 } ORDER BY ?device"""
 
-_EXISTING = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_EXISTING = prefixes("tr") + """
 SELECT ?device WHERE { %s GRAPH ?device { ?device a ?kind }
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }"""
 

@@ -17,7 +17,7 @@ from .compat.results import BySeverity, Result
 from .compat.shacl import report_results
 from .errors import Invalid
 from .resources import shapes_graph
-from .vocab import TR
+from .vocab import TR, local_name
 
 # Which shapes judge which kind of submission: those that target these classes.
 KINDS = {
@@ -70,8 +70,7 @@ def validate(graph: rdflib.Graph | str, kind: str, shapes: rdflib.Graph | None =
 
 
 def _short(iri: str | None) -> str:
-    text = str(iri)
-    return text.rsplit("#", 1)[-1] if "#" in text else text
+    return str(iri) if iri is not None and "#" not in str(iri) else local_name(iri)
 
 
 def _names(classes) -> str:

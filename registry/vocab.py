@@ -25,6 +25,7 @@ META_GRAPH = "urn:tinyreg:meta"
 
 TD = Namespace("https://www.w3.org/2019/wot/td#")
 HCTL = Namespace("https://www.w3.org/2019/wot/hypermedia#")
+HTV = Namespace("http://www.w3.org/2011/http#")
 WOTSEC = Namespace("https://www.w3.org/2019/wot/security#")
 JSONSCHEMA = Namespace("https://www.w3.org/2019/wot/json-schema#")
 SOSA = Namespace("http://www.w3.org/ns/sosa/")
@@ -40,7 +41,8 @@ FAIR4ML = Namespace("https://w3id.org/fair4ml#")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 
 PREFIXES = {
-    "tr": str(TR), "op": str(OP), "td": str(TD), "hctl": str(HCTL), "wotsec": str(WOTSEC),
+    "tr": str(TR), "op": str(OP), "td": str(TD), "hctl": str(HCTL), "htv": str(HTV),
+    "wotsec": str(WOTSEC),
     "jsonschema": str(JSONSCHEMA), "sosa": str(SOSA), "ssn": str(SSN),
     "ssn-system": str(SSN_SYSTEM), "s3n": str(S3N), "schema": str(SCHEMA), "qudt": str(QUDT),
     "unit": str(UNIT), "om": str(OM), "prov": str(PROV), "dcterms": str(DCTERMS),

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rdflib import URIRef
 
-from ..vocab import TR
+from ..vocab import TR, local_name
 from .facts import Processor
 
 
@@ -51,7 +51,7 @@ _SPELLINGS = {"cortexm0+": "cortexm0plus", "m0plus": "cortexm0plus", "m0+": "cor
               "lx6": "xtensalx6", "lx7": "xtensalx7", "riscv": "riscv32", "rv32": "riscv32",
               "hazardriscv": "hazard3"}
 # The ontology's own local names ("CortexM4F") read the same way.
-_SPELLINGS.update({str(t.core).rsplit("#", 1)[1].lower(): key for key, t in _CORES.items()})
+_SPELLINGS.update({local_name(t.core).lower(): key for key, t in _CORES.items()})
 
 # Part families -> (core key, FPU, DSP, cores); first match wins, so narrower patterns first.
 _FAMILIES = [

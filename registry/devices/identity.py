@@ -20,18 +20,16 @@ from ..errors import Conflict, Invalid, NotFound
 from ..store import IRI, GraphLike
 from ..store.base import to_ntriples
 from ..store.terms import OneOf
-from ..vocab import DEVICE_BASE, SCHEMA, device_id, is_device_id
+from ..vocab import DEVICE_BASE, SCHEMA, device_id, is_device_id, prefixes
 from .facts import is_iri
 
-_BY_SOURCE = """
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_BY_SOURCE = prefixes("owl") + """
 SELECT ?source ?device WHERE {
   GRAPH ?device { ?device owl:sameAs ?source }
   FILTER(STRSTARTS(STR(?device), "%s"))
 } ORDER BY ?device""" % DEVICE_BASE
 
-_OWNERS = """
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_OWNERS = prefixes("owl") + """
 SELECT ?device ?source WHERE { GRAPH ?device { ?device owl:sameAs ?source } }"""
 
 

@@ -94,7 +94,7 @@ def parse_prototype(data: bytes | str) -> PrototypeImport:
 
 def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
     name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name, TD.title))
-    key = _local(node) or name
+    key = _key_of(node) or name
     if not key:
         raise Invalid("neither a usable IRI nor a name")
     own_iri = isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node))
@@ -161,7 +161,7 @@ def _copy_affordances(g: Graph, node, device: URIRef, out: Graph) -> None:
 def _model(g: Graph, node, report: list[str]) -> ModelRecord:
     name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name))
     identifier = _text(g, node, (SCHEMA.identifier, SCHEMA_HTTP.identifier))
-    key = identifier or _local(node) or name
+    key = identifier or _key_of(node) or name
     if not key:
         raise Invalid("neither an identifier, a usable IRI nor a name")
     label = _label(node)
@@ -392,7 +392,8 @@ def _blemished(term) -> bool:
     return text.startswith(_BASE) or "//" in text.split("://", 1)[-1]
 
 
-def _local(node) -> str | None:
+def _key_of(node) -> str | None:
+    """The last segment of a prototype IRI, its entity's key (None for its placeholder)."""
     if not isinstance(node, URIRef) or str(node) == _BASE + "None":
         return None
     tail = [p for p in re.split(r"[/#]", str(node).split("://", 1)[-1]) if p]

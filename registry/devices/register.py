@@ -14,7 +14,7 @@ import rdflib
 from ..errors import Conflict, Invalid, NotFound
 from ..store.base import to_ntriples
 from ..validation import validate
-from ..vocab import PREFIXES, TR
+from ..vocab import PREFIXES, TR, local_name, prefixes
 from .bulk import import_files
 from .catalog import iter_catalog
 from .files import FileResult, iter_files, iter_paths, read_file
@@ -86,9 +86,7 @@ def load_catalog(registry) -> int:
 
 # Each fact of each device as a row of its own, gathered here: listing 100,000 devices took
 # 16.6 s when Oxigraph joined, grouped and ordered the same patterns, and takes 6.6 s so.
-_FACTS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
+_FACTS = prefixes("tr", "schema") + """
 SELECT ?device ?fact ?value
 WHERE {
   GRAPH ?device {
@@ -123,8 +121,8 @@ def list_devices(registry) -> list[dict]:
             held[fact].add(str(value))
         elif held[fact] is None or _preferred(fact, value, held[fact]):
             held[fact] = value
-    rows = [{"id": str(f[_ID]), "name": str(f[_NAME]), "kind": _local(f[_KIND]),
-             "ram": _int(f[_RAM]), "flash": _int(f[_FLASH]), "core": _local(f[_CORE]),
+    rows = [{"id": str(f[_ID]), "name": str(f[_NAME]), "kind": local_name(f[_KIND]),
+             "ram": _int(f[_RAM]), "flash": _int(f[_FLASH]), "core": local_name(f[_CORE]),
              "format": str(f[_FORMAT]), "incomplete": "; ".join(sorted(f[_INCOMPLETE])) or None,
              "iri": iri}
             for iri, f in facts.items()
@@ -147,10 +145,6 @@ def show_device(registry, ref: str) -> rdflib.Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
-
-
-def _local(term) -> str | None:
-    return str(term).rsplit("#", 1)[-1] if term is not None else None
 
 
 def _int(term) -> int | None:

@@ -20,7 +20,7 @@ from rdflib.namespace import RDF
 from ..errors import Invalid
 from ..fields import Fields, as_text
 from ..keys import parse_public_key, public_key_text
-from ..vocab import DEVICE_BASE, SCHEMA, SCHEMA_HTTP, TR, device_id
+from ..vocab import DEVICE_BASE, SCHEMA, SCHEMA_HTTP, TR, device_id, local_name
 from . import contexts, nt
 from .cores import core_traits, processor
 from .facts import DeviceFacts, Runtime, Sensor, iri_or_text, is_iri, to_record
@@ -229,7 +229,8 @@ _NAME = f"<{SCHEMA.name}>"
 
 
 def _local(prop: str) -> str:
-    return prop[1:-1].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    """A predicate's local name from its N-Triples text."""
+    return local_name(prop[1:-1])
 
 
 def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,

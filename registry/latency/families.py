@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from ..errors import Invalid
+from ..vocab import local_name
 
 CORE_FAMILIES = {
     "cortex-m0plus": "Arm Cortex-M0/M0+",
@@ -74,7 +75,7 @@ def _squash(text: str) -> str:
 
 
 def core_family_of_iri(iri) -> str | None:
-    return _CORE_IRIS.get(str(iri).rsplit("#", 1)[-1]) if iri else None
+    return _CORE_IRIS.get(local_name(iri)) if iri else None
 
 
 def core_family_of_text(text: str) -> str | None:

@@ -18,7 +18,7 @@ from ..core import Registry
 from ..errors import Invalid, NotFound
 from ..store import IRI
 from ..tflite.vela import NPUS, NpuConfig, VelaResult, compile_for_npu
-from ..vocab import TR, prefixes, slug
+from ..vocab import TR, local_name, prefixes, slug
 from .artifacts import read_artifact
 from .register import resolve_version
 
@@ -146,7 +146,7 @@ def device_npu_configs(registry: Registry, device_iri: str) -> list[NpuConfig]:
         raise NotFound(f"no device {device_iri}")
     configs = []
     for row in registry.store.select(_DEVICE_NPUS, {"d": IRI(device_iri)}):
-        npu = str(row["npu"]).rsplit("#", 1)[-1]
+        npu = local_name(row["npu"])
         if npu not in NPUS:
             continue
         if row["macs"] is None or row["mode"] is None:

@@ -13,14 +13,11 @@ from tinyreg.registry.devices.register import show_device
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.models import resolve_version, show_model
 from tinyreg.registry.store import IRI
+from tinyreg.registry.vocab import prefixes
 
 from .listing import local_name
 
-_PREFIXES = """PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-PREFIX schema: <https://schema.org/>
-PREFIX ssn: <http://www.w3.org/ns/ssn/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-"""
+_PREFIXES = prefixes("tr", "schema", "ssn", "dcterms")
 
 _TENSORS = _PREFIXES + """SELECT ?direction ?index ?name ?shape ?type ?scale ?zero WHERE {
   GRAPH ?v { { ?v tr:hasInput ?t BIND("input" AS ?direction) }

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping
 
 from tinyreg.registry.errors import Invalid
+from tinyreg.registry.vocab import local_name
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -40,14 +41,6 @@ def matching(rows: Iterable[dict[str, Any]], text: str | None,
     if not needle:
         return rows
     return [r for r in rows if any(needle in str(r.get(f) or "").lower() for f in fields)]
-
-
-def local_name(iri: Any) -> str | None:
-    """The part of an IRI after its last `#` or `/`: tr:CortexM4 → CortexM4."""
-    if iri is None:
-        return None
-    text = str(iri)
-    return text.rsplit("#", 1)[-1] if "#" in text else text.rstrip("/").rsplit("/", 1)[-1]
 
 
 def version_ref(iri: str) -> str:

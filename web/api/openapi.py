@@ -78,9 +78,8 @@ def _ontology_names(cls: str) -> list[str]:
     from rdflib import RDF, URIRef
 
     from tinyreg.registry.resources import ontology_graph
-    from tinyreg.registry.vocab import TR
-    return sorted(str(s).rsplit("#", 1)[-1]
-                  for s in ontology_graph().subjects(RDF.type, URIRef(TR[cls])))
+    from tinyreg.registry.vocab import TR, local_name
+    return sorted(local_name(s) for s in ontology_graph().subjects(RDF.type, URIRef(TR[cls])))
 
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
