@@ -26,7 +26,7 @@ import uuid
 
 from ..errors import Conflict
 from ..store import IRI, Store
-from ..vocab import model_iri
+from ..vocab import model_iri, prefixes
 
 CLAIMS_GRAPH = "urn:tinyreg:claims"
 STALE_S = 60
@@ -36,8 +36,7 @@ _CLAIM = "urn:tinyreg:claim:"
 _CLAIMS = "urn:tinyreg:claims:version"
 _AT = "urn:tinyreg:claims:at"
 
-_VERSIONS = """
-PREFIX tr: <https://w3id.org/tinyreg/ontology#>
+_VERSIONS = prefixes("tr") + """
 SELECT ?n WHERE { ?v tr:versionOf ?model ; tr:versionNumber ?n }"""
 
 _CLAIMS_OF = f"SELECT ?c ?at WHERE {{ GRAPH <{CLAIMS_GRAPH}> {{ ?c <{_CLAIMS}> ?v ; <{_AT}> ?at }} }}"
