@@ -34,6 +34,7 @@ from common import report
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.devices.catalog import iter_catalog
 from tinyreg.registry.examples import EXAMPLES
+from tinyreg.registry.sparql_functions import Calls
 from tinyreg.registry.models import register_model
 from tinyreg.registry.store import IRI
 from tinyreg.registry.store.terms import inline_bindings
@@ -103,9 +104,12 @@ def queries(values: dict[str, str]) -> list[tuple[str, str]]:
             for e in EXAMPLES]
 
 
-def on_store(store):
+def on_store(registry):
+    # The examples call the registry's SPARQL functions, answered in this process.
     def run(text: str) -> int:
-        return len(list(store.raw_query(text, use_default_graph_as_union=True)))
+        return len(list(registry.store.raw_query(
+            text, use_default_graph_as_union=True,
+            custom_functions=Calls(registry).custom_functions())))
     return run
 
 
@@ -201,7 +205,7 @@ def main() -> None:
         texts = queries(build(data_dir))
         shutil.copytree(data_dir, served_dir)
         registry = Registry(load_settings(environ={}, data_dir=data_dir))
-        on_the_store = on_store(registry.store)
+        on_the_store = on_store(registry)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]

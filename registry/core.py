@@ -17,6 +17,7 @@ from .errors import Invalid
 from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
+from .sparql_functions import Calls, uses_functions
 from .store import IRI, EmbeddedStore, QueryResult, Store
 from .vocab import ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
 
@@ -102,7 +103,21 @@ class Registry:
         if not sparql or not sparql.strip():
             raise Invalid("empty SPARQL query")
         querytext.check(sparql, allow_federation=self.settings.sparql_allow_federation)
-        return self.store.query(sparql, bindings)
+        store, functions = self.store_for(sparql)
+        return store.query(sparql, bindings, **functions)
+
+    def store_for(self, sparql: str) -> tuple[Store, dict[str, Any]]:
+        """The store to run this query text on, and the keyword arguments that give it the
+        registry's SPARQL functions (sparql_functions.py): the store itself when it can run
+        them, else, when the text calls them, a local copy of its graphs kept in step by its
+        change log (an external server cannot call back into the registry)."""
+        store = self.store
+        if not store.runs_functions:
+            if not uses_functions(sparql):
+                return store, {}
+            from .store.mirror import mirror  # only for a remote store asked our functions
+            store = mirror(self)
+        return store, {"functions": Calls(self).custom_functions()}
 
     def stats(self) -> dict[str, int]:
         row = self.store.select(_STATS_QUERY)[0]
@@ -120,4 +135,5 @@ class Registry:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
 

@@ -1,17 +1,17 @@
-"""The registry's three acceptance questions, as SPARQL over the ontology's terms.
+"""The example questions the demo asks and the SPARQL page offers.
 
-They are the research prototype's example queries, written for byte-exact figures and
-sensor subsumption, and three of the ontology's competency questions: their text lives in
-`ontology/competency/` with the others. Each takes its subject as a bound variable
-(`?model`, `?device`, `?task`), never pasted into the text. The dashboard's SPARQL page
-offers them as examples; the compatibility engine answers the same questions with every
-constraint of the shapes.
+Each asks the compatibility engine through the registry's SPARQL functions (trf:fits,
+trf:why; sparql_functions.py), so an example never lists a device the engine refuses: the
+research prototype's version of these questions, which compared memory figures and sensors
+in SPARQL (ontology/competency/), once listed 20 devices for a model that fits none. Each
+takes its subject as a bound variable (`?model`, `?device`, `?task`), never pasted into the
+text.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .competency import competency_question
+from .vocab import prefixes
 
 
 @dataclass(frozen=True)
@@ -22,13 +22,43 @@ class Example:
     sparql: str
 
 
-def _example(key: str) -> Example:
-    question = competency_question(key)
-    return Example(question.key, question.question, question.parameters, question.sparql)
+_HEAD = prefixes("tr", "trf", "schema", "rdfs")
 
+DEVICES_FOR_MODEL = Example(
+    "devices-for-model", "Which devices can run this model?", ("model",), _HEAD + """\
+SELECT ?device ?name ?notes WHERE {
+  ?device a/rdfs:subClassOf* tr:Device ; schema:name ?name .
+  FILTER(trf:fits(?model, ?device))
+  BIND(trf:why(?model, ?device) AS ?notes)   # warnings and notes, if any
+} ORDER BY ?name""")
 
-DEVICES_FOR_MODEL = _example("devices-for-model")
-MODELS_FOR_DEVICE = _example("models-for-device")
-BEST_MODEL_FOR_TASK = _example("best-model-for-task")
+MODELS_FOR_DEVICE = Example(
+    "models-for-device", "Which models can run on this device?", ("device",), _HEAD + """\
+SELECT ?model ?name ?notes WHERE {
+  ?model a tr:ModelVersion ; schema:name ?name .
+  FILTER(trf:fits(?model, ?device))
+  BIND(trf:why(?model, ?device) AS ?notes)
+} ORDER BY ?name""")
 
-EXAMPLES = (DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, BEST_MODEL_FOR_TASK)
+BEST_MODEL_FOR_TASK = Example(
+    "best-model-for-task", "Which model ranks best for this task on this device?",
+    ("task", "device"), _HEAD + """\
+SELECT ?model ?name ?metric (MAX(?value) AS ?score) WHERE {
+  ?model a tr:ModelVersion ; schema:name ?name ; tr:evaluation ?evaluation .
+  { ?model tr:task ?task } UNION { ?model tr:versionOf/tr:task ?task }
+  ?evaluation tr:metric ?metricTerm ; schema:value ?value .
+  ?metricTerm rdfs:label ?metric .
+  FILTER NOT EXISTS { ?evaluation tr:slice ?slice }   # whole datasets only
+  FILTER(trf:fits(?model, ?device))
+} GROUP BY ?model ?name ?metric ORDER BY DESC(?score)""")
+
+WHY_NOT = Example(
+    "why-not", "Where does this model not fit, and why?", ("model",), _HEAD + """\
+SELECT ?device ?name ?runs ?why WHERE {
+  ?device a/rdfs:subClassOf* tr:Device ; schema:name ?name .
+  FILTER(!trf:fits(?model, ?device))
+  BIND(trf:runs(?model, ?device) AS ?runs)   # true: only a sensor is missing
+  BIND(trf:why(?model, ?device) AS ?why)
+} ORDER BY DESC(?runs) ?name""")
+
+EXAMPLES = (DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, BEST_MODEL_FOR_TASK, WHY_NOT)

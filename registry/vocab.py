@@ -20,6 +20,9 @@ TR = Namespace("https://w3id.org/tinyreg/ontology#")
 ONTOLOGY_IRI = "https://w3id.org/tinyreg/ontology"
 SHAPES_IRI = "https://w3id.org/tinyreg/shapes"
 OP = Namespace("https://w3id.org/tinyreg/op/")
+# SPARQL functions the registry answers (registry/sparql_functions.py).
+TRF = Namespace("https://w3id.org/tinyreg/function#")
+FUNCTION_NS = str(TRF)
 ID = "https://w3id.org/tinyreg/id/"
 META_GRAPH = "urn:tinyreg:meta"
 
@@ -41,7 +44,7 @@ FAIR4ML = Namespace("https://w3id.org/fair4ml#")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 
 PREFIXES = {
-    "tr": str(TR), "op": str(OP), "td": str(TD), "hctl": str(HCTL), "htv": str(HTV),
+    "tr": str(TR), "trf": FUNCTION_NS, "op": str(OP), "td": str(TD), "hctl": str(HCTL), "htv": str(HTV),
     "wotsec": str(WOTSEC),
     "jsonschema": str(JSONSCHEMA), "sosa": str(SOSA), "ssn": str(SSN),
     "ssn-system": str(SSN_SYSTEM), "s3n": str(S3N), "schema": str(SCHEMA), "qudt": str(QUDT),

@@ -200,6 +200,18 @@ def registry_from_seed(seed: Path, copy: Path, store_settings: dict, **settings)
     return Registry(load_settings(environ={}, data_dir=str(copy), **store_settings, **settings))
 
 
+@pytest.fixture(scope="session")
+def demo_seed(tmp_path_factory) -> Path:
+    """A data directory holding what `tinyreg demo` loads (the board catalog and the demo
+    models, measured on TFLM), built once per session; its store closed."""
+    from tinyreg.registry.demo import load_demo
+    data = tmp_path_factory.mktemp("demo-seed") / "data"
+    with Registry(load_settings(environ={}, data_dir=str(data))) as registry:
+        registry.init()
+        load_demo(registry)
+    return data
+
+
 @pytest.fixture
 def runner(tmp_path, store_overrides):
     env = {"TINYREG_DATA_DIR": str(tmp_path / "cli-data")}

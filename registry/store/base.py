@@ -112,6 +112,8 @@ class Store(abc.ABC):
 
     # Several processes, on several hosts, may write at once (a server store).
     shared_by_processes = True
+    # Whether `query` takes `functions=` (the registry's SPARQL functions) and runs them.
+    runs_functions = False
 
     # ---- reading
     @abc.abstractmethod

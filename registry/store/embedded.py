@@ -63,6 +63,7 @@ class EmbeddedStore(Store):
     # One process holds the database at a time (RocksDB's lock): what another left behind
     # (a version-number claim) belongs to a process that is gone.
     shared_by_processes = False
+    runs_functions = True
 
     def __init__(self, path: str | Path | None):
         """Open (or create) the store in directory `path`; `None` keeps it in memory."""
@@ -92,8 +93,13 @@ class EmbeddedStore(Store):
     # ---- reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None, *,
               default_graphs: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> QueryResult:
+              named_graphs: list[str] | None = None,
+              functions: Mapping[Any, Any] | None = None) -> QueryResult:
+        """As Store.query; `functions` are extension functions the query may call, in
+        Oxigraph's `custom_functions` form (registry/sparql_functions.py)."""
         kwargs: dict[str, Any] = {}
+        if functions:
+            kwargs["custom_functions"] = functions
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(check_graph_name(g)) for g in default_graphs]
         else:
@@ -110,6 +116,11 @@ class EmbeddedStore(Store):
             raise Unavailable(f"the query failed: {exc}") from exc
         except RuntimeError as exc:  # e.g. a SERVICE endpoint's unreadable answer
             raise Invalid(f"the query could not be evaluated: {exc}") from exc
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The database itself, for a copy that fills it without counting writes (mirror.py)."""
+        return self._ox
 
     def raw_query(self, sparql: str, **kwargs: Any) -> Any:
         """The backend's own result object, for serialising straight to a response."""

@@ -7,12 +7,16 @@ import pytest
 from rdflib import URIRef
 
 from tinyreg.registry.devices import parse_prototype
-from tinyreg.registry.examples import BEST_MODEL_FOR_TASK, DEVICES_FOR_MODEL, MODELS_FOR_DEVICE
+from tinyreg.registry.competency import competency_question
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import TR, device_iri, version_iri
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "devices"
+# The prototype's own three questions, in SPARQL alone (the examples ask the engine).
+DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, BEST_MODEL_FOR_TASK = (
+    competency_question(key) for key in ("devices-for-model", "models-for-device",
+                                         "best-model-for-task"))
 @pytest.fixture
 def imported():
     return parse_prototype((DATA / "prototype.ttl").read_bytes())

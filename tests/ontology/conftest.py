@@ -7,6 +7,7 @@ some of them active. Each module gets a copy on each store, like the web tests.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 
 import pytest
@@ -14,7 +15,6 @@ import rdflib
 
 from tinyreg.deploy import records
 from tinyreg.registry import Registry, load_settings
-from tinyreg.registry.demo import load_demo
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.vocab import device_iri, version_iri
 
@@ -53,11 +53,10 @@ def _deploy(registry: Registry) -> Deployed:
 
 
 @pytest.fixture(scope="session")
-def cq_seed(tmp_path_factory):
+def cq_seed(tmp_path_factory, demo_seed):
     data = tmp_path_factory.mktemp("cq-seed") / "data"
+    shutil.copytree(demo_seed, data)
     with Registry(load_settings(environ={}, data_dir=str(data))) as registry:
-        registry.init()
-        load_demo(registry)
         add_device(registry, (DATA / "devices" / "prototype.ttl").read_bytes(), "prototype.ttl")
         deployed = _deploy(registry)
     return data, deployed

@@ -74,11 +74,15 @@ def test_heatmap_over_a_selection_links_each_cell_to_its_explanation(client):
     assert "No model version or no device matches" in page(client, "/compat?mq=no-such-model")
 
 
-def test_query_page_offers_the_three_examples_bound_to_real_entities(client):
+def test_query_page_offers_the_examples_bound_to_real_entities(client):
     html = page(client, "/query")
     examples = re.findall(r'<template id="example-([a-z-]+)">(.*?)</template>', html, re.S)
     assert [key for key, _ in examples] == ["devices-for-model", "models-for-device",
-                                           "best-model-for-task"]
+                                           "best-model-for-task", "why-not"]
+    assert all("trf:fits(" in html_lib.unescape(text) for _, text in examples)
+    # The functions the examples call are listed on the page, each with what it answers.
+    for name in ("fits", "runs", "why"):
+        assert f"trf:{name}(?version, ?device)" in html
     for _, text in examples:
         response = client.post("/sparql", data={"query": html_lib.unescape(text)})
         assert response.status_code == 200, response.data

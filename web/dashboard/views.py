@@ -10,6 +10,7 @@ from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid, TinyregError
 from tinyreg.registry.examples import EXAMPLES
+from tinyreg.registry.sparql_functions import load_functions
 from tinyreg.registry.models import list_models, register_model
 from tinyreg.registry.store.terms import IRI, inline_bindings
 
@@ -165,6 +166,7 @@ def _examples(registry) -> list[dict[str, str]]:
 def query_page():
     registry = current_registry()
     return render_template("query.html", examples=_examples(registry),
+                           functions=list(load_functions().values()),
                            initial=request.args.get("query", ""),
                            max_rows=registry.settings.sparql_max_rows,
                            timeout_ms=registry.settings.sparql_timeout_ms)

@@ -29,6 +29,14 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A worker asking the server for one call of a registry SPARQL function (its answer,
+    an Oxigraph term or None, comes back on the same connection)."""
+    iri: str
+    arguments: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
     kind: str               # "select" | "ask" | "graph"
     format: str | None      # the format's name; None when the client accepts none for it
@@ -42,10 +50,15 @@ INVALID, UNAVAILABLE, MEMORY, ENGINE = "invalid", "unavailable", "memory", "engi
 
 
 def evaluate(query: Callable[..., Any], request: Request, prefixes: dict[str, str],
-             stop: threading.Event | None = None) -> Answer:
+             stop: threading.Event | None = None,
+             functions: dict[Any, Callable[..., Any]] | None = None) -> Answer:
     """Run `request` with `query` (a store's query function taking pyoxigraph's dataset
-    options) and serialise what it answered; `stop` ends the pulling early."""
-    result = query(request.text, **_dataset_options(request))
+    options) and serialise what it answered; `stop` ends the pulling early; `functions`
+    are the extension functions the query may call (pyoxigraph's `custom_functions`)."""
+    options = _dataset_options(request)
+    if functions:
+        options["custom_functions"] = functions
+    result = query(request.text, **options)
     collected = _collect(result, request.max_rows, stop)
     name = request.formats.get("graph" if collected.kind == "graph" else "results")
     if name is None:

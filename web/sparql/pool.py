@@ -29,11 +29,11 @@ import weakref
 from dataclasses import dataclass
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
 
-from .evaluate import ENGINE, INVALID, MEMORY, Answer, Request
+from .evaluate import ENGINE, INVALID, MEMORY, Answer, Call, Request
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +56,18 @@ class Worker:
 
 class WorkerPool:
     def __init__(self, store: Any, *, size: int, memory_mb: int, isolate: bool,
-                 prefixes: dict[str, str]):
-        """`store` is the server's EmbeddedStore (its directory, revision and flush)."""
+                 prefixes: dict[str, str], functions: list[str] = (),
+                 calls: Callable[[], Any] | None = None):
+        """`store` is the server's EmbeddedStore (its directory, revision and flush);
+        `functions` the IRIs of the SPARQL functions a query may call, which `calls()`
+        answers here (one `Calls` of registry/sparql_functions.py per query)."""
         self.store = store
         self.size = size
         self.memory_mb = memory_mb
         self.isolate = isolate
         self.prefixes = dict(prefixes)
+        self.functions = list(functions)
+        self.calls = calls
         self._idle: list[Worker] = []
         self._live = 0  # idle, busy and starting
         self._cond = threading.Condition()
@@ -158,18 +163,29 @@ class WorkerPool:
         """The worker's reply (an answer, or a failure's code and message) and whether the
         worker can take another query."""
         revision = self.store.revision()
+        calls = None
         try:
             worker.conn.send((request, revision))
-            ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
         except OSError:
-            ready = True  # the worker is gone: recv says how
-        if not ready:
-            self._stop(worker)
-            raise deadline_error(timeout_ms)
-        try:
-            reply, reopen_ms, rss_mb = worker.conn.recv()
-        except (EOFError, OSError):
-            raise self._death(worker) from None
+            pass  # the worker is gone: recv says how
+        while True:
+            try:
+                ready = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            except OSError:
+                ready = True
+            if not ready:
+                self._stop(worker)
+                raise deadline_error(timeout_ms)
+            try:
+                message = worker.conn.recv()
+                if not isinstance(message, Call):
+                    break
+                # The query calls one of the registry's functions: answered here.
+                calls = calls or self.calls()
+                worker.conn.send(calls.call(message.iri, message.arguments))
+            except (EOFError, OSError):
+                raise self._death(worker) from None
+        reply, reopen_ms, rss_mb = message
         worker.revision = revision
         if reopen_ms > SLOW_REOPEN_MS:
             log.info("a query worker took %.0f ms to open the store; flushing it", reopen_ms)
@@ -221,7 +237,7 @@ class WorkerPool:
         revision = self.store.revision()
         ours.send({"path": str(self.store.path), "revision": revision,
                    "memory_mb": self.memory_mb, "isolate": self.isolate,
-                   "prefixes": self.prefixes})
+                   "prefixes": self.prefixes, "functions": self.functions})
         return process, ours, stderr, revision
 
     def _greeted(self, process: subprocess.Popen, conn: Connection, stderr: IO[bytes],

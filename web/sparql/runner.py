@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from tinyreg.registry import Registry
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
+from tinyreg.registry.sparql_functions import Calls, function_iris
 from tinyreg.registry.store import EmbeddedStore
 from tinyreg.registry.vocab import PREFIXES
 
@@ -48,11 +49,12 @@ class QueryRunner:
         if isinstance(store, EmbeddedStore) and store.path is not None:
             self._pool: WorkerPool | None = WorkerPool(
                 store, size=self.workers, memory_mb=settings.sparql_memory_mb,
-                isolate=not settings.sparql_allow_federation, prefixes=PREFIXES)
+                isolate=not settings.sparql_allow_federation, prefixes=PREFIXES,
+                functions=function_iris(), calls=lambda: Calls(registry))
             self._threads: ThreadRunner | None = None
         else:
             self._pool = None
-            self._threads = ThreadRunner(store, self.workers)
+            self._threads = ThreadRunner(registry, self.workers)
 
     def run(self, text: str, dataset: Dataset, *, formats: dict[str, str | None],
             timeout_ms: int, max_rows: int) -> Answer:
@@ -79,15 +81,19 @@ class ThreadRunner:
     """Queries on threads of this process, at most `workers` at once, each waited for at most
     the time limit. Daemon threads: an abandoned one never holds up the server's exit."""
 
-    def __init__(self, store: Any, workers: int):
-        self.store = store
+    def __init__(self, registry: Registry, workers: int):
+        self.registry = registry
         self.workers = workers
         self._slots = threading.BoundedSemaphore(workers)
 
     def run(self, request: Request, *, timeout_ms: int) -> Answer:
-        query = getattr(self.store, "raw_query", None)
+        # A query calling the registry's functions runs where they can be called (on an
+        # external store: a local copy of its graphs), the others on the store itself.
+        store, options = self.registry.store_for(request.text)
+        query = getattr(store, "raw_query", None)
         if query is None:
             raise Unavailable("this store cannot stream results to the public endpoint")
+        functions = options["functions"] if options else None
         if not self._slots.acquire(timeout=timeout_ms / 1000):
             raise Unavailable(f"all {self.workers} query threads were busy for the query's "
                               f"whole time limit; try again shortly")
@@ -96,7 +102,7 @@ class ThreadRunner:
 
         def work() -> None:
             try:
-                outcome["answer"] = evaluate(query, request, PREFIXES, stop)
+                outcome["answer"] = evaluate(query, request, PREFIXES, stop, functions)
             except BaseException as exc:  # noqa: BLE001 (handed to the request below)
                 outcome["error"] = exc
             finally:
@@ -112,6 +118,6 @@ class ThreadRunner:
         error = outcome["error"]
         if isinstance(error, TinyregError):  # the remote store's own errors
             raise error
-        if isinstance(error, SyntaxError) and hasattr(self.store, "broken_answer"):
-            raise self.store.broken_answer(error)  # the server refused bad text before
+        if isinstance(error, SyntaxError) and hasattr(store, "broken_answer"):
+            raise store.broken_answer(error)  # the server refused bad text before
         raise failure_error(*failure(error)) from None

@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .evaluate import Request, evaluate, failure
+from .evaluate import Call, Request, evaluate, failure
 
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
@@ -46,6 +46,7 @@ def main(fd: int) -> None:
     config = conn.recv()
     isolation = _leave_network() if config["isolate"] else "federation is on"
     path, prefixes = config["path"], config["prefixes"]
+    functions = _functions(conn, config["functions"])
     store, revision = _open(path), config["revision"]
     _cap_memory(config["memory_mb"])
     conn.send({"pid": os.getpid(), "isolation": isolation, "rss_mb": _rss_mb()})
@@ -61,21 +62,32 @@ def main(fd: int) -> None:
             store, revision = _open(path), wanted
             reopen_ms = (time.perf_counter() - start) * 1000
         try:
-            answer = evaluate(store.query, request, prefixes)
+            answer = evaluate(store.query, request, prefixes, functions=functions)
         except FileNotFoundError:
             # The server compacted the store and deleted a table this instance had not
             # opened yet: a fresh instance reads the tables that replaced it.
             store = None
             store = _open(path)
-            answer = _answer(store, request, prefixes)
+            answer = _answer(store, request, prefixes, functions)
         except BaseException as exc:  # noqa: BLE001 (every failure goes back as an answer)
             answer = failure(exc)
         conn.send((answer, reopen_ms, _rss_mb()))
 
 
-def _answer(store: ox.Store, request: Request, prefixes: dict[str, str]):
+def _functions(conn: Connection, iris: list[str]) -> dict:
+    """The registry's SPARQL functions, each call answered by the server: it holds the
+    compatibility engine, current and warm, which this process does not load."""
+    def remote(iri: str):
+        def call(*arguments):
+            conn.send(Call(iri, arguments))
+            return conn.recv()
+        return call
+    return {ox.NamedNode(iri): remote(iri) for iri in iris}
+
+
+def _answer(store: ox.Store, request: Request, prefixes: dict[str, str], functions: dict):
     try:
-        return evaluate(store.query, request, prefixes)
+        return evaluate(store.query, request, prefixes, functions=functions)
     except BaseException as exc:  # noqa: BLE001
         return failure(exc)
 

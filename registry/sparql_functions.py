@@ -1,0 +1,227 @@
+"""SPARQL functions the registry answers, in the namespace https://w3id.org/tinyreg/function#.
+
+    SELECT ?device ?why WHERE {
+      ?device a tr:Device .
+      BIND(trf:why(<.../model/kws-micro/v/1>, ?device) AS ?why)
+      FILTER(!trf:fits(<.../model/kws-micro/v/1>, ?device))
+    }
+
+A query asks the compatibility engine through these, so a SPARQL answer and the engine's
+can never disagree: there is one definition of "fits", the shapes. Each function is a
+`SparqlFunction` in `FUNCTIONS`; adding one is writing its answer and decorating it with
+`sparql_function` (a module that does so must be imported by `load_functions`).
+
+How a call is answered: `Calls` holds one query's calls, with the engine fetched once per
+query and the answers for one model version worked out for the whole fleet at its first
+call. The embedded store passes them to Oxigraph as custom functions; the public endpoint's
+worker processes send each call back to the server, which answers it here (web/sparql/pool.py);
+an external store is asked through a local copy of its graphs (registry/store/mirror.py).
+
+Arguments are model versions and devices, as IRIs or as the names people type (`"kws-micro"`,
+`"kws-micro@2"`, a device's identifier). An answer the engine cannot give (an unknown model or
+device, a fact left unknown) is no value: the variable stays unbound, as SPARQL does for
+any function that fails.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pyoxigraph as ox
+
+from .errors import TinyregError
+from .vocab import FUNCTION_NS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SparqlFunction:
+    name: str  # local name in FUNCTION_NS
+    params: tuple[str, ...]
+    returns: str  # what the answer is, for people (the SPARQL page lists it)
+    doc: str
+    answer: Callable[..., Any]  # (calls, *arguments) -> a Python value or None
+
+    @property
+    def iri(self) -> str:
+        return FUNCTION_NS + self.name
+
+    @property
+    def signature(self) -> str:
+        return f"trf:{self.name}({', '.join('?' + p for p in self.params)})"
+
+
+FUNCTIONS: dict[str, SparqlFunction] = {}
+
+
+def sparql_function(name: str, params: tuple[str, ...], returns: str, doc: str):
+    """Register the decorated `answer(calls, *arguments)` as trf:NAME."""
+    def register(answer: Callable[..., Any]) -> Callable[..., Any]:
+        if name in FUNCTIONS:
+            raise ValueError(f"SPARQL function trf:{name} is defined twice")
+        FUNCTIONS[name] = SparqlFunction(name, params, returns, doc, answer)
+        return answer
+    return register
+
+
+def load_functions() -> dict[str, SparqlFunction]:
+    """Every function, the modules that define some of them imported."""
+    return FUNCTIONS
+
+
+def function_iris() -> list[str]:
+    return [f.iri for f in load_functions().values()]
+
+
+def uses_functions(text: str) -> bool:
+    """Whether query text may call one of our functions: any call names the namespace."""
+    return FUNCTION_NS in text
+
+
+class Calls:
+    """The calls of one query: the registry asked at most once per model version and device."""
+
+    def __init__(self, registry: Any):
+        self.registry = registry
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._names: dict[tuple[str, str], int | None] = {}
+
+    @functools.cached_property
+    def engine(self) -> Any:
+        from .compat import fleet_engine  # the engine's modules load with the first call
+        return fleet_engine(self.registry)
+
+    def call(self, iri: str, arguments: tuple[Any, ...]) -> Any:
+        """The answer of function `iri` as an Oxigraph term, or None (no value)."""
+        function = FUNCTIONS.get(iri[len(FUNCTION_NS):]) if iri.startswith(FUNCTION_NS) else None
+        if function is None or len(arguments) != len(function.params):
+            return None
+        try:
+            return _term(function.answer(self, *arguments))
+        except TinyregError as exc:  # e.g. a name that names nothing
+            log.debug("trf:%s%r: %s", function.name, arguments, exc)
+            return None
+
+    def custom_functions(self) -> dict[ox.NamedNode, Callable[..., Any]]:
+        """The functions as Oxigraph takes them (`custom_functions=`)."""
+        return {ox.NamedNode(f.iri): functools.partial(self._called, f.iri)
+                for f in load_functions().values()}
+
+    def _called(self, iri: str, *arguments: Any) -> Any:
+        return self.call(iri, arguments)
+
+    # ---- for the functions
+    def model(self, term: Any) -> int | None:
+        return self._index(term, "model")
+
+    def device(self, term: Any) -> int | None:
+        return self._index(term, "device")
+
+    def answers(self, model: int) -> tuple[np.ndarray, np.ndarray]:
+        """(runs, fits) of one model version on every device of the fleet."""
+        if model not in self._rows:
+            self._rows[model] = runs_and_fits(self.engine, model)
+        return self._rows[model]
+
+    def _index(self, term: Any, kind: str) -> int | None:
+        if isinstance(term, ox.NamedNode):
+            text = term.value
+        elif isinstance(term, ox.Literal):
+            text = term.value
+        else:
+            return None
+        key = (kind, text)
+        if key not in self._names:
+            self._names[key] = self._lookup(text, kind, isinstance(term, ox.Literal))
+        return self._names[key]
+
+    def _lookup(self, text: str, kind: str, by_name: bool) -> int | None:
+        engine = self.engine
+        index = engine.fleet.model_index if kind == "model" else engine.fleet.device_index
+        if not by_name:
+            return index.get(text)
+        from .compat import resolve_device, resolve_model
+        try:
+            iri = (resolve_model if kind == "model" else resolve_device)(self.registry, text)
+        except TinyregError:
+            return None
+        return index.get(iri)
+
+
+def runs_and_fits(engine: Any, model: int) -> tuple[np.ndarray, np.ndarray]:
+    """Whether a model version runs on each device (every blocking constraint holds but
+    sensor coverage) and fits it (all of them hold)."""
+    rows, devices = np.array([model]), slice(None)
+    width = len(engine.fleet.devices)
+    runs_blocked = np.zeros(width, dtype=bool)
+    sensors_blocked = np.zeros(width, dtype=bool)
+    for compiled in engine.compiled:
+        constraint = compiled.constraint
+        if not constraint.blocking:
+            continue
+        target = sensors_blocked if constraint.pattern == "SensorCoverage" else runs_blocked
+        np.logical_or(target, compiled.violations(rows, devices, _no_adjust())[0], out=target)
+    return ~runs_blocked, ~(runs_blocked | sensors_blocked)
+
+
+def _no_adjust() -> Any:
+    from .compat.patterns import NO_ADJUST
+    return NO_ADJUST
+
+
+def _term(value: Any) -> Any:
+    """A Python answer as an Oxigraph term (None stays no value)."""
+    if value is None or isinstance(value, (ox.NamedNode, ox.Literal)):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return ox.Literal("true" if value else "false",
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, (int, np.integer)):
+        return ox.Literal(str(int(value)),
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if isinstance(value, (float, Decimal, np.floating)):
+        return ox.Literal(str(Decimal(str(value))),
+                          datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))
+    return ox.Literal(str(value))
+
+
+# ---- the functions
+
+def _pair(calls: Calls, version: Any, device: Any) -> tuple[int, int] | None:
+    m, d = calls.model(version), calls.device(device)
+    return None if m is None or d is None else (m, d)
+
+
+def _answer(calls: Calls, version: Any, device: Any, which: int) -> bool | None:
+    """Answer `which` (0: runs, 1: fits) of the pair, None when either names nothing."""
+    pair = _pair(calls, version, device)
+    return None if pair is None else bool(calls.answers(pair[0])[which][pair[1]])
+
+
+@sparql_function("fits", ("version", "device"), "xsd:boolean",
+                 "Whether the model version fits the device: it runs there and the sensors "
+                 "its input needs are on the board (the compatibility shapes).")
+def fits(calls: Calls, version: Any, device: Any) -> bool | None:
+    return _answer(calls, version, device, 1)
+
+
+@sparql_function("runs", ("version", "device"), "xsd:boolean",
+                 "Whether the model version runs on the device: memory, flash, operators, "
+                 "runtime and number format, whatever sensors it needs.")
+def runs(calls: Calls, version: Any, device: Any) -> bool | None:
+    return _answer(calls, version, device, 0)
+
+
+@sparql_function("why", ("version", "device"), "xsd:string",
+                 "What the compatibility shapes report for the pair, most severe first, "
+                 "joined by '; ' (empty when there is nothing to report).")
+def why(calls: Calls, version: Any, device: Any) -> str | None:
+    pair = _pair(calls, version, device)
+    if pair is None:
+        return None
+    return "; ".join(r.message for r in calls.engine.results(*pair))
