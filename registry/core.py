@@ -17,9 +17,8 @@ from .errors import Invalid
 from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
-from .sparql_functions import Calls, uses_functions
 from .store import IRI, EmbeddedStore, QueryResult, Store
-from .vocab import ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
+from .vocab import FUNCTION_NS, ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
 
 log = logging.getLogger(__name__)
 
@@ -96,28 +95,31 @@ class Registry:
             self.init()
 
     # ---- reading
-    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Any] | None = None,
+              functions: Mapping[Any, Any] | None = None) -> QueryResult:
         """Run query text that a person wrote (`tinyreg query`, a deploy's --where), checked
         as the public endpoint checks it: size, nesting, and no SERVICE or LOAD unless
-        `sparql_allow_federation` is on."""
+        `sparql_allow_federation` is on. `functions` are extension functions the text may
+        call (the registry's own: sparql_functions.query passes them)."""
         if not sparql or not sparql.strip():
             raise Invalid("empty SPARQL query")
         querytext.check(sparql, allow_federation=self.settings.sparql_allow_federation)
-        store, functions = self.store_for(sparql)
-        return store.query(sparql, bindings, **functions)
+        store, options = self.store_for(sparql, functions)
+        return store.query(sparql, bindings, **options)
 
-    def store_for(self, sparql: str) -> tuple[Store, dict[str, Any]]:
+    def store_for(self, sparql: str, functions: Mapping[Any, Any] | None = None
+                  ) -> tuple[Store, dict[str, Any]]:
         """The store to run this query text on, and the keyword arguments that give it the
-        registry's SPARQL functions (sparql_functions.py): the store itself when it can run
-        them, else, when the text calls them, a local copy of its graphs kept in step by its
-        change log (an external server cannot call back into the registry)."""
+        `functions`: the store itself when it can run them, else, when the text calls them,
+        a local copy of its graphs kept in step by its change log (an external server
+        cannot call back into the registry)."""
         store = self.store
+        if not functions or not (store.runs_functions or FUNCTION_NS in sparql):
+            return store, {}
         if not store.runs_functions:
-            if not uses_functions(sparql):
-                return store, {}
             from .store.mirror import mirror  # only for a remote store asked our functions
             store = mirror(self)
-        return store, {"functions": Calls(self).custom_functions()}
+        return store, {"functions": functions}
 
     def stats(self) -> dict[str, int]:
         row = self.store.select(_STATS_QUERY)[0]

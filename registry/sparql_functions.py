@@ -78,9 +78,9 @@ def function_iris() -> list[str]:
     return [f.iri for f in load_functions().values()]
 
 
-def uses_functions(text: str) -> bool:
-    """Whether query text may call one of our functions: any call names the namespace."""
-    return FUNCTION_NS in text
+def query(registry: Any, sparql: str, bindings: Any = None) -> Any:
+    """`Registry.query` with these functions: what `tinyreg query` and the demo ask."""
+    return registry.query(sparql, bindings, functions=Calls(registry).custom_functions())
 
 
 class Calls:

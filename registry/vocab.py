@@ -44,7 +44,8 @@ FAIR4ML = Namespace("https://w3id.org/fair4ml#")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 
 PREFIXES = {
-    "tr": str(TR), "trf": FUNCTION_NS, "op": str(OP), "td": str(TD), "hctl": str(HCTL), "htv": str(HTV),
+    "tr": str(TR), "trf": FUNCTION_NS, "op": str(OP), "td": str(TD), "hctl": str(HCTL),
+    "htv": str(HTV),
     "wotsec": str(WOTSEC),
     "jsonschema": str(JSONSCHEMA), "sosa": str(SOSA), "ssn": str(SSN),
     "ssn-system": str(SSN_SYSTEM), "s3n": str(S3N), "schema": str(SCHEMA), "qudt": str(QUDT),

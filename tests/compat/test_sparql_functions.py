@@ -11,7 +11,7 @@ import pytest
 from tinyreg.registry.compat import check, devices_for_model, fleet_engine, models_for_device
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.examples import DEVICES_FOR_MODEL, EXAMPLES, MODELS_FOR_DEVICE, WHY_NOT
-from tinyreg.registry.sparql_functions import FUNCTIONS, sparql_function
+from tinyreg.registry.sparql_functions import FUNCTIONS, query, sparql_function
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import device_iri, prefixes, version_iri
 from tinyreg.web.app import create_app
@@ -48,7 +48,7 @@ def _engine_answers(registry):
 def test_every_demo_pair_answers_in_sparql_as_the_engine_does(demo):
     expected = _engine_answers(demo)
     assert len({v for v, _ in expected}) >= 7 and len({d for _, d in expected}) >= 51
-    rows = demo.query(EVERY_PAIR).rows
+    rows = query(demo, EVERY_PAIR).rows
     got = {(r["v"], r["d"]): (r["fits"], r["runs"], r["why"]) for r in rows}
     assert got == expected
     # Both answers occur, and the runs-but-no-sensor case too, so the comparison means something.
@@ -59,18 +59,18 @@ def test_every_demo_pair_answers_in_sparql_as_the_engine_does(demo):
 def test_the_example_queries_list_what_the_engine_lists(demo):
     engine = fleet_engine(demo)
     for version in engine.fleet.models:
-        rows = demo.query(DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows
+        rows = query(demo, DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows
         assert {r["device"] for r in rows} == \
             {m.iri for m in devices_for_model(demo, version)}, version
-        refused = demo.query(WHY_NOT.sparql, {"model": IRI(version)}).rows
+        refused = query(demo, WHY_NOT.sparql, {"model": IRI(version)}).rows
         assert {r["device"] for r in refused} == \
             set(engine.fleet.devices) - {r["device"] for r in rows}
         assert all(r["why"] for r in refused)
     for device in engine.fleet.devices[:10]:
-        rows = demo.query(MODELS_FOR_DEVICE.sparql, {"device": IRI(device)}).rows
+        rows = query(demo, MODELS_FOR_DEVICE.sparql, {"device": IRI(device)}).rows
         assert {r["model"] for r in rows} == {m.iri for m in models_for_device(demo, device)}
     # The issue's case: Hybrid KWS is run by no device's TFLM, so it fits none.
-    assert not demo.query(DEVICES_FOR_MODEL.sparql,
+    assert not query(demo, DEVICES_FOR_MODEL.sparql,
                           {"model": IRI(version_iri("hybrid-kws", 1))}).rows
 
 
@@ -78,9 +78,9 @@ def test_names_as_people_type_them_and_what_names_nothing(demo):
     ask = HEAD + "SELECT ?a ?b ?c ?d WHERE { BIND(trf:fits(?m, ?dev) AS ?a) " \
                  "BIND(trf:fits(<urn:nothing>, ?dev) AS ?b) BIND(trf:fits(?m) AS ?c) " \
                  "BIND(trf:why(\"no-such-model\", ?dev) AS ?d) }"
-    row = demo.query(ask, {"m": "kws-micro@1", "dev": "arduino-nano-33-ble-sense-rev2"}).rows[0]
+    row = query(demo, ask, {"m": "kws-micro@1", "dev": "arduino-nano-33-ble-sense-rev2"}).rows[0]
     assert row == {"a": True, "b": None, "c": None, "d": None}
-    same = demo.query(ask, {"m": IRI(version_iri("kws-micro", 1)),
+    same = query(demo, ask, {"m": IRI(version_iri("kws-micro", 1)),
                             "dev": IRI(device_iri("arduino-nano-33-ble-sense-rev2"))}).rows[0]
     assert same == row
 
@@ -106,14 +106,14 @@ def test_the_public_endpoint_answers_the_functions(demo):
 def test_a_new_device_is_in_the_next_answer(demo):
     """The engine and, on a server, the registry's copy of its graphs follow each write."""
     version = version_iri("kws-micro", 1)
-    before = {r["device"] for r in demo.query(DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows}
+    before = {r["device"] for r in query(demo, DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows}
     added = add_device(demo, (DATA / "devices" / "td11-tinyml.jsonld").read_bytes(), "td11-tinyml.jsonld")
-    after = {r["device"] for r in demo.query(DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows}
+    after = {r["device"] for r in query(demo, DEVICES_FOR_MODEL.sparql, {"model": IRI(version)}).rows}
     [new] = added.devices
     assert after - before <= {new}
     assert after == {m.iri for m in devices_for_model(demo, version)}
     hybrid = version_iri("hybrid-kws", 1)  # fits nothing: there is always a reason
-    why = demo.query(HEAD + "SELECT ?w WHERE { BIND(trf:why(?v, ?d) AS ?w) }",
+    why = query(demo, HEAD + "SELECT ?w WHERE { BIND(trf:why(?v, ?d) AS ?w) }",
                      {"v": IRI(hybrid), "d": IRI(new)}).rows[0]["w"]
     assert why == "; ".join(r.message for r in check(demo, hybrid, new).results) != ""
 
@@ -124,7 +124,7 @@ def test_a_function_added_by_another_module_is_answered(demo):
     def answer(calls, device):
         return calls.device(device)
     try:
-        rows = demo.query(HEAD + "SELECT ?n WHERE { BIND(trf:answer_for_test(?d) AS ?n) }",
+        rows = query(demo, HEAD + "SELECT ?n WHERE { BIND(trf:answer_for_test(?d) AS ?n) }",
                           {"d": IRI(device_iri("arduino-nano-33-ble-sense-rev2"))}).rows
         engine = fleet_engine(demo)
         assert rows[0]["n"] == engine.device(device_iri("arduino-nano-33-ble-sense-rev2"))

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from tinyreg.registry import sparql_functions
 from tinyreg.registry.ontology_lint import shipped_findings
 from tinyreg.registry.reasoning import check_ontology
 from tinyreg.registry.settings import SETTINGS
@@ -60,7 +61,7 @@ def query(state, sparql: str, fmt: str) -> None:
     """Run a SPARQL query over the registry ('-' reads it from standard input)."""
     if sparql == "-":
         sparql = sys.stdin.read()
-    result = state.registry().query(sparql)
+    result = sparql_functions.query(state.registry(), sparql)
     if result.kind == "ask":
         click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json"
                    else ("true" if result.boolean else "false"))

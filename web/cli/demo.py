@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from tinyreg.registry import sparql_functions
 from tinyreg.registry.demo import load_demo
 from tinyreg.registry.examples import EXAMPLES
 from tinyreg.registry.store import IRI
@@ -34,7 +35,8 @@ def demo(state, serve_after: bool) -> None:
     bindings = {"model": IRI(DEMO_MODEL), "device": IRI(DEMO_DEVICE),
                 "task": IRI(str(TR.KeywordSpotting))}
     for example in EXAMPLES:
-        result = registry.query(example.sparql, {p: bindings[p] for p in example.parameters})
+        result = sparql_functions.query(registry, example.sparql,
+                                        {p: bindings[p] for p in example.parameters})
         subject = ", ".join(local_name(bindings[p])
                             for p in example.parameters)
         click.echo(f"\n{example.title} ({subject})")

@@ -89,7 +89,8 @@ class ThreadRunner:
     def run(self, request: Request, *, timeout_ms: int) -> Answer:
         # A query calling the registry's functions runs where they can be called (on an
         # external store: a local copy of its graphs), the others on the store itself.
-        store, options = self.registry.store_for(request.text)
+        store, options = self.registry.store_for(
+            request.text, Calls(self.registry).custom_functions())
         query = getattr(store, "raw_query", None)
         if query is None:
             raise Unavailable("this store cannot stream results to the public endpoint")
