@@ -17,35 +17,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..errors import Conflict, Invalid, NotFound
-from ..store import IRI, GraphLike
+from ..store import IRI, EmbeddedStore, GraphLike
 from ..store.base import to_ntriples
 from ..store.terms import OneOf
 from ..vocab import DEVICE_BASE, SCHEMA, device_id, is_device_id, prefixes
 from .facts import is_iri
 
-_BY_SOURCE = prefixes("owl") + """
-SELECT ?source ?device WHERE {
-  GRAPH ?device { ?device owl:sameAs ?source }
-  FILTER(STRSTARTS(STR(?device), "%s"))
-} ORDER BY ?device""" % DEVICE_BASE
-
-_OWNERS = prefixes("owl") + """
+# Each device and the sources it is the same as, asked with either bound. Devices are the
+# graphs under DEVICE_BASE: a model version may be the same as a source too.
+_SAME_AS = prefixes("owl") + """
 SELECT ?device ?source WHERE { GRAPH ?device { ?device owl:sameAs ?source } }"""
+
+
+def _devices_of(store, sources: list[str]) -> dict[str, str]:
+    """The device that is the same as each source (IRIs) that has one; the first by IRI."""
+    found: dict[str, str] = {}
+    rows = store.select(_SAME_AS, {"source": OneOf(map(IRI, sources))})
+    for row in sorted(rows, key=lambda row: row["device"]):
+        if row["device"].startswith(DEVICE_BASE):
+            found.setdefault(row["source"], row["device"])
+    return found
 
 
 class Claims:
     """Where the devices of one write go, as the store stands before it."""
 
     def __init__(self, store, sources: Iterable[str], iris: Iterable[str]):
-        self.found: dict[str, str] = {}  # source -> the device that is the same as it
-        self.owners: dict[str, set[str]] = {}  # device -> the sources it is the same as
         sources, iris = sorted(set(sources)), sorted(set(iris))
-        if sources:
-            for row in store.select(_BY_SOURCE, {"source": OneOf(map(IRI, sources))}):
-                self.found.setdefault(row["source"], row["device"])
+        # source -> the device that is the same as it; device -> the sources it is the same as
+        self.found: dict[str, str] = _devices_of(store, sources) if sources else {}
+        self.owners: dict[str, set[str]] = {}
         targets = sorted(set(iris) | set(self.found.values()))
+        if isinstance(store, EmbeddedStore):  # a fleet's new devices have no graph to ask
+            targets = [iri for iri in targets if store.has_graph(iri)]
         if targets:
-            for row in store.select(_OWNERS, {"device": OneOf(map(IRI, targets))}):
+            for row in store.select(_SAME_AS, {"device": OneOf(map(IRI, targets))}):
                 self.owners.setdefault(row["device"], set()).add(row["source"])
         self.taken: dict[str, str] = {}  # device -> the source a file of this write gave it
 
@@ -115,8 +121,7 @@ def resolve_device(registry, ref: str) -> str:
     for iri in candidates:
         if store.has_graph(iri):
             return iri
-    if is_iri(ref):
-        rows = store.select(_BY_SOURCE, {"source": IRI(ref)})
-        if rows:
-            return rows[0]["device"]
+    found = _devices_of(store, [ref]) if is_iri(ref) else {}
+    if found:
+        return found[ref]
     raise NotFound(f"no device {ref if len(ref) <= 80 else ref[:79] + '…'}")
