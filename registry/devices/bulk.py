@@ -151,7 +151,7 @@ class _Writer:
 
 def write_batch(store: Store, files: list[Read]) -> None:
     """Write the graphs of `files`; a file the store refuses gets the error in its result."""
-    files = _placed(store, files)
+    files, present = _placed(store, files)
     if not isinstance(store, EmbeddedStore):
         _write(store, files, lambda graphs: store.bulk_load(graphs.items()))
         return
@@ -159,7 +159,8 @@ def write_batch(store: Store, files: list[Read]) -> None:
     for read in files:
         _, own, other = read
         names = [name for name, _ in own + other]
-        if other or any(name in claimed or store.has_graph(name) for name in names):
+        # a file of devices alone (no `other`): the claims know which are in the store
+        if other or any(name in claimed or name in present for name in names):
             held.append(read)
         else:
             new.append(read)
@@ -173,8 +174,9 @@ def write_batch(store: Store, files: list[Read]) -> None:
         store.flush()
 
 
-def _placed(store: Store, files: list[Read]) -> list[Read]:
-    """The files whose devices are theirs to write, each under the IRI it goes to."""
+def _placed(store: Store, files: list[Read]) -> tuple[list[Read], set[str] | None]:
+    """The files whose devices are theirs to write, each under the IRI it goes to, and (on
+    the embedded store) which of those IRIs the store holds already."""
     claims = Claims.of(store, (result for result, _, _ in files))
     out = []
     for result, own, other in files:
@@ -187,7 +189,7 @@ def _placed(store: Store, files: list[Read]) -> list[Read]:
             own, other = list(renamed(own, moves)), list(renamed(other, moves))
             result.devices = [moves.get(iri, iri) for iri in result.devices]
         out.append((result, own, other))
-    return out
+    return out, claims.present
 
 
 def _write(store: Store, files: list[Read], write) -> None:

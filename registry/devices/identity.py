@@ -50,6 +50,9 @@ class Claims:
         targets = sorted(set(iris) | set(self.found.values()))
         if isinstance(store, EmbeddedStore):  # a fleet's new devices have no graph to ask
             targets = [iri for iri in targets if store.has_graph(iri)]
+            self.present: set[str] | None = set(targets)  # of the devices, those in the store
+        else:
+            self.present = None  # not asked: a request each
         if targets:
             for row in store.select(_SAME_AS, {"device": OneOf(map(IRI, targets))}):
                 self.owners.setdefault(row["device"], set()).add(row["source"])
