@@ -101,11 +101,15 @@ class Registry:
         as the public endpoint checks it: size, nesting, and no SERVICE or LOAD unless
         `sparql_allow_federation` is on. `functions` are extension functions the text may
         call (the registry's own: sparql_functions.query passes them)."""
+        self.check_query(sparql)
+        store, options = self.store_for(sparql, functions)
+        return store.query(sparql, bindings, **options)
+
+    def check_query(self, sparql: str) -> None:
+        """The checks `query` makes before the text reaches the engine."""
         if not sparql or not sparql.strip():
             raise Invalid("empty SPARQL query")
         querytext.check(sparql, allow_federation=self.settings.sparql_allow_federation)
-        store, options = self.store_for(sparql, functions)
-        return store.query(sparql, bindings, **options)
 
     def store_for(self, sparql: str, functions: Mapping[Any, Any] | None = None
                   ) -> tuple[Store, dict[str, Any]]:

@@ -77,8 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_max_rows", 10000, _positive_int,
             "Most rows the public SPARQL endpoint returns for one query."),
     Setting("sparql_memory_mb", 1024, _positive_int,
-            "Memory one public SPARQL query may use, in MiB (address space of its worker "
-            "process beyond what the worker holds when idle)."),
+            "Memory one public SPARQL query (or one `tinyreg query`) may use, in MiB "
+            "(address space of its worker process beyond what the worker holds when idle)."),
     Setting("sparql_workers", 4, _positive_int,
             "Worker processes that run public SPARQL queries (at most this many at once)."),
     Setting("sparql_allow_federation", False, _bool,

@@ -45,6 +45,29 @@ def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
     assert len(lines) == 1 and "invalid SPARQL query" in lines[0]
 
 
+# What ends the engine's process rather than raising: on the embedded store `tinyreg query`
+# runs in a worker process, so each is one line naming the cause, and no Rust backtrace.
+_PANIC = "SELECT ?f { VALUES ?f {%s } } ORDER BY ?f" % (' 8912896 9 "9-axis IMU"@en 90 9020' * 5)
+_DEEP = "SELECT * { FILTER(" + "+".join(["1"] * 10_000) + ") }"  # flat text, a deep tree
+_DOUBLING = ('SELECT ?z30 { BIND("ab" AS ?z0) '
+             + " ".join(f"BIND(CONCAT(?z{i}, ?z{i}) AS ?z{i + 1})" for i in range(30)) + " }")
+
+
+@pytest.mark.parametrize("text, code, message", [
+    (_PANIC, 2, "the query engine failed on this query \\(.*total order\\)"),
+    (_DEEP, 2, "ran out of stack"),
+    (_DOUBLING, 3, "more memory than the 256 MiB a query may use \\(setting sparql_memory_mb\\)"),
+], ids=["panic", "stack overflow", "memory cap"])
+def test_a_query_that_kills_the_engine_is_one_line(tmp_path, text, code, message):
+    env = {**os.environ, "RUST_BACKTRACE": "1", "TINYREG_SPARQL_MEMORY_MB": "256"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query", text],
+        capture_output=True, text=True, timeout=120, env=env)
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert (proc.returncode, len(lines)) == (code, 1), proc.stdout + proc.stderr
+    assert re.search(message, lines[0]) and lines[0].startswith("Error: ")
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from tinyreg.registry import sparql_functions
 from tinyreg.registry.ontology_lint import shipped_findings
 from tinyreg.registry.reasoning import check_ontology
 from tinyreg.registry.settings import SETTINGS
+
+from tinyreg.web.sparql.runner import query_apart
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -61,7 +62,7 @@ def query(state, sparql: str, fmt: str) -> None:
     """Run a SPARQL query over the registry ('-' reads it from standard input)."""
     if sparql == "-":
         sparql = sys.stdin.read()
-    result = sparql_functions.query(state.registry(), sparql)
+    result = query_apart(state.registry(), sparql)
     if result.kind == "ask":
         click.echo(json.dumps({"boolean": result.boolean}) if fmt == "json"
                    else ("true" if result.boolean else "false"))

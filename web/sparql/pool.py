@@ -202,20 +202,12 @@ class WorkerPool:
         if self._closed:
             return Unavailable("the server is stopping")
         said = _tail(worker.stderr)
-        log.warning("a query worker ended (exit status %s): %s", code, said[-500:])
-        if "memory allocation of" in said or "MemoryError" in said:
-            return _memory_error(self.memory_mb)
-        if "has overflowed its stack" in said or code == -signal.SIGSEGV:
-            return Invalid("the query engine ran out of stack on this query (expressions, "
-                           "joins or paths nested or chained too deeply); simplify it")
-        if "panicked at" in said:
-            reason = said.split("panicked at", 1)[1].splitlines()
-            detail = reason[1].strip() if len(reason) > 1 else reason[0].strip()
-            return Invalid(f"the query engine failed on this query ({detail}); "
-                           f"rewrite it (e.g. ORDER BY over values of mixed types)")
-        if code == -signal.SIGKILL:  # the kernel's OOM killer, or someone else
-            return _memory_error(self.memory_mb)
-        return Unavailable(f"the query worker stopped (exit status {code}); try again")
+        error = _death_error(code, said, self.memory_mb)
+        # What the query did to its worker is the client's answer; only a death nothing
+        # explains is the operator's to look into.
+        log.log(logging.INFO if error else logging.WARNING,
+                "a query worker ended (exit status %s): %s", code, said[-500:])
+        return error or Unavailable(f"the query worker stopped (exit status {code}); try again")
 
     # ---- processes
     def _start(self) -> tuple[subprocess.Popen, Connection, IO[bytes], int]:
@@ -262,6 +254,23 @@ class WorkerPool:
         self._processes.discard(worker.process)
         worker.conn.close()
         worker.stderr.close()
+
+
+def _death_error(code: int | None, said: str, memory_mb: int) -> TinyregError | None:
+    """What a worker's exit status and last words say its query did, if they say it."""
+    if "memory allocation of" in said or "MemoryError" in said:
+        return _memory_error(memory_mb)
+    if "has overflowed its stack" in said or code == -signal.SIGSEGV:
+        return Invalid("the query engine ran out of stack on this query (expressions, "
+                       "joins or paths nested or chained too deeply); simplify it")
+    if "panicked at" in said:
+        reason = said.split("panicked at", 1)[1].splitlines()
+        detail = reason[1].strip() if len(reason) > 1 else reason[0].strip()
+        return Invalid(f"the query engine failed on this query ({detail}); "
+                       f"rewrite it (e.g. ORDER BY over values of mixed types)")
+    if code == -signal.SIGKILL:  # the kernel's OOM killer, or someone else
+        return _memory_error(memory_mb)
+    return None
 
 
 def _kill_all(processes: set[subprocess.Popen]) -> None:

@@ -1,4 +1,5 @@
-"""Where a public query runs: what the endpoint and the dashboard's SPARQL page call.
+"""Where a public query runs: what the endpoint and the dashboard's SPARQL page call (and
+`tinyreg query`, through `query_apart`).
 
 On the embedded store (on disk) every query runs in a worker process of pool.py, which the
 server kills when the time limit passes. A SPARQL server store (registry/store/remote.py)
@@ -10,6 +11,7 @@ cannot be opened by another process and takes the thread path too.
 """
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +20,9 @@ import pyoxigraph as ox
 
 from tinyreg.registry import Registry
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
+from tinyreg.registry import sparql_functions
 from tinyreg.registry.sparql_functions import Calls, function_iris
-from tinyreg.registry.store import EmbeddedStore
+from tinyreg.registry.store import EmbeddedStore, QueryResult
 from tinyreg.registry.vocab import PREFIXES
 
 from .evaluate import Answer, Request, evaluate, failure
@@ -43,14 +46,10 @@ class Dataset:
 
 class QueryRunner:
     def __init__(self, registry: Registry):
-        settings = registry.settings
         store = registry.store
-        self.workers = settings.sparql_workers
-        if isinstance(store, EmbeddedStore) and store.path is not None:
-            self._pool: WorkerPool | None = WorkerPool(
-                store, size=self.workers, memory_mb=settings.sparql_memory_mb,
-                isolate=not settings.sparql_allow_federation, prefixes=PREFIXES,
-                functions=function_iris(), calls=lambda: Calls(registry))
+        self.workers = registry.settings.sparql_workers
+        if _in_workers(store):
+            self._pool: WorkerPool | None = _worker_pool(registry, self.workers)
             self._threads: ThreadRunner | None = None
         else:
             self._pool = None
@@ -75,6 +74,47 @@ class QueryRunner:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
+
+
+# A person's query on the command line runs as long as it takes; a deadline must be finite
+# (and fit a poll's milliseconds), so a day stands for that.
+_PERSON_WAIT_MS = 86_400_000
+
+
+def query_apart(registry: Registry, text: str) -> QueryResult:
+    """`tinyreg query`: the text checked as the endpoint checks it and, on the embedded
+    store, run in a worker process as the endpoint runs it, so that a panic, a stack overflow
+    or the memory cap (`sparql_memory_mb`) is an error and not the end of the command. No
+    row cap and no time limit: the person asking owns the process. Other stores answer in
+    their own process already."""
+    if not _in_workers(registry.store):
+        return sparql_functions.query(registry, text)
+    registry.check_query(text)
+    pool = _worker_pool(registry, 1)
+    try:
+        answer = pool.run(Request(text, max_rows=sys.maxsize,
+                                  formats={"results": "json", "graph": "ntriples"}),
+                          timeout_ms=_PERSON_WAIT_MS)
+    finally:
+        pool.close()
+    if answer.kind == "graph":
+        return QueryResult.from_oxigraph(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+    return QueryResult.from_oxigraph(
+        ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON))
+
+
+def _in_workers(store: Any) -> bool:
+    """Whether queries on `store` run in worker processes (an embedded store on disk)."""
+    return isinstance(store, EmbeddedStore) and store.path is not None
+
+
+def _worker_pool(registry: Registry, size: int) -> WorkerPool:
+    """Workers over the registry's embedded store, with its settings and its SPARQL functions
+    (answered in this process)."""
+    settings = registry.settings
+    return WorkerPool(registry.store, size=size, memory_mb=settings.sparql_memory_mb,
+                      isolate=not settings.sparql_allow_federation, prefixes=PREFIXES,
+                      functions=function_iris(), calls=lambda: Calls(registry))
 
 
 class ThreadRunner:
