@@ -3,7 +3,10 @@
 Devices are `s3n:SmartSensor`s whose sub-systems are sensors and a microcontroller with
 RAM and flash capabilities in kilobytes (1000 bytes); models are `nnet:NeuralNetwork`s whose
 RAM and flash needs are procedure features, fed by the sensors that `provideInput` them.
-Both generations of the prototype's namespaces are read.
+All three generations of the prototype's namespaces are read: the first (ureasoner.org,
+the one its published example queries use) puts sensors and memories in its demo
+vocabulary, names a model with nnet:hasTitle and states the sensors a model takes as
+"hardware references".
 
 That data has blemishes (IRIs written as `<None>`, double slashes, enumeration members that
 were never declared, missing units). They are read leniently: what can be understood is
@@ -17,24 +20,30 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..errors import Invalid
 from ..parsing import check_turtle_depth
 from ..store.terms import decimal_literal
 from ..vocab import OM, S3N, SCHEMA, SCHEMA_HTTP, SSN, SSN_SYSTEM, TD, TR, UNIT
-from ..vocab import model_iri, slug, version_iri
+from ..vocab import local_name, model_iri, slug, version_iri
 from .cores import processor
 from .facts import (DeviceFacts, DeviceRecord, Runtime, Sensor, bounded_decimal,
                     is_iri, read_rdf, to_record)
 
 _BASE = "http://prototype.invalid/"  # resolves relative IRIs such as <None> where we can see them
 _GENERATIONS = ("http://tinyml-schema.org/", "https://w3id.org/tinyml-schema/neural-network-schema/")
+# The first generation: one "demo" namespace for sensor and memory classes.
+DEMO = Namespace("http://ureasoner.org/tinyml-demo#")
 NNET = (Namespace("http://tinyml-schema.org/networkschema#"),
-        Namespace("https://w3id.org/tinyml-schema/neural-network-schema#"))
-S3NX = tuple(Namespace(g + "s3n_extend/") for g in _GENERATIONS)
-SOSAX = tuple(Namespace(g + "sosa_extend/") for g in _GENERATIONS)
+        Namespace("https://w3id.org/tinyml-schema/neural-network-schema#"),
+        Namespace("http://ureasoner.org/networkschema#"))
+S3NX = tuple(Namespace(g + "s3n_extend/") for g in _GENERATIONS) + (DEMO,)
+SOSAX = tuple(Namespace(g + "sosa_extend/") for g in _GENERATIONS) + (DEMO,)
 SSNX = tuple(Namespace(g + "ssn_extend/") for g in _GENERATIONS)
+# First-generation terms for what the later ones say with schema.org.
+_NAME, _DESCRIPTION = [n.hasTitle for n in NNET], [n.hasDescription for n in NNET]
+_ID, _CREATOR = [n.hasID for n in NNET], [n.creator for n in NNET]
 
 _SENSORS = {"Accelerometer": TR.Accelerometer, "Camera": TR.Camera, "Gyroscope": TR.Gyroscope,
             "Magnetometer": TR.Magnetometer, "Microphone": TR.Microphone,
@@ -49,6 +58,8 @@ _METRICS = {"top1accuracy": TR.Top1Accuracy, "top5accuracy": TR.Top5Accuracy,
             "mae": TR.MeanAbsoluteError, "meanabsoluteerror": TR.MeanAbsoluteError}
 _UNITS = {OM.kilobyte: 1000, OM.byte: 1, OM.megabyte: 1000**2, OM.kibibyte: 1024,
           UNIT.KiloBYTE: 1000, UNIT.KibiBYTE: 1024, UNIT.BYTE: 1, UNIT.MegaBYTE: 1000**2}
+# The first generation writes the unit as text: "om.kilobyte".
+_UNITS.update({Literal(f"om.{local_name(u)}"): f for u, f in _UNITS.items() if u in OM})
 
 
 @dataclass
@@ -93,7 +104,7 @@ def parse_prototype(data: bytes | str) -> PrototypeImport:
 # ---------------------------------------------------------------- devices
 
 def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
-    name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name, TD.title))
+    name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name, TD.title, RDFS.label))
     key = _key_of(node) or name
     if not key:
         raise Invalid("neither a usable IRI nor a name")
@@ -105,7 +116,8 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
         if S3N.MicroController in types:
             _read_mcu(g, part, facts, report)
             continue
-        classes = [_SENSORS[c.split("/")[-1]] for c in types if _in(c, SOSAX) and c.split("/")[-1] in _SENSORS]
+        classes = [_SENSORS[local_name(c)] for c in types
+                   if _in(c, SOSAX) and local_name(c) in _SENSORS]
         if classes:
             facts.sensors.append(Sensor(classes, _text(g, part, (SCHEMA.name, SCHEMA_HTTP.name))))
         else:
@@ -124,7 +136,7 @@ def _device(g: Graph, node, report: list[str]) -> DeviceRecord:
 
 
 def _read_mcu(g: Graph, mcu, facts: DeviceFacts, report: list[str]) -> None:
-    part = _text(g, mcu, (SCHEMA.name, SCHEMA_HTTP.name, TD.title))
+    part = _text(g, mcu, (SCHEMA.name, SCHEMA_HTTP.name, TD.title, RDFS.label))
     facts.processor = processor(mcu=part)
     for capability in g.objects(mcu, S3N.hasSystemCapability):
         for prop in g.objects(capability, SSN_SYSTEM.hasSystemProperty):
@@ -159,8 +171,8 @@ def _copy_affordances(g: Graph, node, device: URIRef, out: Graph) -> None:
 # ---------------------------------------------------------------- models
 
 def _model(g: Graph, node, report: list[str]) -> ModelRecord:
-    name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name))
-    identifier = _text(g, node, (SCHEMA.identifier, SCHEMA_HTTP.identifier))
+    name = _text(g, node, (SCHEMA.name, SCHEMA_HTTP.name, *_NAME))
+    identifier = _text(g, node, (SCHEMA.identifier, SCHEMA_HTTP.identifier, *_ID))
     key = identifier or _key_of(node) or name
     if not key:
         raise Invalid("neither an identifier, a usable IRI nor a name")
@@ -182,8 +194,9 @@ def _model(g: Graph, node, report: list[str]) -> ModelRecord:
     add((version, TR.sourceFormat, Literal("turtle")))
     if isinstance(node, URIRef) and not _blemished(node) and is_iri(str(node)):
         add((version, OWL.sameAs, node))
-    for prop, ours in (((SCHEMA.description, SCHEMA_HTTP.description), SCHEMA.description),
-                       ((SCHEMA.creator, SCHEMA_HTTP.creator), SCHEMA.creator)):
+    for prop, ours in (((SCHEMA.description, SCHEMA_HTTP.description, *_DESCRIPTION),
+                        SCHEMA.description),
+                       ((SCHEMA.creator, SCHEMA_HTTP.creator, *_CREATOR), SCHEMA.creator)):
         value = _text(g, node, prop)
         if value:
             add((version, ours, Literal(value)))
@@ -200,7 +213,9 @@ def _model(g: Graph, node, report: list[str]) -> ModelRecord:
     _needs(g, node, version, out, label, report)
     for sensor_class in _input_sensors(g, node, label, report):
         add((version, TR.requiresSensor, sensor_class))
-    for dataset in _objects(g, node, [n.trainingDataset for n in NNET]):
+    for dataset in _objects(g, node, [n.trainingDataset for n in NNET] + [n.dataset for n in NNET]):
+        if _blemished(dataset):
+            continue  # <None>: reported with the other blemished IRIs
         add((version, TR.trainedOn, _dataset(g, dataset, out)))
     for metric in _objects(g, node, [n.hasMetric for n in NNET]):
         _evaluation(g, metric, version, out, label, report)
@@ -289,11 +304,20 @@ def _input_sensors(g: Graph, node, label: str, report: list[str]):
             if target not in inputs:
                 continue
             for cls in g.objects(sensor, RDF.type):
-                local = str(cls).split("/")[-1]
+                local = local_name(cls)
                 if _in(cls, SOSAX) and local in _SENSORS:
                     found.add(_SENSORS[local])
                 else:
                     report.append(f"model {label}: input sensor type {cls} is not known")
+    # The first generation names the sensors a model was made for as hardware it references.
+    for hardware in _objects(g, node, [n.hasHardwareReference for n in NNET]):
+        kinds = [local_name(c) for c in g.objects(hardware, RDF.type)
+                 if _in(c, NNET) and local_name(c) != "Hardware"]
+        known = [_SENSORS[k] for k in kinds if k in _SENSORS]
+        found.update(known)
+        if not known:
+            report.append(f"model {label}: hardware {', '.join(sorted(kinds)) or '(untyped)'} "
+                          "is not a sensor the registry knows")
     for target in g.objects(node, SSN.hasInput):
         if _blemished(target):
             report.append(f"model {label}: input IRI {target} is blemished; sensors providing it "
@@ -376,6 +400,8 @@ def _bytes(g: Graph, node, value_props, label: str, report: list[str]) -> int | 
         report.append(f"{label}: memory figure {raw!s} is not a number; left out")
         return None
     unit = _first(g, node, [SCHEMA.unitCode, SCHEMA_HTTP.unitCode])
+    if isinstance(unit, Literal):
+        unit = Literal(str(unit))
     if unit is None:
         report.append(f"{label}: memory figure {raw} has no unit; read as kilobytes")
         factor = 1000
