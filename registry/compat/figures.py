@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..vocab import prefixes
+from ..vocab import TR, prefixes
 from .fleet import Fleet, lexical
 
 _FIGURES = prefixes("tr") + f"""
@@ -54,6 +54,13 @@ class RuntimeFigures:
             found = npu_hosts[npu].setdefault((d, host), (set(), set()))
             found[0].add(_key(values[macs]))
             found[1].add(_key(values[mode]))
+        # Devices on which TFLM's measurement is not simply their runtime's figure: those
+        # without TFLM, and those with an NPU (the measurement is of the CPU's arena).
+        tflm = fleet.terms.iri(str(TR.TFLM))
+        self.stands_in = ~installed[tflm] if tflm in installed else np.ones(n_devices, dtype=bool)
+        for hosts_of_npu in npu_hosts.values():
+            for d, _ in hosts_of_npu:
+                self.stands_in[d] = True
         values, numbers = fleet.terms.values, fleet.terms.numbers()  # after the reads
         figures: dict[tuple[int, int], dict] = {}
         for m, fig, x, rt, npu, macs, mode, basis, source in zip(

@@ -198,7 +198,8 @@ class ResourceFit(Compiled):
             cases = [(value + delta, basis) for value, basis in decided]
         else:
             basis = BASES[self.basis[model]]
-            if self.basis[model] == 0 and self.figures is not None and self.figures.stated[model]:
+            if self.basis[model] == 0 and self.figures is not None and self.figures.stated[model] \
+                    and self.figures.stands_in[device]:
                 basis = FALLBACK
             cases = [(self._needs(np.array([model]), adjust)[0], basis)]
         return [v for need, basis in cases if (v := self._explain(need, basis, device, adjust))]
@@ -219,7 +220,8 @@ class ResourceFit(Compiled):
 
 
 BASES = ("measured", "estimated", "declared")
-# What the measured need is called where the model has figures for other runtimes or NPUs.
+# What the measured need is called where the model has figures for other runtimes or NPUs and
+# the device has no TFLM to run it on, or an NPU.
 FALLBACK = "measured on TFLM, no figure for the device's runtime or NPU"
 
 

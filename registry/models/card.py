@@ -19,6 +19,7 @@ from ..errors import Invalid
 from ..fields import Fields, as_text, describe
 from ..parsing import load_json, load_yaml
 from ..vocab import TR, slug
+from .figure import RuntimeFigure, runtime_iri
 
 TASKS = {
     "classification": TR.Classification, "keyword-spotting": TR.KeywordSpotting,
@@ -37,7 +38,8 @@ METRICS = {
 }
 
 _FIELDS = {"name", "model", "task", "sensors", "description", "license", "creator",
-           "dataset", "trained_on", "metrics", "npu"}
+           "dataset", "trained_on", "metrics", "npu", "figures"}
+_FIGURE_FIELDS = {"runtime", "source", "basis", "ram_bytes", "flash_bytes", "latency_ms"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class ModelCard:
     trained_on: str | None = None
     metrics: tuple[Metric, ...] = field(default_factory=tuple)
     npu: URIRef | None = None
+    # What other runtimes need, as their vendors' tools reported it (e.g. X-CUBE-AI's report).
+    figures: tuple[RuntimeFigure, ...] = ()
 
 
 def task_iri(word: str) -> URIRef:
@@ -100,6 +104,28 @@ def _metric(entry: Fields, default_dataset: str | None) -> Metric:
                   slice_ or None)
 
 
+def _figure(entry: Fields) -> RuntimeFigure:
+    """`figures: [{runtime: x-cube-ai, source: "X-CUBE-AI 10.2", ram_bytes: 41210, ...}]`"""
+    unknown = set(entry.data) - _FIGURE_FIELDS
+    if unknown:
+        raise Invalid(f"{entry.where}: unknown field(s) {', '.join(sorted(map(str, unknown)))[:100]}; "
+                      f"known: {', '.join(sorted(_FIGURE_FIELDS))}")
+    latency = entry.number("latency_ms")
+    if isinstance(latency, str):
+        try:
+            latency = float(latency)
+        except ValueError:
+            raise Invalid(f"{entry.name('latency_ms')} is not a number: {describe(latency)}") from None
+    try:
+        return RuntimeFigure(runtime=runtime_iri(entry.required("runtime", scalar=True)), npu=None,
+                             basis=entry.text("basis") or "declared",
+                             source=entry.required("source", scalar=True),
+                             ram_bytes=entry.integer("ram_bytes"),
+                             flash_bytes=entry.integer("flash_bytes"), latency_ms=latency)
+    except Invalid as exc:
+        raise Invalid(f"{entry.where}: {exc.detail}") from None
+
+
 def card_from_mapping(data: Mapping[str, Any], fallback_name: str | None = None) -> ModelCard:
     card = Fields(dict(data) if isinstance(data, Mapping) else data, "the model card")
     unknown = set(card.data) - _FIELDS
@@ -129,6 +155,7 @@ def card_from_mapping(data: Mapping[str, Any], fallback_name: str | None = None)
         trained_on=card.text("trained_on", scalar=True) or dataset,
         metrics=tuple(_metric(m, dataset) for m in card.mappings("metrics")),
         npu=_npu(npu) if npu else None,
+        figures=tuple(_figure(f) for f in card.mappings("figures")),
     )
 
 

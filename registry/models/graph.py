@@ -10,6 +10,7 @@ from ..store.terms import decimal_literal
 from ..tflite import ModelReport
 from ..vocab import SCHEMA, TR, artifact_iri, model_iri, operator_iri, version_iri
 from .card import ModelCard
+from .figure import RuntimeFigure, add_figure_triples
 
 NUMBER_FORMATS = {"int8": TR.Int8, "uint8": TR.UInt8, "int16x8": TR.Int16x8,
                   "float16": TR.Float16Weights, "float32": TR.Float32, "hybrid": TR.Hybrid}
@@ -54,6 +55,8 @@ def version_graph(report: ModelReport, card: ModelCard, number: int,
         g.add((v, TR.requiresSensor, sensor))
     if card.npu:
         g.add((v, TR.compiledForNPU, card.npu))
+    for figure in card.figures:
+        add_figure_triples(g, v, figure)
 
     g.add((v, TR.artifact, art))
     g.add((art, RDF.type, TR.Artifact))
@@ -170,6 +173,12 @@ def _add_runtime_checks(g: Graph, v: URIRef, report: ModelReport) -> None:
             g.add((check, TR.reason, Literal(result.reason)))
         if result.runs:
             g.add((v, TR.runsOn, runtime))
+    litert = report.litert
+    if litert.runs and litert.ram_bytes is not None:
+        add_figure_triples(g, v, RuntimeFigure(
+            runtime=TR.LiteRT, npu=None, basis="measured", ram_bytes=litert.ram_bytes,
+            source=f"LiteRT {litert.litert_version} on the registry's host: heap after one "
+                   f"invocation + the model's {report.analysis.byte_size:,} B"))
 
 
 def _add_card_facts(g: Graph, v: URIRef, card: ModelCard) -> None:

@@ -7,6 +7,10 @@ loads the model, allocates its tensors and invokes it once on zeros with one thr
 operator the runtime does not know is the usual reason it fails. A model whose input has an
 open dimension is checked at the placeholder size the file stores; if it fails there, the
 verdict is unknown rather than "does not run".
+
+Where it runs, the probe also measures the RAM it takes: the heap the interpreter holds after
+the invocation (tensors, arena, kernels' state), to which the model's own bytes are added, as
+a device keeps the file mapped while the interpreter reads it.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ class LiteRtResult:
     measured: bool  # False when the probe itself failed; `reason` then says how
     reason: str | None
     litert_version: str
+    ram_bytes: int | None = None  # measured on this host, where it runs (see above)
 
 
 def check_litert(data: bytes, *, timeout_s: float,
@@ -35,7 +40,9 @@ def check_litert(data: bytes, *, timeout_s: float,
                             litert_version=litert_version)
     error = run.output["error"]
     if error is None:
-        return LiteRtResult(runs=True, measured=True, reason=None, litert_version=litert_version)
+        heap = run.output.get("heap_bytes")
+        return LiteRtResult(runs=True, measured=True, reason=None, litert_version=litert_version,
+                            ram_bytes=heap + len(data) if heap is not None else None)
     # LiteRT's messages run on with links and node numbers; the first line names the cause.
     lines = error.strip().splitlines()
     cause = lines[0] if lines else "LiteRT refused the model without a message"

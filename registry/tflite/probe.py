@@ -268,12 +268,43 @@ def _minimum_arena(loads, runs, works_at: int, recorded_total: int) -> int:
     return high if runs(high) else works_at
 
 
+def _heap_in_use():
+    """Bytes glibc's malloc has handed out and not taken back (mallinfo2: small blocks plus
+    mmapped ones), or None where there is no glibc 2.33+. The interpreter's C++ allocates
+    through malloc; Python's small objects come from its own arenas and do not count."""
+    import ctypes
+
+    class _MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return None
+    mallinfo2.restype = _MallInfo2
+
+    def in_use() -> int:
+        info = mallinfo2()
+        return info.uordblks + info.hblkhd
+    return in_use
+
+
 def litert(data: bytes) -> dict:
+    """Loads, allocates and invokes once; reports the error, or the heap the interpreter
+    holds afterwards (its tensors, arena and kernels' state: what it keeps while it runs)."""
+    import gc
+
     from ai_edge_litert.interpreter import Interpreter
 
     inputs = []  # [name, shape, shape signature] of each, once the model has loaded
+    heap = _heap_in_use()
+    held = []
 
     def run() -> None:
+        gc.collect()
+        before = heap() if heap else None
         interpreter = Interpreter(model_content=data, num_threads=1)
         inputs.extend([d["name"], d["shape"].tolist(), d["shape_signature"].tolist()]
                       for d in interpreter.get_input_details())
@@ -281,9 +312,13 @@ def litert(data: bytes) -> dict:
         for details in interpreter.get_input_details():
             interpreter.set_tensor(details["index"], np.zeros(details["shape"], details["dtype"]))
         interpreter.invoke()
+        gc.collect()
+        if before is not None:
+            held.append(max(0, heap() - before))
 
     outcome, _ = _call(run)  # LiteRT's log repeats what its exception says
-    return {"error": str(outcome) if _failed(outcome) else None, "inputs": inputs}
+    return {"error": str(outcome) if _failed(outcome) else None, "inputs": inputs,
+            "heap_bytes": held[0] if held else None}
 
 
 def vela(data: bytes, accelerator: str, system_config: str, memory_mode: str) -> dict:

@@ -3,6 +3,8 @@ for an Ethos-U55; the compatibility shapes take the figure for what the device h
 TFLM's measurement, and say which."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import rdflib
 
@@ -12,7 +14,7 @@ from tinyreg.registry.models import register_model, show_model
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
                                              runtime_iri)
 from tinyreg.registry.tflite import writer
-from tinyreg.registry.vocab import TR
+from tinyreg.registry.vocab import TR, local_name
 
 DEVICE = "https://w3id.org/tinyreg/id/device/{}"
 FALLBACK = "measured on TFLM, no figure for the device's runtime or NPU"
@@ -55,12 +57,17 @@ def test_a_vendor_figure_decides_on_devices_with_that_runtime(registry, vision):
         ram_bytes=vendor_ram, flash_bytes=172032))
     stm, _ = board = _board("stm", vendor_ram, runtime="XCubeAI")
     tflm, _ = tflm_board = _board("tflm", vendor_ram)
-    registry.store.put_graphs(dict([board, tflm_board]))
+    plumerai, _ = plumerai_board = _board("plumerai", vendor_ram, runtime="Plumerai")
+    registry.store.put_graphs(dict([board, tflm_board, plumerai_board]))
     # X-CUBE-AI's figure fits exactly; TFLM's own measurement would not.
     assert _both(registry, model, stm).fits
     verdict = _both(registry, model, tflm)
     assert not verdict.fits
+    # On a TFLM device the measurement is its runtime's own figure...
     [ram] = _ram_result(verdict)
+    assert ram.message.startswith(f"needs {arena:,} B of RAM (measured); ")
+    # ...on a device whose runtime has no figure, it stands in, and the verdict says so.
+    [ram] = _ram_result(_both(registry, model, plumerai))
     assert ram.message.startswith(f"needs {arena:,} B of RAM ({FALLBACK}); ")
     # A smaller STM32 device: the message names the vendor's figure and its source.
     small, _ = small_board = _board("stm-small", vendor_ram - 1, runtime="XCubeAI")
@@ -123,3 +130,68 @@ def test_vela_needs_the_npus_configuration(registry, vision):
     from tinyreg.registry.errors import Invalid
     with pytest.raises(Invalid, match="MAC configuration"):
         measure_on_device_npus(registry, model, bare)
+
+
+def test_figures_from_a_model_card(registry, tmp_path):
+    from tinyreg.registry.models import register_file
+    model = tmp_path / "vision.tflite"
+    model.write_bytes(writer.vision(size=32))
+    (tmp_path / "vision.yaml").write_text("""
+name: Vision
+figures:
+  - runtime: X-CUBE-AI
+    source: X-CUBE-AI 10.2 report
+    ram_bytes: 41210
+    flash_bytes: 172032
+    latency_ms: 12.5
+  - runtime: plumerai
+    source: Plumerai benchmark
+    basis: measured
+    ram_bytes: 30000
+""")
+    result = register_file(registry, model, {})
+    figures = {local_name(f["runtime"]): f for f in show_model(registry, result.iri)["figures"]}
+    assert (figures["XCubeAI"]["ram"], figures["XCubeAI"]["flash"], figures["XCubeAI"]["latency"],
+            figures["XCubeAI"]["basis"], figures["XCubeAI"]["source"]) == (
+        41210, 172032, 12.5, "declared", "X-CUBE-AI 10.2 report")
+    assert (figures["Plumerai"]["ram"], figures["Plumerai"]["basis"]) == (30000, "measured")
+    small, graph = _board("stm-card", 41209, runtime="XCubeAI")
+    registry.store.put_graphs({small: graph})
+    [short] = _ram_result(_both(registry, result.iri, small))
+    assert short.message.startswith(
+        "needs 41,210 B of RAM (declared by X-CUBE-AI 10.2 report); ")
+
+
+@pytest.mark.parametrize("figure, message", [
+    ({"runtime": "x-cube-ai", "ram_bytes": 1}, "has no the model card.figures[0].source"),
+    ({"runtime": "tensorflow-everywhere", "source": "x", "ram_bytes": 1}, "unknown runtime"),
+    ({"runtime": "onnc", "source": "x"}, "needs RAM, flash or latency"),
+    ({"runtime": "onnc", "source": "x", "ram_bytes": "lots"}, "not a whole number"),
+    ({"runtime": "onnc", "source": "x", "ram_bytes": 2**50}, "beyond any device"),
+    ({"runtime": "onnc", "source": "x", "ram_bytes": 1, "basis": "guessed"}, "basis"),
+    ({"runtime": "onnc", "source": "x", "ram_kb": 1}, "unknown field(s) ram_kb"),
+])
+def test_bad_figures_in_a_card_are_refused_before_measuring(registry, figure, message):
+    from tinyreg.registry.errors import Invalid
+    from tinyreg.registry.models import card_from_mapping
+    with pytest.raises(Invalid, match=re.escape(message)):
+        card_from_mapping({"name": "x", "figures": [figure]})
+
+
+def test_litert_ram_is_measured_here_and_decides_on_litert_devices(registry, vision):
+    model, arena = vision
+    [litert] = [f for f in show_model(registry, model)["figures"]
+                if local_name(f["runtime"]) == "LiteRT"]
+    assert litert["basis"] == "measured" and litert["source"].startswith("LiteRT ")
+    # The interpreter's heap plus the model it reads: more than the file, and than TFLM's arena.
+    size = show_model(registry, model)["size"]
+    assert litert["ram"] > size and litert["ram"] > arena
+    iri = DEVICE.format("gateway")
+    gateway = rdflib.Graph().parse(format="turtle", data=f"""
+        @prefix tr: <{TR}> .
+        <{iri}> a tr:LinuxDevice ; tr:ramBytes {litert["ram"] - 1} ;
+            tr:hasProcessor [ a tr:ApplicationProcessor ; tr:hasFPU true ] ;
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:LiteRT ; tr:ramOverheadBytes 0 ] .""")
+    registry.store.put_graphs({iri: gateway})
+    [short] = _ram_result(_both(registry, model, iri))
+    assert short.message.startswith(f"needs {litert['ram']:,} B of RAM (measured by LiteRT ")

@@ -82,7 +82,12 @@ def add(state, file: Path, **card) -> None:
             estimate = report.estimate
             click.echo(f"  TFLM arena {estimate.total_bytes:,} B (estimated, not measured; head "
                        f"{estimate.head_bytes:,}, tail {estimate.tail_bytes:,})")
-    click.echo(f"  LiteRT: {'runs' if report.litert.runs else 'does not run: ' + str(report.litert.reason)}")
+    litert = report.litert
+    if litert.runs:
+        click.echo("  LiteRT: runs" + (f", RAM {litert.ram_bytes:,} B (measured on this host)"
+                                       if litert.ram_bytes is not None else ""))
+    else:
+        click.echo(f"  LiteRT: does not run: {litert.reason}")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")
 
