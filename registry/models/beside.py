@@ -12,19 +12,28 @@ Beside `kws.tflite` the registry reads:
   and the metrics of its `model-index`;
 - any other file: a warning, and the model goes on.
 
+Values are read through the typed readers of registry/fields.py, within the parsing bounds
+of registry/parsing.py: a value of the wrong type, or a declared arena beyond any
+microcontroller, is warned about and left out, and the rest of the file is still read.
+
 Our card wins over the others, and options (the command line, an API form) over all.
 """
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
+from ..devices.facts import MAX_MCU_BYTES
 from ..errors import Invalid
+from ..fields import Fields
 from ..parsing import load_json, load_yaml
 from .card import _FIELDS, METRICS, TASKS, read_sidecar
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -96,27 +105,39 @@ def _is_micro_wake_word(data: Any) -> bool:
             and isinstance(data.get("micro"), Mapping))
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+def _typed(out: Beside, path: Path, read: Callable[[], T], default: T = None) -> T:
+    """A value read through the typed readers (registry/fields.py); a value of the wrong
+    type costs that value alone, with a warning naming it."""
+    try:
+        return read()
+    except Invalid as exc:
+        out.warnings.append(f"{path.name}: {exc.detail}; ignored")
+        return default
 
 
-def _micro_wake_word(data: Mapping, path: Path, out: Beside) -> None:
-    micro = data["micro"]
-    arena = micro.get("tensor_arena_size")
-    if isinstance(arena, int) and not isinstance(arena, bool) and arena >= 0:
-        out.declared_arena, out.declared_in = arena, path.name
+def _micro_wake_word(data: dict, path: Path, out: Beside) -> None:
+    manifest = Fields(data)
+    micro = manifest.mapping("micro")
+    arena = _typed(out, path, lambda: micro.integer("tensor_arena_size"))
+    if arena is not None and not 0 <= arena <= MAX_MCU_BYTES:
+        out.warnings.append(f"{path.name}: micro.tensor_arena_size of {_shown(arena)} B is beyond "
+                            f"any microcontroller; ignored")
     elif arena is not None:
-        out.warnings.append(f"{path.name}: micro.tensor_arena_size is not a count of bytes; "
-                            f"ignored")
+        out.declared_arena, out.declared_in = arena, path.name
     card = {"task": "keyword-spotting", "sensors": ["microphone"]}
-    if word := _text(data.get("wake_word")):
+    if word := _typed(out, path, lambda: manifest.text("wake_word", scalar=True)):
         card["name"] = word
         card["description"] = f"Wake word \"{word}\" (ESPHome micro_wake_word)"
-    if author := _text(data.get("author")):
+    if author := _typed(out, path, lambda: manifest.text("author", scalar=True)):
         card["creator"] = author
     for key, value in card.items():
         out.card.setdefault(key, value)
     out.read.append(f"{path.name} (ESPHome micro_wake_word manifest)")
+
+
+def _shown(value: int) -> str:
+    text = f"{value:,}"
+    return text if len(text) <= 24 else f"a number of {len(str(abs(value)))} digits"
 
 
 def _hugging_face(path: Path, out: Beside) -> None:
@@ -134,46 +155,51 @@ def _hugging_face(path: Path, out: Beside) -> None:
         out.warnings.append(f"{path.name}: front matter is not valid YAML ({exc.detail[:80]}); "
                             f"ignored")
         return
-    if not isinstance(meta, Mapping):
+    if not isinstance(meta, dict):
         return
+    meta = Fields(meta)
     card: dict[str, Any] = {}
-    if license_ := _text(meta.get("license")):
+    if license_ := _typed(out, path, lambda: meta.text("license", scalar=True)):
         card["license"] = license_
-    datasets = meta.get("datasets")
-    datasets = [datasets] if isinstance(datasets, str) else datasets
-    if isinstance(datasets, list) and datasets and _text(datasets[0]):
+    datasets = _typed(out, path, lambda: meta.texts("datasets", scalar=True, single=True), [])
+    if datasets and datasets[0].strip():
         card["dataset"] = datasets[0].strip()
-    tags = meta.get("tags")
-    tags = [tags] if isinstance(tags, str) else tags if isinstance(tags, list) else []
-    for tag in [meta.get("pipeline_tag"), *tags]:
-        key = re.sub(r"[^a-z0-9]+", "-", str(tag).lower()).strip("-") if tag else ""
+    tags = [_typed(out, path, lambda: meta.text("pipeline_tag", scalar=True)),
+            *_typed(out, path, lambda: meta.texts("tags", scalar=True, single=True), [])]
+    for tag in tags:
+        key = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-") if tag else ""
         if key in TASKS:
             card["task"] = key
             break
     metrics = []
-    for entry in meta.get("model-index") or []:
-        if not isinstance(entry, Mapping):
-            continue
-        if name := _text(entry.get("name")):
+    for entry in _typed(out, path, lambda: meta.mappings("model-index"), []):
+        if name := _typed(out, path, lambda: entry.text("name", scalar=True)):
             card.setdefault("name", name)
-        for result in entry.get("results") or []:
-            if not isinstance(result, Mapping):
-                continue
-            dataset = result.get("dataset") if isinstance(result.get("dataset"), Mapping) else {}
-            on = _text(dataset.get("name")) or _text(dataset.get("type"))
-            for metric in result.get("metrics") or []:
-                if not isinstance(metric, Mapping):
-                    continue
-                kind = re.sub(r"[^a-z0-9]+", "-", str(metric.get("type", "")).lower()).strip("-")
-                value = metric.get("value")
-                if kind in METRICS and isinstance(value, (int, float)) and not isinstance(
-                        value, bool):
-                    metrics.append({"metric": kind, "value": value, **({"dataset": on} if on else {})})
-                elif metric.get("type") is not None:
-                    out.warnings.append(f"{path.name}: metric {str(metric.get('type'))[:40]!r} "
-                                        f"is not one the registry knows; left out")
+        for result in _typed(out, path, lambda: entry.mappings("results"), []):
+            dataset = _typed(out, path, lambda: result.mapping("dataset"))
+            on = dataset and (_typed(out, path, lambda: dataset.text("name", scalar=True))
+                              or _typed(out, path, lambda: dataset.text("type", scalar=True)))
+            for metric in _typed(out, path, lambda: result.mappings("metrics"), []):
+                _hugging_face_metric(metric, on, path, out, metrics)
     if metrics:
         card["metrics"] = metrics
     for key, value in card.items():
         out.card.setdefault(key, value)
     out.read.append(f"{path.name} (Hugging Face model card)")
+
+
+def _hugging_face_metric(metric: Fields, on: str | None, path: Path, out: Beside,
+                         metrics: list) -> None:
+    kind = _typed(out, path, lambda: metric.text("type", scalar=True))
+    value = _typed(out, path, lambda: metric.number("value"))
+    if kind is None:
+        return
+    key = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-")
+    if key not in METRICS:
+        out.warnings.append(f"{path.name}: metric {kind[:40]!r} is not one the registry knows; "
+                            f"left out")
+    elif isinstance(value, (int, float)) and math.isfinite(value):
+        metrics.append({"metric": key, "value": value, **({"dataset": on} if on else {})})
+    else:
+        out.warnings.append(f"{path.name}: metric {kind[:40]!r} has no value that is a number; "
+                            f"left out")

@@ -150,3 +150,41 @@ def test_hostile_files_beside_a_model_are_ignored_with_a_warning(registry, tmp_p
     [warning] = result.warnings
     assert warning.startswith("README.md: front matter is not valid YAML (invalid YAML: its "
                               "aliases expand it by more than 10,000 nodes")
+
+
+def test_wrong_types_beside_a_model_cost_that_value_alone(registry, tmp_path):
+    # Read through registry/fields.py: each value of the wrong type is warned about by name,
+    # and what else the file says is still read.
+    model = tmp_path / "hey_tiny.tflite"
+    model.write_bytes(writer.streaming())
+    manifest = json.loads(_manifest("hey_tiny.tflite", 0))
+    manifest["author"] = ["two", "authors"]
+    manifest["micro"]["tensor_arena_size"] = 1 << 40
+    (tmp_path / "hey_tiny.json").write_text(json.dumps(manifest))
+    (tmp_path / "README.md").write_text("""---
+license: [mit, apache-2.0]
+datasets: speech_commands
+model-index:
+  - name: Hey Tiny HF
+    results:
+      - dataset: {name: [not, text]}
+        metrics:
+          - {type: accuracy, value: high}
+          - {type: f1, value: 0.8}
+---
+""")
+    result = register_file(registry, model, {})
+    summary = show_model(registry, result.iri)
+    assert summary["name"] == "Hey Tiny v1" and summary["declared"] is None
+    graph, v = registry.store.get_graph(result.iri), rdflib.URIRef(result.iri)
+    assert graph.value(v, rdflib.URIRef("https://schema.org/creator")) is None
+    [evaluation] = graph.objects(v, TR.evaluation)
+    assert graph.value(evaluation, TR.metric) == TR.F1Score
+    assert set(result.warnings) == {
+        "hey_tiny.json: micro.tensor_arena_size of 1,099,511,627,776 B is beyond any "
+        "microcontroller; ignored",
+        "hey_tiny.json: author is a list, not text; ignored",
+        "README.md: license is a list, not text; ignored",
+        "README.md: model-index[0].results[0].dataset.name is a list, not text; ignored",
+        "README.md: metric 'accuracy' has no value that is a number; left out",
+    }
