@@ -2,6 +2,8 @@
 verdict and view that rests on the estimate says so."""
 from __future__ import annotations
 
+import re
+
 import rdflib
 import pytest
 
@@ -91,3 +93,34 @@ def test_the_model_page_says_estimated(registry, unmeasured):
     api = app.test_client().get("/api/models/stream").get_json()
     assert (api["arena_bytes"], api["arena_basis"]) == (estimate, "estimated")
     assert api["measured_arena_bytes"] is None
+
+
+def test_model_show_names_the_basis_of_every_figure(invoke, tmp_path, monkeypatch):
+    """Every memory figure `model show` prints says whether it was measured, estimated or
+    declared: the arena TFLM could not measure, a manifest's declared arena, a vendor's
+    estimate and LiteRT's measurement."""
+    import json
+    monkeypatch.setenv("TINYREG_PROBE_FAULT", CRASH_EVERYWHERE)
+    path = tmp_path / "stream.tflite"
+    path.write_bytes(writer.streaming())
+    (tmp_path / "stream.json").write_text(json.dumps(
+        {"type": "micro", "wake_word": "Stream", "model": "stream.tflite",
+         "micro": {"tensor_arena_size": 4000}}))
+    assert invoke("model", "add", path).exit_code == 0
+    monkeypatch.delenv("TINYREG_PROBE_FAULT")
+    added = invoke("model", "figure", "stream", "--runtime", "x-cube-ai", "--ram", 41210,
+                   "--basis", "estimated", "--source", "X-CUBE-AI 10.2")
+    assert added.exit_code == 0, added.output
+    shown = invoke("model", "show", "stream")
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    estimate = estimate_file(writer.streaming(), max_bytes=1 << 24).total_bytes
+    assert f"  arena {estimate:,} B (estimated: TFLMAllocatorModel)" in lines[1]
+    assert "  declared arena 4,000 B (in stream.json)" in lines
+    assert "  on XCubeAI: RAM 41,210 B (estimated by X-CUBE-AI 10.2)" in lines
+    [litert] = [line for line in lines if line.startswith("  on LiteRT: RAM ")]
+    assert "B (measured by LiteRT " in litert
+    memory = [line for line in lines if re.search(r"[0-9] B\b", line) and "sha256" not in line]
+    assert len(memory) == 4, memory
+    assert all(any(word in line for word in ("measured", "estimated", "declared"))
+               for line in memory)

@@ -115,20 +115,29 @@ from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
 reg = Registry(load_settings(environ={{}}, data_dir={data!r})); reg.init()
 print("ready", flush=True)
-for i in itertools.count():
+for i in itertools.count({start}):
     register_model(reg, writer.fully_connected(inputs=8 + i % 64, units=2 + i // 64), {{"name": "m"}})
+    print("registered", flush=True)
 """
 
 
 def test_kill_9_at_any_point_leaves_store_and_artifacts_agreeing(tmp_path):
     data = tmp_path / "data"
-    for delay in (0.5, 1.3, 2.2):
-        proc = subprocess.Popen([sys.executable, "-c", _LOOP.format(data=str(data))],
+    # Each round waits for the loop's own word that it registered (however slow the machine),
+    # then kills it somewhere in the registrations after: in measuring, storing the file or
+    # writing the graph, wherever the moment falls.
+    for start, registered, delay in ((0, 1, 0.0), (100, 1, 0.4), (200, 2, 0.9)):
+        proc = subprocess.Popen([sys.executable, "-c", _LOOP.format(data=str(data), start=start)],
                                 stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
+        try:
+            assert proc.stdout.readline().strip() == "ready"
+            for _ in range(registered):
+                assert proc.stdout.readline().strip() == "registered", "the loop died on its own"
+            time.sleep(delay)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            proc.stdout.close()
     from tinyreg.registry import load_settings
     reg = Registry(load_settings(environ={}, data_dir=str(data)))
     try:
