@@ -9,7 +9,6 @@ import click
 from tinyreg.registry.ontology_lint import shipped_findings
 from tinyreg.registry.reasoning import check_ontology
 from tinyreg.registry.settings import SETTINGS
-
 from tinyreg.web.sparql.runner import query_apart
 
 from .base import UserError, cli, pass_state

@@ -18,9 +18,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from tinyreg.registry import Registry
+from tinyreg.registry import Registry, sparql_functions
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
-from tinyreg.registry import sparql_functions
 from tinyreg.registry.sparql_functions import Calls, function_iris
 from tinyreg.registry.store import EmbeddedStore, QueryResult
 from tinyreg.registry.vocab import PREFIXES
