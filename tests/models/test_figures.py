@@ -195,3 +195,20 @@ def test_litert_ram_is_measured_here_and_decides_on_litert_devices(registry, vis
     registry.store.put_graphs({iri: gateway})
     [short] = _ram_result(_both(registry, model, iri))
     assert short.message.startswith(f"needs {litert['ram']:,} B of RAM (measured by LiteRT ")
+
+
+def test_the_model_page_and_api_show_each_figure_with_its_basis(registry, vision):
+    from tinyreg.web.app import create_app
+    model, _ = vision
+    add_figure(registry, model, RuntimeFigure(
+        runtime=runtime_iri("microtvm"), npu=None, basis="estimated", source="microTVM AoT 0.16",
+        ram_bytes=30000))
+    client = create_app({"TESTING": True}, registry=registry).test_client()
+    figures = {f["runtime"]: f for f in client.get("/api/models/vision").get_json()["figures"]}
+    assert (figures["MicroTVM"]["ram_bytes"], figures["MicroTVM"]["basis"],
+            figures["MicroTVM"]["source"]) == (30000, "estimated", "microTVM AoT 0.16")
+    assert figures["LiteRT"]["basis"] == "measured"
+    page = client.get("/models/vision").get_data(as_text=True)
+    section = page[page.index('id="figures"'):]
+    assert '<span class="tag basis-estimated">estimated</span></td><td>microTVM AoT 0.16' in section
+    assert '<span class="tag basis-measured">measured</span></td><td>LiteRT ' in section

@@ -121,7 +121,17 @@ def model_view(registry, ref: str) -> dict[str, Any]:
         "tensors": [_local_values(r, "type") for r in store.select(_TENSORS, bound)],
         "arena_breakdown": store.select(_ARENA, bound),
         "evaluations": [_local_values(r, "metric") for r in store.select(_EVALUATIONS, bound)],
+        "figures": [_figure(r) for r in summary["figures"]],
     }
+
+
+def _figure(row: dict[str, Any]) -> dict[str, Any]:
+    """A runtime's or NPU configuration's figures, with how they were obtained and by whom."""
+    return {"runtime": local_name(row["runtime"]), "npu": local_name(row["npu"]),
+            "npu_macs": row["macs"], "npu_memory_mode": row["mode"],
+            "ram_bytes": row["ram"], "flash_bytes": row["flash"], "latency_ms": row["latency"],
+            "npu_operator_share": row["share"], "cycles": row["cycles"],
+            "basis": row["basis"], "source": row["source"]}
 
 
 def model_graph(registry, ref: str):

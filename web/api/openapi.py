@@ -273,7 +273,12 @@ def openapi_document() -> dict:
                     "measured_arena_bytes": _NULLABLE_INT, "estimated_arena_bytes": _NULLABLE_INT,
                     "declared_arena_bytes": _NULLABLE_INT,
                     "operators": {"type": "array"}, "tensors": {"type": "array"},
-                    "arena_breakdown": {"type": "array"}, "runtimes": {"type": "array"}}},
+                    "arena_breakdown": {"type": "array"}, "runtimes": {"type": "array"},
+                    "figures": {"type": "array", "items": {"type": "object", "properties": {
+                        "runtime": _NULLABLE_STR, "npu": _NULLABLE_STR,
+                        "ram_bytes": _NULLABLE_INT, "flash_bytes": _NULLABLE_INT,
+                        "basis": {"enum": ["measured", "estimated", "declared", None]},
+                        "source": _NULLABLE_STR}}}}},
                 "Result": {"type": "object", "required": ["severity", "constraint", "message"],
                            "properties": {"severity": {"enum": ["violation", "warning", "info"]},
                                           "constraint": {"type": "string"},
