@@ -7,11 +7,13 @@ results. See shapes/patterns.ttl for how a constraint is written.
 """
 from .engine import Engine, fleet_engine
 from .ids import resolve_device, resolve_model
-from .questions import best_model, check, devices_for_model, matrix, models_for_device, what_if
+from .questions import (best_model, check, devices_for_model, latency_matrix, matrix,
+                        models_for_device, what_if)
 from .results import Match, Matrix, Ranked, Result, Verdict, WhatIf
 from .shacl import check_shacl
 from .shapes import Constraint, read_constraints
 
 __all__ = ["Constraint", "Engine", "Match", "Matrix", "Ranked", "Result", "Verdict", "WhatIf",
-           "best_model", "check", "check_shacl", "devices_for_model", "fleet_engine", "matrix",
+           "best_model", "check", "check_shacl", "devices_for_model", "fleet_engine",
+           "latency_matrix", "matrix",
            "models_for_device", "read_constraints", "resolve_device", "resolve_model", "what_if"]

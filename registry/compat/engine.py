@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import Invalid, NotFound
 from ..store import Store
 from .fleet import Fleet
+from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
 from .results import Matrix, Result, Verdict, render, sort_results
 from .shapes import Constraint, read_constraints
@@ -27,6 +28,8 @@ from .shapes import Constraint, read_constraints
 _CHUNK_CELLS = 6_400_000
 _CACHE_KEY = "compat"
 _BUILDING = threading.Lock()
+# A pattern's compiler lives beside the others in patterns.py, or in a module of its own.
+COMPILERS = {**PATTERNS, LatencyFit.__name__: LatencyFit}
 
 
 class Engine:
@@ -42,10 +45,10 @@ class Engine:
             return
         self.compiled = []
         for c in constraints:
-            if c.pattern not in PATTERNS:
+            if c.pattern not in COMPILERS:
                 raise Invalid(f"compatibility shape {c.shape}: the engine has no compiler for "
                               f"pattern {c.pattern}")
-            self.compiled.append(PATTERNS[c.pattern](c, fleet))
+            self.compiled.append(COMPILERS[c.pattern](c, fleet))
 
     @classmethod
     def load(cls, store: Store, constraints: tuple[Constraint, ...] | None = None,
@@ -119,8 +122,20 @@ class Engine:
 
     def verdict(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> Verdict:
         blocked, _ = self.verdicts(np.array([model]), np.array([device]), adjust)
+        timing = self.timing(model, device)
         return Verdict(self.fleet.models[model], self.fleet.devices[device],
-                       not blocked[0, 0], self.results(model, device, adjust))
+                       not blocked[0, 0], self.results(model, device, adjust),
+                       latency=timing.as_dict() if timing else None)
+
+    # ---- latency
+    @property
+    def latency(self) -> LatencyFit | None:
+        """The compiled latency budget: its options give every pair's fastest estimate,
+        whether or not the model states a budget."""
+        return next((c for c in self.compiled if isinstance(c, LatencyFit)), None)
+
+    def timing(self, model: int, device: int) -> Timing | None:
+        return self.latency.timing(model, device) if self.latency is not None else None
 
     def matrix(self, models: np.ndarray | None = None, devices: np.ndarray | None = None) -> Matrix:
         m = np.arange(len(self.fleet.models)) if models is None else np.asarray(models)

@@ -27,35 +27,97 @@ def check(registry, model_version_iri: str, device_iri: str) -> Verdict:
 
 
 def devices_for_model(registry, version_iri: str, explain: bool = False,
-                      limit: int | None = None, offset: int = 0) -> list[Match]:
+                      limit: int | None = None, offset: int = 0,
+                      max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
     """The devices the model version fits (with their warnings flagged); with `explain`,
     every other device too, after them, with the results that rule it out. `offset` and
-    `limit` page the answer; only the page's pairs are explained."""
+    `limit` page the answer; only the page's pairs are explained. Each match carries the
+    fastest latency estimate where there is one; `max_latency_ms` keeps the devices whose
+    estimate is within it, `by_latency` lists the fastest first."""
     engine = fleet_engine(registry)
     model = engine.model(version_iri)
     blocked, warned = engine.verdicts(np.array([model]))
+    timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
     return _matches(blocked[0], warned[0], engine.fleet.devices, engine.fleet.device_names,
-                    lambda d: engine.results(model, d) if explain else [], explain, limit, offset)
+                    lambda d: engine.results(model, d) if explain else [], explain, limit, offset,
+                    timing, max_latency_ms, by_latency)
 
 
 def models_for_device(registry, device_iri: str, explain: bool = False,
-                      limit: int | None = None, offset: int = 0) -> list[Match]:
-    """The model versions that fit the device; with `explain`, the others too, with why."""
+                      limit: int | None = None, offset: int = 0,
+                      max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
+    """The model versions that fit the device; with `explain`, the others too, with why.
+    Latency as in `devices_for_model`."""
     engine = fleet_engine(registry)
     device = engine.device(device_iri)
-    blocked, warned = engine.verdicts(np.arange(len(engine.fleet.models)), np.array([device]))
+    models = np.arange(len(engine.fleet.models))
+    blocked, warned = engine.verdicts(models, np.array([device]))
+    timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
     return _matches(blocked[:, 0], warned[:, 0], engine.fleet.models, engine.fleet.model_names,
-                    lambda m: engine.results(m, device) if explain else [], explain, limit, offset)
+                    lambda m: engine.results(m, device) if explain else [], explain, limit, offset,
+                    timing, max_latency_ms, by_latency)
+
+
+class _Timings:
+    """The fastest estimates of one row or column of pairs: figures by entity index."""
+
+    def __init__(self, latency, best: np.ndarray, which: np.ndarray, at):
+        self.latency, self.best, self.which, self.at = latency, best, which, at
+
+    def estimate(self, i: int) -> float:
+        return float(self.best[self.at(i)])
+
+    def as_dict(self, i: int) -> dict | None:
+        timing = self.latency.timing_of(self.estimate(i), int(self.which[self.at(i)]))
+        return timing.as_dict() if timing else None
+
+
+def _timings(engine: Engine, models: np.ndarray, devices, at) -> _Timings | None:
+    latency = engine.latency
+    if latency is None:
+        return None
+    best, which = latency.fastest(models, devices)
+    return _Timings(latency, best, which, at)
 
 
 def _matches(blocked: np.ndarray, warned: np.ndarray, iris: list[str], names: list,
-             results, everything: bool, limit: int | None, offset: int = 0) -> list[Match]:
+             results, everything: bool, limit: int | None, offset: int = 0,
+             timings: _Timings | None = None, max_latency_ms: float | None = None,
+             by_latency: bool = False) -> list[Match]:
     """Fitting entities first; with `everything`, the others after them."""
-    fitting = np.flatnonzero(~blocked)
-    order = np.concatenate([fitting, np.flatnonzero(blocked)]) if everything else fitting
+    fitting, others = np.flatnonzero(~blocked), np.flatnonzero(blocked)
+    if timings is not None and (max_latency_ms is not None or by_latency):
+        fitting, others = (_by_latency(ids, timings, max_latency_ms, by_latency)
+                           for ids in (fitting, others))
+    order = np.concatenate([fitting, others]) if everything else fitting
     blocked, warned = blocked.tolist(), warned.tolist()  # reading Python lists per item: 8x faster
-    return [Match(iris[i], names[i], not blocked[i], warned[i], results(i))
+    return [Match(iris[i], names[i], not blocked[i], warned[i], results(i),
+                  timings.as_dict(i) if timings is not None else None)
             for i in order[offset:][:limit].tolist()]
+
+
+def _by_latency(ids: np.ndarray, timings: _Timings, max_latency_ms: float | None,
+                by_latency: bool) -> np.ndarray:
+    """`ids` within the latency limit (an unknown estimate is not within it), fastest first
+    if asked, unknown estimates last."""
+    estimates = np.array([timings.estimate(i) for i in ids.tolist()], dtype=float)
+    if max_latency_ms is not None:
+        keep = estimates <= max_latency_ms
+        ids, estimates = ids[keep], estimates[keep]
+    if by_latency:
+        ids = ids[np.argsort(np.where(np.isnan(estimates), np.inf, estimates), kind="stable")]
+    return ids
+
+
+def latency_matrix(registry, models: list[str], devices: list[str]) -> np.ndarray:
+    """The fastest latency estimate in ms of each model version on each device (NaN where
+    there is none), as the latency shapes judge it."""
+    engine = fleet_engine(registry)
+    out = np.full((len(models), len(devices)), np.nan)
+    if engine.latency is not None and len(models) and len(devices):
+        out, _ = engine.latency.fastest(np.array([engine.model(m) for m in models]),
+                                        np.array([engine.device(d) for d in devices]))
+    return out
 
 
 def matrix(registry, models: list[str] | None = None, devices: list[str] | None = None) -> Matrix:
@@ -129,13 +191,15 @@ _LOWER_IS_BETTER = prefixes("tr") + "ASK WHERE { ?metric tr:lowerIsBetter true }
 
 
 def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: str | None = None,
-               explain: bool = False) -> list[Ranked]:
+               explain: bool = False, max_latency_ms: float | None = None) -> list[Ranked]:
     """Model versions for `task` that fit the device, best `metric` first.
 
     A version's figure is its best value of the metric over the datasets it was evaluated
     on, on the whole dataset (or on `on_slice`, e.g. "lighting=dim"). Metrics the ontology marks
     tr:lowerIsBetter rank ascending. With `explain`, versions for the task that do not fit
     follow, with their results. Task and metric are IRIs or ontology names (KeywordSpotting).
+    Each carries its fastest latency estimate on the device where there is one;
+    `max_latency_ms` keeps the versions estimated within it.
     """
     task_iri, metric_iri = _term(registry, task, TR.Task, "task"), _term(registry, metric, TR.Metric, "metric")
     lower = registry.store.ask(_LOWER_IS_BETTER, {"metric": IRI(metric_iri)})
@@ -151,8 +215,17 @@ def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: s
     candidates = [iri for iri in best if iri in engine.fleet.model_index]
     rows = np.array([engine.model(iri) for iri in candidates], dtype=np.int64)
     blocked, _ = engine.verdicts(rows, np.array([device]))
+    timings = _timings(engine, rows, np.array([device]), lambda k: (k, 0))
+    if max_latency_ms is not None:
+        within = {k for k in range(len(rows)) if timings is not None
+                  and timings.estimate(k) <= max_latency_ms}
+        candidates = [iri for k, iri in enumerate(candidates) if k in within]
+        keep = np.array(sorted(within), dtype=np.int64)
+        rows, blocked = rows[keep], blocked[keep]
+        timings = _timings(engine, rows, np.array([device]), lambda k: (k, 0))
     ranked = [Ranked(iri, engine.fleet.model_names[m], best[iri][0], best[iri][1],
-                     not blocked[k, 0], engine.results(m, device) if explain else [])
+                     not blocked[k, 0], engine.results(m, device) if explain else [],
+                     timings.as_dict(k) if timings is not None else None)
               for k, (iri, m) in enumerate(zip(candidates, rows))]
     ranked.sort(key=lambda r: (not r.fits, r.value if lower else -r.value, r.iri))
     return [r for r in ranked if r.fits or explain]

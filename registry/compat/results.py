@@ -68,10 +68,14 @@ class Verdict(BySeverity):
     device: str
     fits: bool
     results: list[Result]
+    latency: dict | None = None  # the fastest estimate in ms with its band (latency_fit.Timing)
 
     def as_dict(self) -> dict:
-        return {"model": self.model, "device": self.device, "fits": self.fits,
-                "results": [r.as_dict() for r in self.results]}
+        out = {"model": self.model, "device": self.device, "fits": self.fits,
+               "results": [r.as_dict() for r in self.results]}
+        if self.latency is not None:
+            out["latency_ms"] = self.latency
+        return out
 
 
 @dataclass
@@ -82,9 +86,12 @@ class Match:
     fits: bool
     warned: bool  # fits, with results of a lower severity (e.g. float32 without an FPU)
     results: list[Result] = field(default_factory=list)  # filled when explanations are asked for
+    latency: dict | None = None  # the fastest estimate in ms with its band, where there is one
 
     def as_dict(self) -> dict:
         out = {"iri": self.iri, "name": self.name, "fits": self.fits, "warned": self.warned}
+        if self.latency is not None:
+            out["latency_ms"] = self.latency
         if self.results:
             out["results"] = [r.as_dict() for r in self.results]
         return out
@@ -134,10 +141,13 @@ class Ranked:
     dataset: str | None
     fits: bool
     results: list[Result] = field(default_factory=list)
+    latency: dict | None = None  # the fastest estimate in ms with its band, where there is one
 
     def as_dict(self) -> dict:
         out = {"iri": self.iri, "name": self.name, "value": self.value, "dataset": self.dataset,
                "fits": self.fits}
+        if self.latency is not None:
+            out["latency_ms"] = self.latency
         if self.results:
             out["results"] = [r.as_dict() for r in self.results]
         return out

@@ -41,6 +41,12 @@ def work(workload: Workload, weights: KindWeights) -> float:
             + sum(ELEMENT_WEIGHTS[k] * n for k, n in workload.elements.items()))
 
 
+def element_operations(workload: Workload) -> int:
+    """The operators without MACs, in convolution MAC equivalents: what `work` adds to the
+    weighted MACs (tr:elementOperations)."""
+    return int(sum(ELEMENT_WEIGHTS[k] * n for k, n in workload.elements.items()))
+
+
 @dataclass(frozen=True)
 class Group:
     """One calibrated (core family, runtime family) pair."""

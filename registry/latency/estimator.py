@@ -150,9 +150,30 @@ def _rate(factors: Factors, core: str, runtime: str) -> tuple[float, float, bool
         f"{CORE_FAMILIES[stand_in]} stands in ({basis.split(': ', 1)[1]})")
 
 
+def band_factor(spread: float) -> float:
+    """The estimate divided by it is the band's low end, times it the high end."""
+    return math.exp(Z90 * spread)
+
+
 def _band(value: float, spread: float) -> Band:
-    factor = math.exp(Z90 * spread)
+    factor = band_factor(spread)
     return Band(value, value / factor, value * factor)
+
+
+@dataclass(frozen=True)
+class PairRate:
+    """What the estimate of one (core family, runtime family) pair rests on."""
+
+    macs_per_cycle: float
+    band_factor: float
+    calibrated: bool
+    basis: str
+
+
+def pair_rate(core: str, runtime: str, factors: Factors | None = None) -> PairRate:
+    """Raises Invalid for a core family with neither a calibration nor a stand-in."""
+    rate, spread, calibrated, basis = _rate(factors or shipped_factors(), core, runtime)
+    return PairRate(rate, band_factor(spread), calibrated, basis)
 
 
 def estimate(model: ModelFacts, device: DeviceFacts, runtime: str | None = None,

@@ -42,7 +42,7 @@ RUNTIME_FAMILIES = {
 }
 
 # Ontology core local names -> family.
-_CORE_IRIS = {
+CORE_IRIS = {
     "CortexM0": "cortex-m0plus", "CortexM0Plus": "cortex-m0plus", "CortexM3": "cortex-m3",
     "CortexM4": "cortex-m4", "CortexM4F": "cortex-m4", "CortexM7": "cortex-m7",
     "CortexM23": "cortex-m23", "CortexM33": "cortex-m33", "CortexM55": "cortex-m55",
@@ -75,7 +75,7 @@ def _squash(text: str) -> str:
 
 
 def core_family_of_iri(iri) -> str | None:
-    return _CORE_IRIS.get(local_name(iri)) if iri else None
+    return CORE_IRIS.get(local_name(iri)) if iri else None
 
 
 def core_family_of_text(text: str) -> str | None:

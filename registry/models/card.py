@@ -40,6 +40,9 @@ METRICS = {
 _FIELDS = {"name", "model", "task", "sensors", "description", "license", "creator",
            "dataset", "trained_on", "metrics", "npu", "figures"}
 _FIGURE_FIELDS = {"runtime", "source", "basis", "ram_bytes", "flash_bytes", "latency_ms"}
+           "dataset", "trained_on", "metrics", "npu", "max_latency_ms", "inference_rate"}
+# A budget beyond an hour is no real-time constraint, and a typo more likely than a wish.
+MAX_BUDGET_MS = 3_600_000.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class ModelCard:
     npu: URIRef | None = None
     # What other runtimes need, as their vendors' tools reported it (e.g. X-CUBE-AI's report).
     figures: tuple[RuntimeFigure, ...] = ()
+    max_latency_ms: float | None = None  # the budget: max_latency_ms or the rate's period
 
 
 def task_iri(word: str) -> URIRef:
@@ -156,7 +160,48 @@ def card_from_mapping(data: Mapping[str, Any], fallback_name: str | None = None)
         metrics=tuple(_metric(m, dataset) for m in card.mappings("metrics")),
         npu=_npu(npu) if npu else None,
         figures=tuple(_figure(f) for f in card.mappings("figures")),
+        max_latency_ms=_budget(card),
     )
+
+
+_RATE = re.compile(r"^(?:every\s+)?(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*"
+                   r"(ms|milliseconds?|s|seconds?|us|µs|microseconds?|hz|/\s*s|per\s+second)$", re.I)
+_TO_MS = {"ms": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "s": 1000.0, "second": 1000.0,
+          "seconds": 1000.0, "us": 0.001, "µs": 0.001, "microsecond": 0.001,
+          "microseconds": 0.001}
+
+
+def _period_ms(text: str) -> float:
+    """An inference rate as the time one inference may take: "every 20 ms", "50 Hz"."""
+    match = _RATE.match(text.strip())
+    if not match:
+        raise Invalid(f"inference_rate {text[:40]!r} is not a rate; write e.g. 'every 20 ms' or '50 Hz'")
+    value, unit = float(match.group(1)), re.sub(r"\s+", " ", match.group(2).lower())
+    if unit in _TO_MS:
+        return value * _TO_MS[unit]
+    if value <= 0:
+        raise Invalid(f"inference_rate {text[:40]!r} must be more than 0 per second")
+    return 1000.0 / value  # Hz, /s, per second
+
+
+def _budget(card: Fields) -> float | None:
+    """The latency budget in ms: max_latency_ms, or the period of inference_rate, or the
+    smaller of the two when both are given."""
+    budgets = []
+    stated = card.number("max_latency_ms")
+    if stated is not None:
+        try:
+            budgets.append((float(stated), "max_latency_ms"))
+        except (TypeError, ValueError, OverflowError):
+            raise Invalid(f"max_latency_ms is not a number: {describe(stated)}") from None
+    rate = card.text("inference_rate", scalar=True)
+    if rate is not None:
+        budgets.append((_period_ms(rate), "inference_rate"))
+    for value, name in budgets:
+        if not (math.isfinite(value) and 0 < value <= MAX_BUDGET_MS):
+            raise Invalid(f"the latency budget must be more than 0 and at most an hour "
+                          f"({MAX_BUDGET_MS:.0f} ms); {name} gives {value:g} ms")
+    return min(value for value, _ in budgets) if budgets else None
 
 
 def _npu(word: str) -> URIRef:

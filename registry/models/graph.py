@@ -6,6 +6,8 @@ import datetime as dt
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
+from ..latency.cost import element_operations
+from ..latency.workload import Workload
 from ..store.terms import decimal_literal
 from ..tflite import ModelReport
 from ..vocab import SCHEMA, TR, artifact_iri, model_iri, operator_iri, version_iri
@@ -22,7 +24,8 @@ def _int(value: int) -> Literal:
 
 
 def version_graph(report: ModelReport, card: ModelCard, number: int,
-                  previous: str | None, now: dt.datetime | None = None) -> Graph:
+                  previous: str | None, now: dt.datetime | None = None,
+                  workload: Workload | None = None) -> Graph:
     a = report.analysis
     g = Graph()
     model = URIRef(model_iri(card.model))
@@ -57,6 +60,8 @@ def version_graph(report: ModelReport, card: ModelCard, number: int,
         g.add((v, TR.compiledForNPU, card.npu))
     for figure in card.figures:
         add_figure_triples(g, v, figure)
+    if card.max_latency_ms is not None:
+        g.add((v, TR.maxLatencyMs, decimal_literal(card.max_latency_ms)))
 
     g.add((v, TR.artifact, art))
     g.add((art, RDF.type, TR.Artifact))
@@ -65,6 +70,8 @@ def version_graph(report: ModelReport, card: ModelCard, number: int,
     g.add((art, TR["format"], Literal(TFLITE_MEDIA_TYPE)))
 
     _add_analysis(g, v, report)
+    if workload is not None:
+        _add_workload(g, v, workload)
     _add_memory(g, v, report)
     _add_runtime_checks(g, v, report)
     _add_card_facts(g, v, card)
@@ -115,6 +122,14 @@ def _add_analysis(g: Graph, v: URIRef, report: ModelReport) -> None:
                 g.add((t, TR.quantScale, decimal_literal(spec.scales[0])))
             if spec.zero_points:
                 g.add((t, TR.quantZeroPoint, _int(spec.zero_points[0])))
+
+
+def _add_workload(g: Graph, v: URIRef, workload: Workload) -> None:
+    """The operator mix the latency estimate (and the shapes' latency budget) computes from."""
+    g.add((v, TR.convMacs, _int(workload.macs["conv"])))
+    g.add((v, TR.depthwiseMacs, _int(workload.macs["depthwise"])))
+    g.add((v, TR.fullyConnectedMacs, _int(workload.macs["fully_connected"])))
+    g.add((v, TR.elementOperations, _int(element_operations(workload))))
 
 
 def _add_memory(g: Graph, v: URIRef, report: ModelReport) -> None:

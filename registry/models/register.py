@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator, Mapping
 from rdflib import URIRef
 
 from ..core import Registry
-from ..errors import Invalid, NotFound, TinyregError
+from ..errors import Invalid, NotFound, TinyregError, TooLarge
+from ..latency.workload import Workload, workload_of_tflite
 from ..store import IRI
 from ..tflite import ModelReport, measure_file
 from ..validation import validate as validate_description
@@ -94,7 +95,8 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
                 # What the version before declared (an imported description, a manifest)
                 # stays declared beside this one's measurement, unless this file brings its own.
                 declared = declared or _declared_before(registry, previous)
-            graph = version_graph(report, card, number, previous)
+            graph = version_graph(report, card, number, previous,
+                                  workload=_workload(data, registry.settings.max_model_bytes))
             if declared is not None:
                 add_declared(graph, URIRef(version_iri(card.model, number)),
                              declared.arena_bytes, declared.source)
@@ -111,6 +113,16 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
     for warning in warnings:
         logger.warning("%s: %s", iri, warning)
     return Registered(iri, card.model, number, sha, True, report, tuple(warnings))
+
+
+def _workload(data: bytes, max_bytes: int) -> Workload | None:
+    """The operator mix, or None when the cost model cannot count it: the model is still
+    registered, without a latency estimate."""
+    try:
+        return workload_of_tflite(data, max_bytes=max_bytes)
+    except (Invalid, TooLarge) as exc:
+        logger.warning("no operator mix for the latency estimate: %s", exc)
+        return None
 
 
 def _declared_warnings(report: ModelReport, declared: Declared):

@@ -14,6 +14,14 @@ APPLIES = """{ ?f tr:onRuntime ?frt . ?d tr:hasRuntime/tr:runtime ?frt }
               FILTER NOT EXISTS { ?f tr:npuMacs ?macs . FILTER NOT EXISTS { ?host tr:npuMacs ?macs } }
               FILTER NOT EXISTS { ?f tr:npuMemoryMode ?mode . FILTER NOT EXISTS { ?host tr:npuMemoryMode ?mode } } }"""
 
+# A way ?d runs ?m (a processor's core and clock with a calibrated runtime) and its estimate.
+OPTIONS = """%(models)s ?m tr:maxLatencyMs ?budget ; tr:convMacs ?conv ; tr:depthwiseMacs ?dw ;
+        tr:fullyConnectedMacs ?fc ; tr:elementOperations ?el .
+      ?d tr:hasProcessor ?p . ?p tr:core ?core ; tr:clockHz ?clock . ?d tr:hasRuntime/tr:runtime ?rt .
+      ?cal tr:forCore ?core ; tr:forRuntime ?rt ; tr:macsPerCycle ?rate ; tr:bandFactor ?k ;
+        tr:depthwiseWeight ?dwW ; tr:fullyConnectedWeight ?fcW .
+      BIND ((?conv + ?dwW * ?dw + ?fcW * ?fc + ?el) / ?rate / ?clock * 1000 AS ?est)"""
+
 FITTING_PAIRS = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -72,10 +80,18 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
     ?m tr:compiledForNPU ?npu .
     FILTER NOT EXISTS { { ?d tr:hasNPU ?npu } UNION { ?d tr:hasProcessor/tr:hasNPU ?npu } }
   }
+  # latency: the fastest way's band has its low end within the budget; warned when its
+  # high end is over it
+  OPTIONAL { SELECT ?m ?d (MAX(?slow) AS ?tooSlow) (MAX(?maybe) AS ?mayBeSlow) WHERE {
+      { SELECT ?m ?d (MIN(?est) AS ?fastest) WHERE { %(options)s } GROUP BY ?m ?d }
+      %(options)s FILTER (?est = ?fastest)
+      BIND (IF(?est / ?k > ?budget, 1, 0) AS ?slow)
+      BIND (IF(?est / ?k <= ?budget && ?est * ?k > ?budget, 1, 0) AS ?maybe) } GROUP BY ?m ?d }
+  FILTER (COALESCE(?tooSlow, 0) = 0)
   # float32 without an FPU: fits, with a warning; a RAM figure not measured: with a note
   BIND (EXISTS { ?m tr:numberFormat tr:Float32 .
                  FILTER NOT EXISTS { { ?d tr:hasFPU true } UNION { ?d tr:hasProcessor/tr:hasFPU true } } }
-        || !BOUND(?measuredArena) AS ?warned)
+        || !BOUND(?measuredArena) || COALESCE(?mayBeSlow, 0) = 1 AS ?warned)
 }"""
 
 
@@ -88,6 +104,7 @@ def fitting_pairs(store, model: str | None = None) -> dict[tuple[str, str], bool
     from tinyreg.registry.store import IRI
     from tinyreg.registry.store.terms import to_oxigraph
     inner = f"VALUES ?m {{ {to_oxigraph(IRI(model))} }}" if model else ""
-    rows = store.select(FITTING_PAIRS % {"models": inner, "applies": APPLIES},
+    options = OPTIONS % {"models": inner}
+    rows = store.select(FITTING_PAIRS % {"models": inner, "applies": APPLIES, "options": options},
                         {"m": IRI(model)} if model else None)
     return {(r["m"], r["d"]): bool(r["warned"]) for r in rows}

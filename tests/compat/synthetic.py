@@ -35,6 +35,15 @@ NEEDS = [f"{TR}Microphone", f"{TR}Accelerometer", f"{TR}Camera", f"{TR}Magnetome
 OPERATORS = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX", "RESHAPE", "ADD"]
 RARE_OPERATORS = ["RFFT2D", "custom/AudioSpectrogram"]  # not in TFLM's list
 FORMATS = ["Int8", "Int8", "Float32", "Int16x8"]
+# Cores and clocks for the latency budget: from the slowest calibrated core to an
+# application processor; HazardRISCV and CortexM55 borrow a stand-in family's figures.
+CORES = ["CortexM0Plus", "CortexM4F", "CortexM7", "CortexM33", "HazardRISCV", "CortexM55"]
+CLOCKS = [48_000_000, 64_000_000, 120_000_000, 240_000_000, 480_000_000]
+# Work by operator kind (conv, depthwise, fully connected MACs, element operations) of
+# models like the MLPerf Tiny references, and budgets from streaming audio to a slow sensor.
+WORKS = [(1_600_000, 900_000, 4_000, 60_000), (0, 0, 264_000, 3_000),
+         (5_000_000, 2_400_000, 100_000, 400_000), (12_000_000, 400_000, 10_000, 90_000)]
+BUDGETS = ["2", "20", "100", "1000", "12.5"]
 
 
 def _int(value: int) -> str:
@@ -81,6 +90,10 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
               f"{proc} {RDF_TYPE} <{TR}{'ApplicationProcessor' if linux else 'Microcontroller'}> ."]
     if rng.random() < 0.9:
         lines.append(f"{proc} <{TR}hasFPU> {_bool(rng.random() < 0.6)} .")
+    if i % 4 != 3:  # a core and a clock (by number: the random draws stay as they were)
+        core = "CortexA53" if linux else CORES[i % len(CORES)]
+        lines += [f"{proc} <{TR}core> <{TR}{core}> .",
+                  f"{proc} <{TR}clockHz> {_int(CLOCKS[(i // 3) % len(CLOCKS)])} ."]
     if rng.random() < 0.1:
         lines.append(f"{proc} <{TR}hasNPU> <{TR}EthosU55> .")
     if i % 9 == 2:  # an Ethos-U55 in a stated configuration (by number: the draws stay as they were)
@@ -144,6 +157,12 @@ def model_graph(i: int, rng: random.Random) -> tuple[str, str]:
                   f"_:f{i}x1 <{TR}figureRamBytes> {_int(figures[(i * 3) % len(figures)] // 4)} .",
                   f"_:f{i}x1 <{TR}figureFlashBytes> {_int(flashes[(i * 5) % len(flashes)])} .",
                   f'_:f{i}x1 <{TR}figureBasis> "estimated" .', f'_:f{i}x1 <{TR}figureSource> "Vela 5.2.0" .']
+    if i % 3 != 2:  # an operator mix, and on some models a latency budget (by number)
+        names = ("convMacs", "depthwiseMacs", "fullyConnectedMacs", "elementOperations")
+        lines += [f"{s} <{TR}{name}> {_int(n)} ." for name, n in zip(names, WORKS[i % len(WORKS)])]
+        if i % 2 == 0:
+            budget = BUDGETS[(i // 2) % len(BUDGETS)]
+            lines.append(f'{s} <{TR}maxLatencyMs> "{budget}"^^<http://www.w3.org/2001/XMLSchema#decimal> .')
     for need in rng.sample(NEEDS, rng.choice([0, 0, 1, 1, 2])):
         lines.append(f"{s} <{TR}requiresSensor> <{need}> .")
     lines.append(f"{s} <{TR}numberFormat> <{TR}{rng.choice(FORMATS)}> .")

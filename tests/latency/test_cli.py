@@ -6,22 +6,15 @@ import json
 import pytest
 
 from tinyreg.registry.latency.calibration import load_table
-from tinyreg.registry.latency.reference import reference_model
+
+from .conftest import catalog_cli
 
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):
-    from click.testing import CliRunner
-
-    from tinyreg.web.cli import cli as root
     data = tmp_path_factory.mktemp("estimate")
-    runner = CliRunner(env={"TINYREG_DATA_DIR": str(data / "registry")})
-
-    def run(*args):
-        return runner.invoke(root, [str(a) for a in args], catch_exceptions=False)
+    run = catalog_cli(data)
     model = data / "kws-ds-cnn.tflite"
-    model.write_bytes(reference_model("kws"))
-    assert run("device", "catalog").exit_code == 0
     added = run("model", "add", model, "--name", "KWS DS-CNN", "--task", "keyword-spotting")
     assert added.exit_code == 0, added.output
     # A board whose catalog entry states no clock: nothing to turn cycles into time.

@@ -10,7 +10,8 @@ from tinyreg.registry.resources import module_graph, modules, ontology_dir, onto
 from tinyreg.registry.vocab import ONTOLOGY_IRI, TR
 
 PROTOTYPE_NAMESPACES = ("http://tinyml-schema.org/", "https://w3id.org/tinyml-schema/")
-NAMES = {"tinyml", "deploy", "compat", "runtimes", "align-external", "align-prototype"}
+NAMES = {"tinyml", "deploy", "compat", "runtimes", "latency", "latency-calibration",
+         "align-external", "align-prototype"}
 
 
 def _by_name():

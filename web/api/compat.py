@@ -3,12 +3,14 @@ a slice of the matrix, what a change would win or lose, and the best model for a
 Each view calls one question of `registry.compat`; the dashboard renders the same answers."""
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Mapping
 
 from flask import jsonify, request
 
-from tinyreg.registry.compat import (best_model, check, devices_for_model, matrix,
-                                     models_for_device, resolve_device, resolve_model, what_if)
+from tinyreg.registry.compat import (best_model, check, devices_for_model, latency_matrix,
+                                     matrix, models_for_device, resolve_device, resolve_model,
+                                     what_if)
 from tinyreg.registry.errors import Invalid
 
 from ..current import current_registry
@@ -21,6 +23,28 @@ MAX_MATRIX_CELLS = 200_000
 
 def flag(args: Mapping[str, str], name: str) -> bool:
     return (args.get(name) or "").lower() in ("1", "true", "yes", "on")
+
+
+def latency_arg(args: Mapping[str, str]) -> float | None:
+    """`max_latency_ms`: a positive number of milliseconds, or absent."""
+    raw = args.get("max_latency_ms")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Invalid(f"`max_latency_ms` must be a number of milliseconds, got {raw[:40]!r}") from None
+    if not 0 <= value < float("inf"):
+        raise Invalid(f"`max_latency_ms` must be 0 or more, got {raw[:40]!r}")
+    return value
+
+
+def _sort_arg(args: Mapping[str, str]) -> bool:
+    """`sort=latency`: fastest first; `sort=fit` (the default): as the engine lists them."""
+    sort = args.get("sort") or "fit"
+    if sort not in ("fit", "latency"):
+        raise Invalid(f"`sort` is fit or latency, got {sort[:40]!r}")
+    return sort == "latency"
 
 
 def match_rows(matches, ident: Callable[[str], str]) -> list[dict[str, Any]]:
@@ -42,9 +66,15 @@ def _page(registry, question, iri: str, args: Mapping[str, str], fitting: int, e
     explain = flag(args, "explain")
     offset = int_arg(args, "offset", 0)
     limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
-    matches = question(registry, iri, explain=explain, limit=limit, offset=offset)
-    return {"items": match_rows(matches, ident), "total": everything if explain else fitting,
-            "fitting": fitting, "limit": limit, "offset": offset}
+    max_latency_ms, by_latency = latency_arg(args), _sort_arg(args)
+    matches = question(registry, iri, explain=explain, limit=limit, offset=offset,
+                       max_latency_ms=max_latency_ms, by_latency=by_latency)
+    out = {"items": match_rows(matches, ident), "total": everything if explain else fitting,
+           "fitting": fitting, "limit": limit, "offset": offset}
+    if max_latency_ms is not None:
+        # The counts are of the whole fleet; a latency filter makes the list shorter.
+        out["max_latency_ms"] = max_latency_ms
+    return out
 
 
 def devices_for(registry, version_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
@@ -79,10 +109,14 @@ def matrix_slice(registry, args: Mapping[str, str]) -> dict[str, Any]:
     if len(full.models) * width > MAX_MATRIX_CELLS:
         raise Invalid(f"the slice has more than {MAX_MATRIX_CELLS:,} cells; "
                       "list fewer models or ask for fewer devices (limit)")
+    latency = latency_matrix(registry, full.models, full.devices[window])
     return {"models": full.models, "devices": full.devices[window],
             "total_devices": len(full.devices), "offset": offset, "limit": limit,
             "fits": [full.row(i)[window].tolist() for i in range(len(full.models))],
-            "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))]}
+            "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))],
+            # the fastest estimate of each pair in ms, null where there is none
+            "latency_ms": [[None if math.isnan(x) else round(float(x), 3) for x in row]
+                           for row in latency]}
 
 
 # A change of a petabyte is not a question anyone means; the bound keeps the sums exact.
@@ -168,5 +202,6 @@ def compat_best():
     device, task, metric = _required("device", "task", "metric")
     ranked = best_model(registry, resolve_device(registry, device), task, metric,
                         on_slice=request.args.get("slice") or None,
-                        explain=flag(request.args, "explain"))
+                        explain=flag(request.args, "explain"),
+                        max_latency_ms=latency_arg(request.args))
     return jsonify({"items": [dict(r.as_dict(), id=version_ref(r.iri)) for r in ranked]})

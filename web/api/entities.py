@@ -37,8 +37,8 @@ _EVALUATIONS = _PREFIXES + """SELECT ?metric ?value ?dataset ?slice WHERE {
     OPTIONAL { ?e tr:onDataset/schema:name ?dataset } OPTIONAL { ?e tr:slice ?slice } }
 } ORDER BY ?metric ?slice"""
 
-_CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?description WHERE {
-  GRAPH ?v { ?v tr:versionOf ?model .
+_CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?description ?budget WHERE {
+  GRAPH ?v { ?v tr:versionOf ?model . OPTIONAL { ?v tr:maxLatencyMs ?budget }
     OPTIONAL { ?v tr:task ?task } OPTIONAL { ?v tr:requiresSensor ?sensor }
     OPTIONAL { ?v dcterms:license ?license } OPTIONAL { ?v schema:creator ?creator }
     OPTIONAL { ?v schema:description ?description } }
@@ -99,7 +99,7 @@ def model_view(registry, ref: str) -> dict[str, Any]:
     card_rows = store.select(_CARD, bound)
     model = card_rows[0]["model"] if card_rows else None
     card = {key: next((r[key] for r in card_rows if r[key] is not None), None)
-            for key in ("task", "license", "creator", "description")}
+            for key in ("task", "license", "creator", "description", "budget")}
     return {
         "iri": iri, "model": model, "id": local_name(model), "name": summary["name"],
         "version": int(summary["n"]),
@@ -107,6 +107,7 @@ def model_view(registry, ref: str) -> dict[str, Any]:
                      for r in store.select(_VERSIONS, {"model": IRI(model)})] if model else [],
         "task": local_name(card["task"]), "license": card["license"],
         "creator": card["creator"], "description": card["description"],
+        "max_latency_ms": float(card["budget"]) if card["budget"] is not None else None,
         "sensors": sorted({local_name(r["sensor"]) for r in card_rows if r["sensor"]}),
         "arena_bytes": summary["arena"], "arena_basis": summary["arena_basis"],
         "arena_method": local_name(summary["method"]),

@@ -52,21 +52,27 @@ def check(state, model: str, device: str, shacl: bool, fmt: str) -> None:
 @click.option("--device", "device", help="List the model versions that fit this device.")
 @click.option("--explain", is_flag=True, help="Also list what does not fit, and why.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--max-latency-ms", type=click.FloatRange(min=0), metavar="MS",
+              help="Only pairs whose estimated latency is at most MS (an unknown one is not).")
+@click.option("--sort", "sort", type=click.Choice(["fit", "latency"]), default="fit",
+              show_default=True, help="fit: fitting first; latency: and fastest first within that.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @pass_state
 def match(state, model: str | None, device: str | None, explain: bool, limit: int | None,
-          fmt: str) -> None:
+          max_latency_ms: float | None, sort: str, fmt: str) -> None:
     """What fits what: the devices for --model, or the model versions for --device."""
     if (model is None) == (device is None):
         raise UserError("give either --model or --device")
     registry = state.registry()
     if model is not None:
         matches = compat.devices_for_model(registry, compat.resolve_model(registry, model),
-                                           explain=explain, limit=limit)
+                                           explain=explain, limit=limit,
+                                           max_latency_ms=max_latency_ms, by_latency=sort == "latency")
     else:
         matches = compat.models_for_device(registry, compat.resolve_device(registry, device),
-                                           explain=explain, limit=limit)
+                                           explain=explain, limit=limit,
+                                           max_latency_ms=max_latency_ms, by_latency=sort == "latency")
     _print_matches(matches, fmt)
 
 
@@ -76,8 +82,10 @@ def _print_matches(matches, fmt: str) -> None:
         return
     rows = [{"id": _version_name(m.iri), "name": m.name,
              "verdict": ("fits, with warnings" if m.warned else "fits") if m.fits else "does not fit",
+             "latency_ms": latency_text(m.latency),
              "why": "; ".join(r.message for r in m.results)} for m in matches]
-    columns = ("id", "name", "verdict", "why") if any(m.results for m in matches) else ("id", "name", "verdict")
+    columns = ("id", "name", "verdict") + (("latency_ms",) if any(m.latency for m in matches) else ()) \
+        + (("why",) if any(m.results for m in matches) else ())
     click.echo(render_rows(columns, rows, fmt))
 
 
@@ -105,6 +113,14 @@ def matrix(state, fmt: str) -> None:
     for version, row in zip(result.models, rows):
         writer.writerow([_version_name(version)] + row)
     click.echo(buffer.getvalue().rstrip("\n"))
+
+
+def latency_text(latency: dict | None) -> str:
+    """"51.1 (8.43-310)": the fastest estimate in ms and its band, as a table cell."""
+    if latency is None:
+        return ""
+    mark = "" if latency["calibrated"] else " uncal."
+    return f"{latency['estimate']:.3g} ({latency['low']:.3g}-{latency['high']:.3g}){mark}"
 
 
 def _version_name(iri: str) -> str:
@@ -151,19 +167,21 @@ def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, 
 @click.option("--metric", required=True, help="Metric, e.g. Accuracy (or its IRI).")
 @click.option("--slice", "on_slice", help="Rank by the value on this slice, e.g. lighting=dim.")
 @click.option("--explain", is_flag=True, help="Also list the versions that do not fit, and why.")
+@click.option("--max-latency-ms", type=click.FloatRange(min=0), metavar="MS",
+              help="Only versions whose estimated latency on DEVICE is at most MS.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @pass_state
 def best(state, device: str, task: str, metric: str, on_slice: str | None, explain: bool,
-         fmt: str) -> None:
+         max_latency_ms: float | None, fmt: str) -> None:
     """The model versions for TASK that fit DEVICE, best METRIC first."""
     registry = state.registry()
     ranked = compat.best_model(registry, compat.resolve_device(registry, device), task, metric,
-                               on_slice=on_slice, explain=explain)
+                               on_slice=on_slice, explain=explain, max_latency_ms=max_latency_ms)
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in ranked], indent=2))
         return
     rows = [{"model": _version_name(r.iri), "name": r.name, "value": r.value, "dataset": r.dataset,
-             "verdict": "fits" if r.fits else "does not fit",
+             "verdict": "fits" if r.fits else "does not fit", "latency_ms": latency_text(r.latency),
              "why": "; ".join(x.message for x in r.results if not r.fits)} for r in ranked]
-    click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "why"), rows, fmt))
+    click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "latency_ms", "why"), rows, fmt))

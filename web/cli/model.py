@@ -18,7 +18,8 @@ from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
 
 
-def _options(name, model, task, sensors, dataset, metrics, license_, creator, description, npu):
+def _options(name, model, task, sensors, dataset, metrics, license_, creator, description, npu,
+             max_latency_ms, inference_rate):
     parsed = []
     for text in metrics:
         metric, sep, value = text.partition("=")
@@ -27,7 +28,8 @@ def _options(name, model, task, sensors, dataset, metrics, license_, creator, de
         parsed.append({"metric": metric, "value": value, "dataset": dataset})
     return {"name": name, "model": model, "task": task, "sensors": list(sensors),
             "dataset": dataset, "metrics": parsed, "license": license_, "creator": creator,
-            "description": description, "npu": npu}
+            "description": description, "npu": npu, "max_latency_ms": max_latency_ms,
+            "inference_rate": inference_rate}
 
 
 card_options = [
@@ -44,6 +46,10 @@ card_options = [
     click.option("--creator", help="Who made the model."),
     click.option("--description", help="One-paragraph description."),
     click.option("--npu", help="Accelerator the model was compiled for, e.g. Ethos-U55."),
+    click.option("--max-latency-ms", type=float, metavar="MS",
+                 help="Latency budget: the longest one inference may take, in ms."),
+    click.option("--inference-rate", metavar="RATE",
+                 help="How often it must infer, e.g. 'every 20 ms' or '50 Hz' (its period is a budget)."),
 ]
 
 
