@@ -36,7 +36,8 @@ def cli(data):
     model = data / "kws-ds-cnn.tflite"
     for name, budget in (("kws-streaming", ("--inference-rate", "every 20 ms")),
                          ("kws-relaxed", ("--max-latency-ms", "100")), ("kws-free", ())):
-        added = run("model", "add", model, "--name", name, "--task", "keyword-spotting", *budget)
+        added = run("model", "add", model, "--name", name, "--task", "keyword-spotting",
+                    "--dataset", "speech-commands", "--metric", "accuracy=0.9", *budget)
         assert added.exit_code == 0, added.output
     return run
 
@@ -74,6 +75,31 @@ def test_a_model_with_a_budget_is_refused_on_a_slow_board_with_the_estimate(cli)
     # The same pair in the text answer a person reads.
     text = cli("check", "kws-streaming", "raspberry-pi-pico")
     assert text.exit_code == 1 and "too slow: estimated " in text.output
+
+
+def test_match_lists_the_estimate_filters_and_sorts_by_it(cli):
+    everything = json.loads(cli("match", "--model", "kws-free", "--format", "json").output)
+    timed = [m for m in everything if "latency_ms" in m]
+    assert len(timed) > 20 and {"estimate", "low", "high", "runtime_name", "calibrated"} <= set(timed[0]["latency_ms"])
+    fastest = json.loads(cli("match", "--model", "kws-free", "--sort", "latency",
+                             "--max-latency-ms", "30", "--format", "json").output)
+    estimates = [m["latency_ms"]["estimate"] for m in fastest]
+    assert estimates == sorted(estimates) and 0 < len(estimates) < len(timed)
+    assert all(e <= 30 for e in estimates)
+    assert {m["iri"] for m in fastest} == {m["iri"] for m in timed if m["latency_ms"]["estimate"] <= 30}
+    table = cli("match", "--device", "raspberry-pi-pico")
+    assert "latency_ms" in table.output.splitlines()[0] and "uncal." in table.output
+
+
+def test_best_filters_by_latency_on_the_device(cli):
+    args = ("best", "st-nucleo-l4r5zi", "--task", "KeywordSpotting", "--metric", "Accuracy",
+            "--format", "json")
+    every = json.loads(cli(*args).output)
+    assert {r["name"] for r in every} == {"kws-streaming v1", "kws-relaxed v1", "kws-free v1"} - {
+        r["name"] for r in every if not r["fits"]}
+    assert all(40 < r["latency_ms"]["estimate"] < 60 for r in every)
+    assert json.loads(cli(*args, "--max-latency-ms", "10").output) == []
+    assert len(json.loads(cli(*args, "--max-latency-ms", "60").output)) == len(every)
 
 
 def test_the_figure_in_the_explanation_is_the_estimate(registry):
@@ -160,3 +186,25 @@ def test_the_shipped_calibration_graph_is_the_fitted_factors():
                                      (4869.763851301786, "4869.76"), (99999999.999, "100000000.00")])
 def test_milliseconds_as_the_shapes_write_them(x, text):
     assert milliseconds(x) == text
+
+
+def test_the_api_and_the_pages_carry_the_estimate(registry):
+    from tinyreg.web.app import create_app
+    client = create_app({"TESTING": True}, registry=registry).test_client()
+    check = client.get("/api/compat/check?model=kws-streaming&device=raspberry-pi-pico").get_json()
+    assert check["fits"] is False and check["latency_ms"]["low"] > 20
+    listed = client.get("/api/models/kws-free@1/devices?sort=latency&max_latency_ms=30").get_json()
+    estimates = [row["latency_ms"]["estimate"] for row in listed["items"]]
+    assert estimates and estimates == sorted(estimates) and max(estimates) <= 30
+    bad = client.get("/api/models/kws-free@1/devices?max_latency_ms=soon")
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert "max_latency_ms" in bad.get_json()["detail"]
+    assert client.get("/api/devices/raspberry-pi-pico/models?sort=fastest").status_code == 400
+    grid = client.get("/api/compat/matrix?models=kws-free@1&devices=raspberry-pi-pico,"
+                      "st-nucleo-l4r5zi").get_json()
+    pico = grid["latency_ms"][0][grid["devices"].index(compat.resolve_device(registry, "raspberry-pi-pico"))]
+    assert 100 < pico < 5000
+    page = client.get("/models/kws-streaming@1").get_data(as_text=True)
+    assert "Latency (est.)" in page and "latency budget" in page and "uncalibrated" in page
+    pair = client.get("/compat/explain?model=kws-streaming&device=raspberry-pi-pico").get_data(as_text=True)
+    assert "estimated latency with TensorFlow Lite Micro" in pair and "budget 20 ms" in pair

@@ -116,11 +116,16 @@ def matrix(state, fmt: str) -> None:
 
 
 def latency_text(latency: dict | None) -> str:
-    """"51.1 (8.43-310)": the fastest estimate in ms and its band, as a table cell."""
+    """"51.1 (8.43-310)": the fastest estimate in ms and its band, as a table cell (the
+    dashboard's `latency` macro writes it alike)."""
     if latency is None:
         return ""
     mark = "" if latency["calibrated"] else " uncal."
-    return f"{latency['estimate']:.3g} ({latency['low']:.3g}-{latency['high']:.3g}){mark}"
+    return f"{_ms(latency['estimate'])} ({_ms(latency['low'])}-{_ms(latency['high'])}){mark}"
+
+
+def _ms(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
 
 
 def _version_name(iri: str) -> str:
