@@ -89,6 +89,7 @@ class Calls:
     def __init__(self, registry: Any):
         self.registry = registry
         self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._latencies: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         self._names: dict[tuple[str, str], int | None] = {}
 
     @functools.cached_property
@@ -128,6 +129,15 @@ class Calls:
             self._rows[model] = runs_and_fits(self.engine, model)
         return self._rows[model]
 
+    def latencies(self, model: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(estimate in ms, option) of the fastest way each device runs one model version,
+        as the latency shapes judge it; None when the shapes have no latency budget."""
+        if model not in self._latencies:
+            latency = self.engine.latency
+            self._latencies[model] = None if latency is None else tuple(
+                a[0] for a in latency.fastest(np.array([model]), slice(None)))
+        return self._latencies[model]
+
     def _index(self, term: Any, kind: str) -> int | None:
         if isinstance(term, ox.NamedNode):
             text = term.value
@@ -153,9 +163,14 @@ class Calls:
         return index.get(iri)
 
 
+# What a model needs around it rather than to run: a missing sensor or a latency budget the
+# device's estimate is over leaves "runs" true and "fits" false.
+FITS_ONLY = ("SensorCoverage", "LatencyFit")
+
+
 def runs_and_fits(engine: Any, model: int) -> tuple[np.ndarray, np.ndarray]:
     """Whether a model version runs on each device (every blocking constraint holds but
-    sensor coverage) and fits it (all of them hold)."""
+    sensor coverage and the latency budget) and fits it (all of them hold)."""
     rows, devices = np.array([model]), slice(None)
     width = len(engine.fleet.devices)
     runs_blocked = np.zeros(width, dtype=bool)
@@ -164,7 +179,7 @@ def runs_and_fits(engine: Any, model: int) -> tuple[np.ndarray, np.ndarray]:
         constraint = compiled.constraint
         if not constraint.blocking:
             continue
-        target = sensors_blocked if constraint.pattern == "SensorCoverage" else runs_blocked
+        target = sensors_blocked if constraint.pattern in FITS_ONLY else runs_blocked
         np.logical_or(target, compiled.violations(rows, devices, _no_adjust())[0], out=target)
     return ~runs_blocked, ~(runs_blocked | sensors_blocked)
 
@@ -225,3 +240,35 @@ def why(calls: Calls, version: Any, device: Any) -> str | None:
     if pair is None:
         return None
     return "; ".join(r.message for r in calls.engine.results(*pair))
+
+
+def _latency(calls: Calls, version: Any, device: Any, end: int) -> float | None:
+    """The estimate (end 0), the band's low end (1) or its high end (2), in ms."""
+    pair = _pair(calls, version, device)
+    latencies = None if pair is None else calls.latencies(pair[0])
+    if latencies is None:
+        return None
+    best, which = latencies
+    timing = calls.engine.latency.timing_of(float(best[pair[1]]), int(which[pair[1]]))
+    return None if timing is None else (timing.estimate_ms, timing.low_ms, timing.high_ms)[end]
+
+
+@sparql_function("latency", ("version", "device"), "xsd:decimal",
+                 "The estimated time of one inference in ms, on the fastest way the device "
+                 "runs the model (a core, its clock, a runtime), as `tinyreg estimate` and the "
+                 "latency budget compute it; no value where there is no estimate.")
+def latency(calls: Calls, version: Any, device: Any) -> float | None:
+    return _latency(calls, version, device, 0)
+
+
+@sparql_function("latencyLow", ("version", "device"), "xsd:decimal",
+                 "The low end of trf:latency's band, in ms (a 90 % interval of the "
+                 "calibration's own errors).")
+def latency_low(calls: Calls, version: Any, device: Any) -> float | None:
+    return _latency(calls, version, device, 1)
+
+
+@sparql_function("latencyHigh", ("version", "device"), "xsd:decimal",
+                 "The high end of trf:latency's band, in ms.")
+def latency_high(calls: Calls, version: Any, device: Any) -> float | None:
+    return _latency(calls, version, device, 2)

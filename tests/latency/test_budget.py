@@ -208,3 +208,17 @@ def test_the_api_and_the_pages_carry_the_estimate(registry):
     assert "Latency (est.)" in page and "latency budget" in page and "uncalibrated" in page
     pair = client.get("/compat/explain?model=kws-streaming&device=raspberry-pi-pico").get_data(as_text=True)
     assert "estimated latency with TensorFlow Lite Micro" in pair and "budget 20 ms" in pair
+
+
+def test_sparql_asks_the_latency_as_the_engine_computes_it(registry):
+    from tinyreg.registry.sparql_functions import query
+    from tinyreg.registry.vocab import prefixes
+    ask = prefixes("trf") + """SELECT ?estimate ?low ?high ?nothing WHERE {
+      BIND(trf:latency(?m, ?d) AS ?estimate) BIND(trf:latencyLow(?m, ?d) AS ?low)
+      BIND(trf:latencyHigh(?m, ?d) AS ?high) BIND(trf:latency(?m, "no-such-board") AS ?nothing) }"""
+    row = query(registry, ask, {"m": "kws-free@1", "d": "raspberry-pi-pico"}).rows[0]
+    band = latency.estimate(latency.model_facts(registry, compat.resolve_model(registry, "kws-free")),
+                            latency.device_facts(registry, compat.resolve_device(
+                                registry, "raspberry-pi-pico"))).latency_ms
+    assert [float(row[k]) for k in ("estimate", "low", "high")] == [band.estimate, band.low, band.high]
+    assert row["nothing"] is None
