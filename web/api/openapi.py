@@ -36,6 +36,15 @@ _FORMAT = _query("format", {"type": "string",
 _WRITE = [{"bearerAuth": []}]
 _EXPLAIN = _query("explain", {"type": "string", "enum": ["0", "1"]},
                   "1: also the pairs that do not fit, each with the results that rule it out.")
+_LATENCY = [_query("max_latency_ms", {"type": "number", "minimum": 0},
+                   "Only pairs whose estimated latency is at most this many ms (an unknown one is not)."),
+            _query("sort", {"type": "string", "enum": ["fit", "latency"]},
+                   "latency: fastest first among the fitting, then among the others.")]
+_LATENCY_MS = {"type": "object", "required": ["estimate", "low", "high", "runtime", "calibrated"],
+               "description": "The fastest latency estimate of the pair in ms, with its band.",
+               "properties": {"estimate": {"type": "number"}, "low": {"type": "number"},
+                              "high": {"type": "number"}, "runtime": {"type": "string"},
+                              "runtime_name": {"type": "string"}, "calibrated": {"type": "boolean"}}}
 _WRITE_ERRORS = {"400": PROBLEM, "401": PROBLEM, "403": PROBLEM, "413": PROBLEM}
 
 
@@ -155,13 +164,13 @@ def openapi_document() -> dict:
             "/api/models/{ref}/devices": {"get": {
                 "summary": "The devices a model version fits (fitting first); with explain=1 "
                            "the others too, each with the results that rule it out",
-                "parameters": [_path("ref", _MODEL_REF), _EXPLAIN] + _PAGE[:2],
+                "parameters": [_path("ref", _MODEL_REF), _EXPLAIN] + _PAGE[:2] + _LATENCY,
                 "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
                               "400": PROBLEM, "404": PROBLEM}}},
             "/api/devices/{device_id}/models": {"get": {
                 "summary": "The model versions a device can run; with explain=1 the others too",
                 "parameters": [{"name": "device_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}, _EXPLAIN] + _PAGE[:2],
+                                "schema": {"type": "string"}}, _EXPLAIN] + _PAGE[:2] + _LATENCY,
                 "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
                               "400": PROBLEM, "404": PROBLEM}}},
             "/api/models/{ref}/what-if": {"get": {
@@ -210,7 +219,7 @@ def openapi_document() -> dict:
                               "Metric of the ontology (lower-is-better metrics rank ascending)."),
                     _query("slice", {"type": "string"}, "Rank by the value on this evaluation "
                                                         "slice, e.g. lighting=dim."),
-                    _EXPLAIN],
+                    _EXPLAIN, _LATENCY[0]],
                 "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Ranked"}}}}),
                     "400": PROBLEM, "404": PROBLEM}}},
@@ -285,12 +294,13 @@ def openapi_document() -> dict:
                                           "message": {"type": "string"}}},
                 "Verdict": {"type": "object", "required": ["model", "device", "fits", "results"],
                             "properties": {"model": {"type": "string"}, "device": {"type": "string"},
-                                           "fits": {"type": "boolean"}, "results": _RESULTS}},
+                                           "fits": {"type": "boolean"}, "results": _RESULTS,
+                                           "latency_ms": _LATENCY_MS}},
                 "Match": {"type": "object", "required": ["iri", "id", "fits", "warned", "reason"],
                           "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
                                          "name": _NULLABLE_STR, "fits": {"type": "boolean"},
                                          "warned": {"type": "boolean"}, "reason": {"type": "string"},
-                                         "results": _RESULTS}},
+                                         "results": _RESULTS, "latency_ms": _LATENCY_MS}},
                 "Matches": {"type": "object",
                             "required": ["items", "total", "fitting", "limit", "offset"],
                             "properties": {"items": {"type": "array", "items": _MATCH},
@@ -305,11 +315,15 @@ def openapi_document() -> dict:
                                 "required": ["models", "devices", "fits", "warned", "total_devices"],
                                 "properties": {"models": _STRINGS, "devices": _STRINGS,
                                                "fits": _BOOL_ROWS, "warned": _BOOL_ROWS,
-                                               "total_devices": {"type": "integer"}}},
+                                               "total_devices": {"type": "integer"},
+                                               "latency_ms": {"type": "array", "items": {
+                                                   "type": "array",
+                                                   "items": {"type": ["number", "null"]}}}}},
                 "Ranked": {"type": "object", "required": ["iri", "id", "value", "fits"],
                            "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
                                           "value": {"type": "number"}, "fits": {"type": "boolean"},
-                                          "dataset": _NULLABLE_STR, "results": _RESULTS}},
+                                          "dataset": _NULLABLE_STR, "results": _RESULTS,
+                                          "latency_ms": _LATENCY_MS}},
                 "Deployment": {"type": "object",
                                "required": ["iri", "id", "device", "version", "status", "attempts"],
                                "properties": {
