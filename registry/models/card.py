@@ -38,9 +38,9 @@ METRICS = {
 }
 
 _FIELDS = {"name", "model", "task", "sensors", "description", "license", "creator",
-           "dataset", "trained_on", "metrics", "npu", "figures"}
+           "dataset", "trained_on", "metrics", "npu", "figures", "max_latency_ms",
+           "inference_rate"}
 _FIGURE_FIELDS = {"runtime", "source", "basis", "ram_bytes", "flash_bytes", "latency_ms"}
-           "dataset", "trained_on", "metrics", "npu", "max_latency_ms", "inference_rate"}
 # A budget beyond an hour is no real-time constraint, and a typo more likely than a wish.
 MAX_BUDGET_MS = 3_600_000.0
 
