@@ -129,7 +129,7 @@ def stop_process(process: subprocess.Popen) -> None:
 # both ports are on loopback, and its SPARQL endpoint returns whole answers (the shipped
 # configuration caps results at 10,000 rows, which would cut a graph listing short without
 # a word). Memory: 10,000 buffers of 8 KiB.
-_VIRTUOSO_INI = """\\
+_VIRTUOSO_INI = """\
 [Database]
 DatabaseFile = {dir}/virtuoso.db
 ErrorLogFile = {dir}/virtuoso.log
