@@ -44,9 +44,10 @@ class Profile:
     lists_graphs_cheaply: bool = False
     # Virtuoso answers HTTP digest authentication, the others basic.
     digest_auth: bool = False
-    # Staging switches one request may hold (0: any number): a switch is a DELETE/INSERT
-    # of nine variables, and Virtuoso refuses a request of 150-200 of them ("SQ200: Query
-    # too large, variables in state over the limit").
+    # Graphs one request may switch in, and drop the staged copies of (0: any number):
+    # Virtuoso refused a request of 150-200 switches, one operation a graph, and one of
+    # 1,000 staged copies dropped ("SQ200"/"SQ156: Query too large, variables in state
+    # over the limit").
     switches_per_request: int = 0
     # Graphs the server keeps for itself, by name prefix: never listed as the registry's.
     system_graphs: tuple[str, ...] = ()

@@ -29,7 +29,8 @@ from .changelog import trim_due
 from .answers import GRAPH_ACCEPT, RESULTS_ACCEPT, parse_graph, parse_results, query_form
 from .http import Http
 from .profiles import endpoints, profile_named
-from .staging import STAGING_GRAPH_PREFIX, Prepared, Staging, drop_op, in_place_ops, prepare
+from .staging import (STAGING_GRAPH_PREFIX, Prepared, Staging, drop_op, in_place_ops,
+                      insert_ops, prepare)
 from .table import Table
 from .terms import IRI, inline_bindings, to_rdflib
 
@@ -286,42 +287,50 @@ class RemoteStore(Store):
     def _write_staged(self, puts: list[Prepared], deletes: list[str]) -> None:
         """Write the new graphs under staging names, then switch them in and drop the copies.
 
-        The switches go in requests of at most the profile's `switches_per_request`
-        (Virtuoso refuses a request holding too many of them), each counted as a write of
-        the graphs it switched; if any request fails, the staged copies are dropped."""
+        The switches go in requests of at most the profile's `switches_per_request` graphs
+        (Virtuoso refuses a request too large to compile), each counted as a write of the
+        graphs it switched; if any request fails, the staged copies are dropped."""
         staging = Staging()
-        switches: list[tuple[str, str]] = [(name, drop_op(name)) for name in deletes]
+        # A name given twice (a bulk load's later file) is written once, as last given.
+        puts = list({graph.name: graph for graph in puts}.values())
+        names = list(deletes) + [graph.name for graph in puts]
         try:
-            staged_ops = _Requests(self, "staged graph write")
+            batch, size = [], 0
             for graph in puts:
                 if not graph.triples:  # an empty graph is simply dropped
-                    switches.append((graph.name, drop_op(graph.name)))
                     continue
                 staged = staging.stage(graph)
-                ops = staged.insert_ops()
-                if sum(len(op.encode()) for op in ops) > self.max_request_bytes:
+                weight = sum(len(op.encode()) + 3 for op in insert_ops([staged]))
+                if weight > self.max_request_bytes:
                     self._post_graph(staged)
-                else:
-                    for op in ops:
-                        staged_ops.add(op)
-                switches.append((graph.name, staging.switch_op(graph.name)))
-            staged_ops.flush()
+                    continue
+                if batch and size + weight > self.max_request_bytes:
+                    self._send_ops(insert_ops(batch), "staged graph write")
+                    batch, size = [], 0
+                batch.append(staged)
+                size += weight
+            if batch:
+                self._send_ops(insert_ops(batch), "staged graph write")
             # The revision moves with each switch, so a cache never keeps old contents under
-            # the new revision; the copies go last, in the last switch's request.
-            step = self.profile.switches_per_request or len(switches) or 1
-            for start in range(0, len(switches), step):
-                chunk = switches[start:start + step]
-                last = start + step >= len(switches)
-                with self._counted([name for name, _ in chunk]) as bump:
-                    self._send_ops([op for _, op in chunk] + [bump]
-                                   + (staging.cleanup_ops() if last else []), "graph switch")
+            # the new revision; each request drops the copies it switched in.
+            for chunk in self._switch_chunks(names):
+                switched = [name for name in chunk if name in staging.graphs]
+                ops = [staging.switch_op(name) if name in staging.graphs else drop_op(name)
+                       for name in chunk]
+                with self._counted(chunk) as bump:
+                    self._send_ops(ops + [bump] + staging.cleanup_ops(switched), "graph switch")
         except TinyregError:
             self._drop_quietly(staging)
             raise
 
+    def _switch_chunks(self, names: list[str]) -> list[list[str]]:
+        step = self.profile.switches_per_request or len(names) or 1
+        return [names[start:start + step] for start in range(0, len(names), step)]
+
     def _drop_quietly(self, staging: Staging) -> None:
         try:
-            self._send_ops(staging.cleanup_ops(), "staging clean-up")
+            for chunk in self._switch_chunks(list(staging.graphs)):
+                self._send_ops(staging.cleanup_ops(chunk), "staging clean-up")
         except TinyregError as exc:  # never hide the error that brought us here
             log.warning("could not drop staging graphs: %s", exc.detail)
 

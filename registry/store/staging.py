@@ -15,8 +15,8 @@ Two ways to replace graphs:
 
 Every graph is parsed here before any of it is sent (the validation of importer text),
 and its blank nodes are relabelled, because one request may not use a blank node label
-in two INSERT DATA blocks. A graph with blank nodes is written with INSERT {...} WHERE {},
-the form every server takes (see `Prepared.insert_ops`); a staged blank node is the same
+in two INSERT DATA blocks. A graph with blank nodes is written with INSERT {...} WHERE {...},
+the form every server takes (see `insert_ops`); a staged blank node is the same
 node in the staging graph and, after the switch, in the target.
 """
 from __future__ import annotations
@@ -41,29 +41,46 @@ class Prepared:
     ntriples: str
     triples: tuple[ox.Quad, ...]
 
-    def insert_ops(self) -> list[str]:
-        """Operations inserting the triples: those without blank nodes as INSERT DATA, those
-        with them as INSERT {...} WHERE {} templates (SPARQL 1.1 allows blank nodes in both;
-        Virtuoso refuses them in INSERT DATA, "not allowed in a constant clause"). Triples
-        sharing a blank node stay in one template, which makes one node of it; templates
-        hold about TEMPLATE_TRIPLES triples, as Virtuoso refuses a template it compiles to
-        more than 10,000 lines of SQL (a graph of some 1,000 such triples)."""
-        linked = _blank_node_groups(self.triples)
-        plain = [q for q in self.triples if not _has_blank_node(q)]
-        graph = f"GRAPH <{self.name}>"
-        ops = [f"INSERT DATA {{ {graph} {{\n{_nt(plain)}}} }}"] if plain else []
-        batch: list[ox.Quad] = []
-        for group in linked:
-            if batch and len(batch) + len(group) > TEMPLATE_TRIPLES:
-                ops.append(f"INSERT {{ {graph} {{\n{_nt(batch)}}} }} WHERE {{}}")
-                batch = []
-            batch += group
-        if batch:
-            ops.append(f"INSERT {{ {graph} {{\n{_nt(batch)}}} }} WHERE {{}}")
-        return ops
+
+def insert_ops(graphs: list[Prepared]) -> list[str]:
+    """Operations inserting the triples of `graphs`: those without blank nodes as INSERT
+    DATA, those with them as INSERT {...} WHERE {...} templates (SPARQL 1.1 allows blank nodes
+    in both; Virtuoso refuses them in INSERT DATA, "not allowed in a constant clause").
+    Triples sharing a blank node stay in one template, which makes one node of it; templates
+    hold about TEMPLATE_TRIPLES triples, as Virtuoso refuses a template it compiles to more
+    than 10,000 lines of SQL (a graph of some 1,000 such triples). Each operation holds as
+    many graphs as fit: Virtuoso compiles every operation on its own, which made a request
+    of a hundred devices' operations, two or three each, take seconds."""
+    plain = [(graph.name, [q for q in graph.triples if not _has_blank_node(q)])
+             for graph in graphs]
+    ops = [_insert("INSERT DATA", plain)] if any(triples for _, triples in plain) else []
+    batch: list[tuple[str, list[ox.Quad]]] = []
+    size = 0
+    for graph in graphs:
+        for group in _blank_node_groups(graph.triples):
+            if batch and size + len(group) > TEMPLATE_TRIPLES:
+                ops.append(_insert("INSERT", batch) + _ONE_SOLUTION)
+                batch, size = [], 0
+            batch.append((graph.name, group))
+            size += len(group)
+    if batch:
+        ops.append(_insert("INSERT", batch) + _ONE_SOLUTION)
+    return ops
+
+
+def _insert(verb: str, parts: list[tuple[str, list[ox.Quad]]]) -> str:
+    triples: dict[str, list[ox.Quad]] = {}
+    for name, quads in parts:
+        triples.setdefault(name, []).extend(quads)
+    return verb + " { " + " ".join(f"GRAPH <{name}> {{\n{_nt(quads)}}}"
+                                   for name, quads in triples.items() if quads) + " }"
 
 
 TEMPLATE_TRIPLES = 100
+# The one solution a template is instantiated with. Not `WHERE {}`: Virtuoso fails a template
+# of several GRAPH blocks with blank nodes over it ("SR002: Function string_output_string
+# needs a string output as argument 1").
+_ONE_SOLUTION = " WHERE { BIND(1 AS ?one) }"
 
 
 def _nt(triples) -> str:
@@ -113,12 +130,8 @@ def drop_op(name: str) -> str:
 
 def in_place_ops(puts: list[Prepared], deletes: list[str]) -> list[str]:
     """Operations replacing `puts` and dropping `deletes`, for a server that runs a request whole."""
-    ops = [drop_op(name) for name in deletes]
-    for graph in puts:
-        ops.append(drop_op(graph.name))
-        if graph.triples:
-            ops += graph.insert_ops()
-    return ops
+    return ([drop_op(name) for name in [*deletes, *(graph.name for graph in puts)]]
+            + insert_ops([graph for graph in puts if graph.triples]))
 
 
 class Staging:
@@ -177,5 +190,6 @@ class Staging:
             f"BIND({real.format('s', prefix)} AS ?s1) BIND({real.format('p', prefix)} AS ?p1) "
             f"BIND({real.format('o', prefix)} AS ?o1) }} }}")
 
-    def cleanup_ops(self) -> list[str]:
-        return [drop_op(g) for g in self.graphs.values()]
+    def cleanup_ops(self, targets: list[str] | None = None) -> list[str]:
+        """Drops of the staged copies of `targets` (None: of every graph staged)."""
+        return [drop_op(self.graphs[t]) for t in (self.graphs if targets is None else targets)]

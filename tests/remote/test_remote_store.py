@@ -323,14 +323,22 @@ def test_switches_go_in_requests_the_server_takes(remote, monkeypatch):
     without_atomic_updates(remote)
     sent = []
     send = remote._send_update
+    # Per request: graphs switched, staged triples inserted, staged copies dropped.
     monkeypatch.setattr(remote, "_send_update", lambda text, what="update": (
-        sent.append((what, text.count("UNION { GRAPH <urn:tinyreg:staging:"))), send(text, what)))
+        sent.append((what, text.count("UNION { GRAPH <urn:tinyreg:staging:"), text.count("INSERT"),
+                     text.count("DROP SILENT GRAPH <urn:tinyreg:staging:"))),
+        send(text, what)))
     graphs = {f"https://w3id.org/tinyreg/id/device/many-{i}": device(str(i), 1) for i in range(250)}
     remote.put_graphs(graphs)
-    switches = [count for what, count in sent if what == "graph switch"]
+    switches = [(switched, drops) for what, switched, _, drops in sent if what == "graph switch"]
     per_request = remote.profile.switches_per_request or 250
-    assert sum(switches) == 250 and max(switches) <= per_request
+    assert sum(switched for switched, _ in switches) == 250
+    assert all(0 < switched <= per_request and drops == switched for switched, drops in switches)
     assert len(switches) == -(-250 // per_request)
+    # The staged triples (a blank node in each graph) went in operations of many graphs each:
+    # one INSERT DATA, and templates of about 100 triples, not two operations a graph.
+    staged = [inserts for what, _, inserts, _ in sent if what == "staged graph write"]
+    assert 0 < sum(staged) <= 1 + 2 * 250 // 100 + len(staged)
     assert len(remote.graph_names(under="https://w3id.org/tinyreg/id/device/many-")) == 250
     assert staging_graphs(remote) == [] and remote.revision() == len(switches)
 
