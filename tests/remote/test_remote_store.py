@@ -353,3 +353,11 @@ def test_a_write_whose_counter_did_not_move_fails_loudly(remote, monkeypatch):
                                                 "{ <urn:tinyreg:a> <urn:tinyreg:b> 1 } }")
     with pytest.raises(Unavailable, match=r"revision counter reads \[\] instead of \[1\]"):
         remote.put_graph(DEV, device("x", 2))
+
+
+def test_a_graph_loaded_twice_in_one_staged_load_keeps_the_later_and_no_staging(remote):
+    without_atomic_updates(remote)
+    first, later = device("first", 2), device("later", 3)
+    assert remote.bulk_load([(DEV, first), (DEV, later)]) == 2
+    assert rdflib.compare.isomorphic(remote.get_graph(DEV), later)
+    assert staging_graphs(remote) == []
