@@ -144,9 +144,10 @@ def _same_bytes(registry: Registry, card: ModelCard, sha: str, report: ModelRepo
 
 
 _INHERITED = prefixes("tr", "dcterms", "schema") + """
-SELECT ?task ?sensor ?license ?creator ?npu WHERE {
+SELECT ?task ?sensor ?license ?creator ?npu ?budget WHERE {
   { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
   UNION { ?v schema:creator ?creator } UNION { ?v tr:compiledForNPU ?npu }
+  UNION { ?v tr:maxLatencyMs ?budget }
 }"""
 
 
@@ -168,14 +169,17 @@ def _inherit(registry: Registry, card: ModelCard, previous: str) -> ModelCard:
     def first(key):
         return next((r[key] for r in rows if r[key] is not None), None)
     sensors = tuple(dict.fromkeys(URIRef(r["sensor"]) for r in rows if r["sensor"]))
-    task, npu = first("task"), first("npu")
+    task, npu, budget = first("task"), first("npu"), first("budget")
     return replace(
         card,
         task=card.task or (URIRef(task) if task else None),
         sensors=card.sensors or sensors,
         license=card.license or first("license"),
         creator=card.creator or first("creator"),
-        npu=card.npu or (URIRef(npu) if npu else None))
+        npu=card.npu or (URIRef(npu) if npu else None),
+        # the application's deadline, not the file's: it stays until a card states another
+        max_latency_ms=card.max_latency_ms if card.max_latency_ms is not None else (
+            float(budget) if budget is not None else None))
 
 
 def register_file(registry: Registry, path: Path, options: Mapping[str, Any]) -> Registered:

@@ -13,6 +13,7 @@ from tinyreg.registry import compat, latency
 from tinyreg.registry.compat.latency_fit import milliseconds
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.latency.rdf import CALIBRATION_FILE, calibration_turtle
+from tinyreg.registry.latency.reference import reference_model
 from tinyreg.registry.models.card import card_from_mapping
 from tinyreg.registry.resources import ontology_dir
 
@@ -38,6 +39,13 @@ def cli(data):
                          ("kws-relaxed", ("--max-latency-ms", "100")), ("kws-free", ())):
         added = run("model", "add", model, "--name", name, "--task", "keyword-spotting",
                     "--dataset", "speech-commands", "--metric", "accuracy=0.9", *budget)
+        assert added.exit_code == 0, added.output
+    # A second version whose card states no budget keeps the first one's.
+    autoencoder = data / "ad-autoencoder.tflite"
+    autoencoder.write_bytes(reference_model("ad"))
+    for args in ((autoencoder, "--name", "ad-period", "--inference-rate", "50 Hz"),
+                 (model, "--version-of", "ad-period")):
+        added = run("model", "add", *args)
         assert added.exit_code == 0, added.output
     return run
 
@@ -77,6 +85,15 @@ def test_a_model_with_a_budget_is_refused_on_a_slow_board_with_the_estimate(cli)
     assert text.exit_code == 1 and "too slow: estimated " in text.output
 
 
+def test_a_new_version_keeps_the_budget_its_card_leaves_out(cli):
+    first = json.loads(cli("check", "ad-period@1", "st-nucleo-l4r5zi", "--format", "json").output)
+    second = cli("check", "ad-period@2", "raspberry-pi-pico", "--format", "json")
+    assert second.exit_code == 1
+    refusal = [r for r in json.loads(second.output)["results"] if r["constraint"] == BUDGET]
+    assert "budget of 20.00 ms" in refusal[0]["message"]
+    assert not [r for r in first["results"] if r["constraint"] == BUDGET]
+
+
 def test_match_lists_the_estimate_filters_and_sorts_by_it(cli):
     everything = json.loads(cli("match", "--model", "kws-free", "--format", "json").output)
     timed = [m for m in everything if "latency_ms" in m]
@@ -89,6 +106,17 @@ def test_match_lists_the_estimate_filters_and_sorts_by_it(cli):
     assert {m["iri"] for m in fastest} == {m["iri"] for m in timed if m["latency_ms"]["estimate"] <= 30}
     table = cli("match", "--device", "raspberry-pi-pico")
     assert "latency_ms" in table.output.splitlines()[0] and "uncal." in table.output
+
+
+def test_the_matrix_has_the_estimate_of_every_pair(cli):
+    answer = json.loads(cli("matrix", "--format", "json").output)
+    grid = {(m, d): answer["latency_ms"][i][j] for i, m in enumerate(answer["models"])
+            for j, d in enumerate(answer["devices"])}
+    pico = next(d for d in answer["devices"] if d.endswith("/raspberry-pi-pico"))
+    streaming = next(m for m in answer["models"] if "/kws-streaming/" in m)
+    assert 100 < grid[streaming, pico] < 5000
+    # Every catalog board states a core, a clock and a runtime the calibration covers.
+    assert len(grid) > 150 and all(v is not None and v > 0 for v in grid.values())
 
 
 def test_best_filters_by_latency_on_the_device(cli):
@@ -206,6 +234,7 @@ def test_the_api_and_the_pages_carry_the_estimate(registry):
     assert 100 < pico < 5000
     page = client.get("/models/kws-streaming@1").get_data(as_text=True)
     assert "Latency (est.)" in page and "latency budget" in page and "uncalibrated" in page
+    assert "; estimated " in client.get("/compat").get_data(as_text=True)
     pair = client.get("/compat/explain?model=kws-streaming&device=raspberry-pi-pico").get_data(as_text=True)
     assert "estimated latency with TensorFlow Lite Micro" in pair and "budget 20 ms" in pair
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import click
 
@@ -102,10 +103,14 @@ def matrix(state, fmt: str) -> None:
         fits, warned = result.row(i), result.warned_row(i)
         rows.append([("w" if w else "1") if f else "0" for f, w in zip(fits, warned)])
     if fmt == "json":
+        latency = compat.latency_matrix(state.registry(), result.models, result.devices)
         click.echo(json.dumps({"models": result.models, "devices": result.devices,
                                "fits": [[cell != "0" for cell in row] for row in rows],
                                "warned": [[cell == "w" for cell in row] for row in rows],
-                               "counts": [int(c) for c in result.counts()]}, indent=2))
+                               "counts": [int(c) for c in result.counts()],
+                               # the fastest estimate of each pair in ms, null where none
+                               "latency_ms": [[None if math.isnan(x) else round(float(x), 3)
+                                               for x in row] for row in latency]}, indent=2))
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
