@@ -22,10 +22,9 @@ import pyoxigraph as ox
 from bench_web import build, paired, queries
 from common import best_of, report
 from tinyreg.registry import Registry, Unavailable, load_settings, querytext
-from tinyreg.registry.vocab import PREFIXES
 from tinyreg.web.sparql.evaluate import Request
 from tinyreg.web.sparql.pool import WorkerPool
-from tinyreg.web.sparql.runner import ThreadRunner
+from tinyreg.web.sparql.runner import ThreadRunner, worker_pool
 
 DEVICES = int(os.environ.get("TINYREG_BENCH_SPARQL_DEVICES", "10000"))
 REPEAT = 51
@@ -115,9 +114,10 @@ def main() -> None:
         data_dir = os.path.join(tmp, "data")
         texts = [CHEAP] + queries(build(data_dir, DEVICES))
         registry = Registry(load_settings(environ={}, data_dir=data_dir))
-        pool = WorkerPool(registry.store, size=1, memory_mb=1024, isolate=True,
-                          prefixes=PREFIXES)
-        threads = ThreadRunner(registry.store, 1)
+        # Both paths as the server builds them: the example queries call the registry's
+        # SPARQL functions, which the worker sends back to this process.
+        pool = worker_pool(registry, 1)
+        threads = ThreadRunner(registry, 1)
         try:
             pool.warm()
             per_query(pool, threads, texts)

@@ -48,7 +48,7 @@ class QueryRunner:
         store = registry.store
         self.workers = registry.settings.sparql_workers
         if _in_workers(store):
-            self._pool: WorkerPool | None = _worker_pool(registry, self.workers)
+            self._pool: WorkerPool | None = worker_pool(registry, self.workers)
             self._threads: ThreadRunner | None = None
         else:
             self._pool = None
@@ -89,7 +89,7 @@ def query_apart(registry: Registry, text: str) -> QueryResult:
     if not _in_workers(registry.store):
         return sparql_functions.query(registry, text)
     registry.check_query(text)
-    pool = _worker_pool(registry, 1)
+    pool = worker_pool(registry, 1)
     try:
         answer = pool.run(Request(text, max_rows=sys.maxsize,
                                   formats={"results": "json", "graph": "ntriples"}),
@@ -107,7 +107,7 @@ def _in_workers(store: Any) -> bool:
     return isinstance(store, EmbeddedStore) and store.path is not None
 
 
-def _worker_pool(registry: Registry, size: int) -> WorkerPool:
+def worker_pool(registry: Registry, size: int) -> WorkerPool:
     """Workers over the registry's embedded store, with its settings and its SPARQL functions
     (answered in this process)."""
     settings = registry.settings
