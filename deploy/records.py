@@ -31,7 +31,8 @@ from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI
 from tinyreg.registry.store import IRI
 from tinyreg.registry.store.terms import to_oxigraph
-from tinyreg.registry.vocab import ID, TR, deployment_iri, local_name, prefixes, slug
+from tinyreg.registry.vocab import (DEPLOYMENT_BASE, ROLLOUT_BASE, TR, deployment_iri, local_name,
+                                    prefixes, slug)
 
 from . import sparql
 
@@ -45,7 +46,7 @@ _PREFIXES = prefixes("tr", "prov", "schema")
 
 
 def rollout_iri(token: str) -> str:
-    return f"{ID}rollout/{slug(token)}"
+    return f"{ROLLOUT_BASE}{slug(token)}"
 
 
 def new_token() -> str:
@@ -218,7 +219,7 @@ def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> No
     # The deployments retired are found by the update itself: the change log names them
     # by their namespace.
     registry.store.update_graphs(_PREFIXES + " ;\n".join(ops), [c.deployment for c in changes],
-                                 under=[f"{ID}deployment/"])
+                                 under=[DEPLOYMENT_BASE])
 
 
 _SET_ROLLOUT = """

@@ -129,7 +129,7 @@ class Registry:
         row = self.store.select(_STATS_QUERY)[0]
         out = {k: int(row[k] or 0) for k in ("models", "versions", "devices", "deployments")}
         # The registry's own graphs: a server may keep graphs of its own (Virtuoso has some).
-        out["graphs"] = len(self.store.graph_names(under=REGISTRY_ROOT))
+        out["graphs"] = self.store.graph_count(under=REGISTRY_ROOT)
         out["revision"] = self.store.revision()
         return out
 

@@ -132,8 +132,15 @@ def operator_iri(name: str, custom: bool = False) -> str:
     return f"{OP}{name}"
 
 
+DEPLOYMENT_BASE = f"{ID}deployment/"
+ROLLOUT_BASE = f"{ID}rollout/"
+# Namespaces whose graphs are minted here for records, never for a model version or a
+# device: a cache of those may pass over a write logged under one of them.
+RECORD_BASES = (DEPLOYMENT_BASE, ROLLOUT_BASE)
+
+
 def deployment_iri(token: str) -> str:
-    return f"{ID}deployment/{slug(token)}"
+    return f"{DEPLOYMENT_BASE}{slug(token)}"
 
 
 def prefixes(*names: str) -> str:

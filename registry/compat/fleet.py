@@ -28,7 +28,7 @@ from ..errors import NotFound
 from ..store import IRI, Store
 from ..store.changelog import Changes
 from ..store.terms import OneOf
-from ..vocab import prefixes
+from ..vocab import RECORD_BASES, prefixes
 from .columns import Facts, Terms, is_number, lexical, value_key
 
 __all__ = ["Fleet", "is_number", "lexical", "value_key"]
@@ -53,6 +53,15 @@ _WHAT = {"model": "model version", "device": "device"}
 _REFRESH_SHARE = 0.25
 # Up to this many entities come or go in a refresh, they are placed one by one.
 _FEW = 64
+
+
+def _starting(iris: list[str], prefix: str) -> list[str]:
+    """The IRIs of a sorted list that start with `prefix` (a range of it, found by halving)."""
+    start = bisect.bisect_left(iris, prefix)
+    end = start
+    while end < len(iris) and iris[end].startswith(prefix):
+        end += 1
+    return iris[start:end]
 
 
 def _key(query: str, bindings: dict[str, Any]) -> tuple:
@@ -275,23 +284,26 @@ class Fleet:
     # ---- following the store
     def refreshed(self, changes: Changes) -> tuple["Fleet", bool] | None:
         """This fleet at `changes.mark`: (the fleet, whether a model version or device was
-        written), or None when the changes reach the reference facts or much of the fleet."""
+        written), or None when the changes reach the reference facts or much of the fleet.
+
+        Writes to records (deployments, rollouts) are passed over: their graphs never name
+        a model version or a device and state nothing the reference facts read."""
         if changes.everything or self._scope is not None:
             return None
         limit = max(1000, _REFRESH_SHARE * (len(self.models) + len(self.devices)))
         store = self.store
-        for (query, bound), rows in self._reference.items():
-            if store.select(query, dict(bound) or None) != rows:
-                return None
+        changed = {name for name in changes.graphs if not name.startswith(RECORD_BASES)}
+        under = [prefix for prefix in changes.under if not prefix.startswith(RECORD_BASES)]
+        if changed or under:
+            for (query, bound), rows in self._reference.items():
+                if store.select(query, dict(bound) or None) != rows:
+                    return None
         members = self._members("model") + self._members("device")
-        changed = set(changes.graphs)
-        if changes.under:
-            prefixes = tuple(changes.under)
+        for prefix in under:
             for side in SIDES:
-                changed.update(iri for iri in self._iris[side] if iri.startswith(prefixes))
+                changed.update(_starting(self._iris[side], prefix))
             for _, bound in members:
-                for prefix in prefixes:
-                    changed.update(store.table(_MEMBERS_UNDER, {**dict(bound), "prefix": prefix}).values("e"))
+                changed.update(store.table(_MEMBERS_UNDER, {**dict(bound), "prefix": prefix}).values("e"))
         new = copy.copy(self)
         new.mark, new.revision = changes.mark, changes.mark.revision
         new._reference = dict(self._reference)

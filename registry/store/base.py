@@ -141,6 +141,10 @@ class Store(abc.ABC):
         """The names of the named graphs (those starting with `under`), not the store's own
         bookkeeping nor a server's system graphs."""
 
+    def graph_count(self, under: str = "") -> int:
+        """How many names `graph_names(under)` would list."""
+        return len(self.graph_names(under))
+
     @abc.abstractmethod
     def has_graph(self, name: str) -> bool:
         ...

@@ -11,7 +11,7 @@ from tinyreg.registry import compat
 from tinyreg.registry.compat.engine import Engine
 from tinyreg.registry.store import changelog
 from tinyreg.registry.store.base import revision_update_text
-from tinyreg.registry.vocab import ID
+from tinyreg.registry.vocab import DEPLOYMENT_BASE, ID, META_GRAPH
 
 from . import synthetic
 from .test_agreement import _key
@@ -88,6 +88,27 @@ def test_writes_of_other_graphs_keep_the_compiled_engine(loaded):
     refreshed = compat.fleet_engine(registry)
     assert refreshed.origin == "refreshed" and device not in refreshed.fleet.devices
     _assert_same(refreshed, Engine.load(store), random.Random(2))
+
+
+def test_a_deployment_only_write_reads_nothing_of_the_fleet(loaded, monkeypatch):
+    """A deployment report is logged by its graph and by the deployments' namespace; neither
+    can name a model version or a device, so the refresh asks the store only what changed."""
+    registry, store = loaded, loaded.store
+    engine = compat.fleet_engine(registry)
+    asked: list[str] = []
+    for name in ("table", "select"):
+        real = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda q, b=None, real=real: asked.append(q) or real(q, b))
+    store.update_graphs(f'INSERT DATA {{ GRAPH <{DEPLOYMENT}> {{ <{DEPLOYMENT}> a '
+                        f'<https://w3id.org/tinyreg/ontology#Deployment> }} }}', [DEPLOYMENT],
+                        under=[DEPLOYMENT_BASE])
+    asked.clear()
+    kept = compat.fleet_engine(registry)
+    assert kept.origin == "kept" and kept.compiled is engine.compiled
+    assert kept.revision == store.revision()
+    # Reads of the revision and the change log (the meta graph) only: no member scan,
+    # reference query or device listing.
+    assert asked and all(f"GRAPH <{META_GRAPH}>" in q for q in asked), asked
 
 
 def test_what_the_log_cannot_vouch_for_is_read_again_whole(loaded, monkeypatch):

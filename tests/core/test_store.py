@@ -103,6 +103,10 @@ def test_bulk_load_writes_every_graph_in_batches(store):
                             batch=10)
     assert count == 25 and len(store.graph_names()) == 25
     assert store.revision() == 3
+    # Counted by the store as listed, the store's own bookkeeping left out.
+    assert store.graph_count() == 25 == store.graph_count("http://example.org/g")
+    assert store.graph_count("http://example.org/g1") == len(store.graph_names("http://example.org/g1")) == 11
+    assert store.graph_count("urn:") == 0
 
 
 def test_bulk_load_replaces_existing_graphs_whole_and_keeps_blank_nodes_apart(store):
