@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import Invalid, NotFound
 from ..store import Store
+from . import snapshot
 from .fleet import Fleet
 from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
@@ -27,6 +28,7 @@ from .shapes import Constraint, read_constraints
 # Rows of the matrix computed at once: 64 models x 100,000 devices is 6.4 MB per bool array.
 _CHUNK_CELLS = 6_400_000
 _CACHE_KEY = "compat"
+_SAVED_KEY = "compat.snapshot"  # the revision of the snapshot on disk, as this process knows it
 _BUILDING = threading.Lock()
 # A pattern's compiler lives beside the others in patterns.py, or in a module of its own.
 COMPILERS = {**PATTERNS, LatencyFit.__name__: LatencyFit}
@@ -155,7 +157,8 @@ class Engine:
 
 def fleet_engine(registry, constraints: tuple[Constraint, ...] | None = None) -> Engine:
     """The registry's engine for the current store revision: built once, then refreshed
-    from the store's change log after each write."""
+    from the store's change log after each write. A process starts from the snapshot the
+    last one left on disk (snapshot.py), refreshed in the same way."""
     constraints = constraints if constraints is not None else read_constraints()
     engine = current_engine(registry, constraints)
     if engine is not None:
@@ -164,12 +167,23 @@ def fleet_engine(registry, constraints: tuple[Constraint, ...] | None = None) ->
         engine = current_engine(registry, constraints)
         if engine is None:
             cached = registry.cache.get(_CACHE_KEY)
+            saved = registry.cache.get(_SAVED_KEY)
+            if cached is None:
+                cached = snapshot.load(registry, constraints)
+                # Refreshed from the snapshot, it is worth saving for the next process.
+                saved = None if cached is None or cached.revision != registry.store.revision() \
+                    else cached.revision
             if cached is not None and cached.constraints is constraints \
                     and cached.fleet.store is registry.store:
-                engine = cached.refreshed()
+                engine = cached if cached.revision == registry.store.revision() \
+                    else cached.refreshed()
             if engine is None:
                 engine = Engine.load(registry.store, constraints)
             registry.cache[_CACHE_KEY] = engine
+            if snapshot.due(engine, saved):
+                snapshot.save(registry, engine)
+                saved = engine.revision
+            registry.cache[_SAVED_KEY] = saved
     return engine
 
 

@@ -141,6 +141,11 @@ class Store(abc.ABC):
         """The names of the named graphs (those starting with `under`), not the store's own
         bookkeeping nor a server's system graphs."""
 
+    def location(self) -> str | None:
+        """Where the store lives (a directory, a server's URL), to tie what is derived from
+        it to it; None for a store that lives in this process alone."""
+        return None
+
     def graph_count(self, under: str = "") -> int:
         """How many names `graph_names(under)` would list."""
         return len(self.graph_names(under))

@@ -155,6 +155,23 @@ def change_mark(store) -> ChangeMark:
     return _mark(_state(store)[0])
 
 
+def entries_at(store, mark: ChangeMark) -> frozenset[str] | None:
+    """The log entries of the writes that brought each counter to where `mark` has it: they
+    tell this store's history from another's that reached the same counts. None when the
+    log no longer holds one of them."""
+    wanted = set(mark.counters)
+    found = frozenset(entry for entry, writer, n in _state(store)[1] if (writer, n) in wanted)
+    return found if len(found) >= len(wanted) else None
+
+
+def holds_entries(store, entries: frozenset[str]) -> bool:
+    """Whether the store's log holds every one of `entries`."""
+    if not entries:
+        return True
+    present = {row["c"] for row in store.select(_CHANGED, {"c": OneOf(IRI(e) for e in entries)})}
+    return present == set(entries)
+
+
 def changes_since(store, mark: ChangeMark) -> Changes | None:
     """The graphs written since `mark` and the store's mark now; None when the log has lost
     an entry of that span (or the counters went back: the store was replaced)."""

@@ -150,6 +150,9 @@ class EmbeddedStore(Store):
         return sorted(g.value for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode)
                       and g.value != META_GRAPH and g.value.startswith(under))
 
+    def location(self) -> str | None:
+        return str(self.path.resolve()) if self.path is not None else None
+
     def graph_count(self, under: str = "") -> int:
         # Counted by the store: iterating 100,000 names in Python took 2-3 s under load
         # (a tenth of that counted in the query).

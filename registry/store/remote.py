@@ -162,6 +162,9 @@ class RemoteStore(Store):
                       if name.startswith(under) and name != META_GRAPH
                       and not name.startswith(hidden))
 
+    def location(self) -> str | None:
+        return self.endpoints.query
+
     def has_graph(self, name: str) -> bool:
         return self.ask(_HAS_GRAPH, {"g": IRI(check_graph_name(name))})
 

@@ -74,3 +74,35 @@ def test_what_if_and_best(cli):
     best = cli("best", "board-64", "--task", "KeywordSpotting", "--metric", "Accuracy", "--format", "csv")
     assert best.output.splitlines()[1].startswith("kws-small@1,")
     assert cli("best", "board-64", "--task", "Juggling", "--metric", "Accuracy").exit_code == 2
+
+
+def test_match_in_a_new_process_starts_from_the_last_ones_engine(tmp_path):
+    """Two `tinyreg match` processes: the second reads the engine the first left on disk
+    (its snapshot is used, so not written again), and after a write the next one refreshes
+    it and answers with the new device."""
+    from tinyreg.registry.compat import snapshot
+
+    from ..conftest import run_tinyreg
+    data = tmp_path / "d"
+    registry = Registry(load_settings(environ={}, data_dir=str(data)))
+    registry.init()
+    registry.store.put_graphs({**{BOARD.format(64): _board(BOARD.format(64), 64 * 1024)},
+                               **dict([_scored("kws-small", 40_000, "KeywordSpotting", "Accuracy", 0.9)])})
+    registry.close()
+
+    def match() -> list[str]:
+        done = run_tinyreg("match", "--model", "kws-small", "--format", "json", data_dir=data)
+        assert done.returncode == 0, done.stderr
+        return [m["iri"] for m in json.loads(done.stdout)]
+
+    assert match() == [BOARD.format(64)]
+    written = (data / snapshot.FILE).stat()
+    assert match() == [BOARD.format(64)]
+    assert (data / snapshot.FILE).stat().st_ino == written.st_ino  # used, not rebuilt
+    with Registry(load_settings(environ={}, data_dir=str(data))) as again:
+        again.store.put_graph(BOARD.format(128), _board(BOARD.format(128), 128 * 1024))
+    assert match() == [BOARD.format(128), BOARD.format(64)]
+    refreshed = (data / snapshot.FILE).stat()
+    assert refreshed.st_ino != written.st_ino  # kept for the process after
+    assert match() == [BOARD.format(128), BOARD.format(64)]
+    assert (data / snapshot.FILE).stat().st_ino == refreshed.st_ino
