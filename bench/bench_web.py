@@ -11,7 +11,9 @@ Printed per query: the medians, and the overhead as the median of the paired dif
 threads send the three queries round-robin, a fixed count each: throughput and errors
 through the endpoint, beside the same 16 threads on the store directly (in alternating
 rounds).
-TINYREG_BENCH_DEVICES sets a smaller fleet.
+Then the dashboard's pages and the API's listings on the same registry while it changes
+(pages.py). TINYREG_BENCH_DEVICES sets a smaller fleet; TINYREG_BENCH_ONLY=pages skips the
+SPARQL part.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import threading
 import time
 import urllib.parse
 
+import pages
 from common import report
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.devices.catalog import iter_catalog
@@ -58,12 +61,12 @@ MODELS = (
 )
 
 
-def fleet(n: int):
+def fleet(n: int, start: int = 0):
     """n devices: the catalog's boards over and over, each copy under its own IRI, with
     blank node labels of its own (the bulk loader reads all graphs as one document)."""
     templates = [(r.iri, r.ntriples()) for r in iter_catalog()]
     prefix = f"{ID}device/"
-    for i in range(n):
+    for i in range(start, start + n):
         iri, text = templates[i % len(templates)]
         copy = f"{iri}-fleet-{i}"
         slug = iri[len(prefix):]
@@ -199,43 +202,55 @@ def paired(first, second, repeat: int) -> tuple[list[float], list[float]]:
     return times
 
 
+def endpoint_figures(tmp: str, data_dir: str, values: dict[str, str]) -> None:
+    texts = queries(values)
+    served_dir = os.path.join(tmp, "served")
+    shutil.copytree(data_dir, served_dir)
+    registry = Registry(load_settings(environ={}, data_dir=data_dir))
+    on_the_store = on_store(registry)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = serve(served_dir, port)
+    try:
+        endpoint = Endpoint(port)
+        for key, text in texts:
+            start = time.perf_counter()
+            rows = on_the_store(text)
+            repeat = _repeats(time.perf_counter() - start)
+            assert endpoint.rows(text) == rows, key
+            anchor_times, our_times = paired(lambda: on_the_store(text),
+                                             lambda: endpoint.ask(text), repeat)
+            anchor, ours = statistics.median(anchor_times), statistics.median(our_times)
+            overhead = statistics.median(o - a for o, a in zip(our_times, anchor_times))
+            target = max(0.3 * anchor, 0.002)
+            report(f"/sparql '{key}' ({rows} rows, median of {repeat})", ours, anchor,
+                   "same query on the store")
+            print(f"   endpoint overhead (median of paired differences) "
+                  f"{overhead * 1000:.1f} ms = {100 * overhead / anchor:.0f}% of the store's "
+                  f"time; target < {target * 1000:.1f} ms: "
+                  f"{'met' if overhead < target else 'NOT met'}", flush=True)
+        store_rps, rps, errors = throughput(on_the_store, endpoint.ask, texts)
+        print(f"throughput, {CLIENTS} clients x {ROUNDS * ROUND_REQUESTS} requests: "
+              f"{rps:.2f} req/s through /sparql, {errors} errors", flush=True)
+        report("throughput (requests/s; higher is better)", rps, store_rps,
+               "the same 16 threads on the store", unit="req/s")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=120)
+        registry.close()
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir, served_dir = os.path.join(tmp, "data"), os.path.join(tmp, "served")
-        texts = queries(build(data_dir))
-        shutil.copytree(data_dir, served_dir)
+        data_dir = os.path.join(tmp, "data")
+        values = build(data_dir)
+        if os.environ.get("TINYREG_BENCH_ONLY") != "pages":
+            endpoint_figures(tmp, data_dir, values)
         registry = Registry(load_settings(environ={}, data_dir=data_dir))
-        on_the_store = on_store(registry)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = serve(served_dir, port)
         try:
-            endpoint = Endpoint(port)
-            for key, text in texts:
-                start = time.perf_counter()
-                rows = on_the_store(text)
-                repeat = _repeats(time.perf_counter() - start)
-                assert endpoint.rows(text) == rows, key
-                anchor_times, our_times = paired(lambda: on_the_store(text),
-                                                 lambda: endpoint.ask(text), repeat)
-                anchor, ours = statistics.median(anchor_times), statistics.median(our_times)
-                overhead = statistics.median(o - a for o, a in zip(our_times, anchor_times))
-                target = max(0.3 * anchor, 0.002)
-                report(f"/sparql '{key}' ({rows} rows, median of {repeat})", ours, anchor,
-                       "same query on the store")
-                print(f"   endpoint overhead (median of paired differences) "
-                      f"{overhead * 1000:.1f} ms = {100 * overhead / anchor:.0f}% of the store's "
-                      f"time; target < {target * 1000:.1f} ms: "
-                      f"{'met' if overhead < target else 'NOT met'}", flush=True)
-            store_rps, rps, errors = throughput(on_the_store, endpoint.ask, texts)
-            print(f"throughput, {CLIENTS} clients x {ROUNDS * ROUND_REQUESTS} requests: "
-                  f"{rps:.2f} req/s through /sparql, {errors} errors", flush=True)
-            report("throughput (requests/s; higher is better)", rps, store_rps,
-                   "the same 16 threads on the store", unit="req/s")
+            pages.run(registry, values, fleet(10_000, start=DEVICES))
         finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=120)
             registry.close()
 
 

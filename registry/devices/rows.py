@@ -1,0 +1,149 @@
+"""Every device's listing row, kept up to date from the store's change log.
+
+Listing 100,000 devices reads ~700,000 facts (5-6 s); after a write, only the graphs the
+change log names are read again, and a write to records (deployments, rollouts) reads
+nothing. Concurrent readers after a write share one refresh: one thread reads, the others
+wait for its answer rather than each reading the same graphs.
+"""
+from __future__ import annotations
+
+import bisect
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import IRI
+from ..store.changelog import ChangeMark
+from ..store.terms import OneOf
+from ..vocab import RECORD_BASES, TR, local_name, prefixes
+
+# Each fact of each device as a row of its own, gathered here: listing 100,000 devices took
+# 16.6 s when Oxigraph joined, grouped and ordered the same patterns, and takes 6.6 s so.
+_FACTS = prefixes("tr", "schema") + """
+SELECT ?device ?fact ?value
+WHERE {
+  GRAPH ?device {
+    { ?device a ?value . VALUES ?value { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
+      BIND(0 AS ?fact) }
+    UNION { ?device schema:identifier ?value BIND(1 AS ?fact) }
+    UNION { ?device schema:name ?value BIND(2 AS ?fact) }
+    UNION { ?device tr:sourceFormat ?value BIND(3 AS ?fact) }
+    UNION { ?device tr:ramBytes ?value BIND(4 AS ?fact) }
+    UNION { ?device tr:flashBytes ?value BIND(5 AS ?fact) }
+    UNION { ?device tr:hasProcessor ?processor . ?processor tr:core ?value BIND(6 AS ?fact) }
+    UNION { ?device tr:incomplete ?value BIND(7 AS ?fact) }
+  }
+}
+"""
+_KIND, _ID, _NAME, _FORMAT, _RAM, _FLASH, _CORE, _INCOMPLETE = range(8)
+_SPECIFIC = {f"{TR}MicrocontrollerBoard": 0, f"{TR}LinuxDevice": 0, f"{TR}Device": 1}
+_CACHE_KEY = "devices.rows"
+# Beyond this many graphs written, reading every device again is the cheaper refresh.
+_REREAD = 5000
+
+
+def _int(term) -> int | None:
+    return int(str(term)) if term is not None else None
+
+
+def _preferred(fact: int, new, held) -> bool:
+    if fact == _KIND:
+        return _SPECIFIC[new] < _SPECIFIC[held]
+    if fact in (_RAM, _FLASH):
+        return _int(new) < _int(held)
+    return str(new) < str(held)
+
+
+def _order(row: dict[str, Any]) -> tuple[str, str]:
+    return row["id"], row["iri"]
+
+
+def read_rows(store, graphs: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The rows of the devices in `graphs` (every graph when None), by IRI. A device is a
+    graph that states its kind, identifier, name and format; where it states a fact twice,
+    the row shows the most specific kind, the smaller figure and the first core by name."""
+    table = store.table(_FACTS, None if graphs is None else {"device": OneOf(IRI(g) for g in graphs)})
+    facts: dict[str, list] = {}
+    for iri, fact, value in zip(*(table.values(name) for name in ("device", "fact", "value"))):
+        held = facts.get(iri)
+        if held is None:
+            held = facts[iri] = [None] * 7 + [set()]
+        if fact == _INCOMPLETE:
+            held[fact].add(str(value))
+        elif held[fact] is None or _preferred(fact, value, held[fact]):
+            held[fact] = value
+    return {iri: {"id": str(f[_ID]), "name": str(f[_NAME]), "kind": local_name(f[_KIND]),
+                  "ram": _int(f[_RAM]), "flash": _int(f[_FLASH]), "core": local_name(f[_CORE]),
+                  "format": str(f[_FORMAT]), "incomplete": "; ".join(sorted(f[_INCOMPLETE])) or None,
+                  "iri": iri}
+            for iri, f in facts.items() if None not in (f[_KIND], f[_ID], f[_NAME], f[_FORMAT])}
+
+
+@dataclass(frozen=True)
+class DeviceRows:
+    """The rows at one position of the change log, by identifier (then IRI)."""
+    mark: ChangeMark
+    by_iri: dict[str, dict[str, Any]]
+    rows: list[dict[str, Any]]
+    origin: str = "full"  # "full", "refreshed" (graphs read again) or "kept"
+
+    @classmethod
+    def read(cls, store) -> "DeviceRows":
+        mark = store.change_mark()  # before the reads: a write landing meanwhile is read again
+        by_iri = read_rows(store)
+        return cls(mark, by_iri, sorted(by_iri.values(), key=_order))
+
+    def refreshed(self, store) -> "DeviceRows | None":
+        """These rows at the store's position now, from the graphs written since; None when
+        the log cannot say which, or names a namespace that may hold devices."""
+        changes = store.changes_since(self.mark)
+        if changes is None or changes.everything:
+            return None
+        if any(not prefix.startswith(RECORD_BASES) for prefix in changes.under):
+            return None
+        written = sorted(name for name in changes.graphs if not name.startswith(RECORD_BASES))
+        if not written:
+            return DeviceRows(changes.mark, self.by_iri, self.rows, "kept")
+        if len(written) > _REREAD:
+            return None
+        fresh = read_rows(store, written)
+        by_iri = dict(self.by_iri)
+        rows = self.rows
+        gone = [by_iri.pop(name) for name in written if name in by_iri]
+        if len(gone) + len(fresh) > 64:  # many: sorting once beats placing each
+            by_iri.update(fresh)
+            return DeviceRows(changes.mark, by_iri, sorted(by_iri.values(), key=_order), "refreshed")
+        rows = list(rows)
+        for row in gone:
+            at = bisect.bisect_left(rows, _order(row), key=_order)
+            del rows[at]
+        for row in fresh.values():
+            bisect.insort(rows, row, key=_order)
+        by_iri.update(fresh)
+        return DeviceRows(changes.mark, by_iri, rows, "refreshed")
+
+
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(registry) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return registry.cache.setdefault(_CACHE_KEY + ".lock", threading.Lock())
+
+
+def device_rows(registry) -> DeviceRows:
+    """The registry's device rows at the store's revision now (single flight: a thread that
+    finds them out of date while another refreshes them waits for that refresh)."""
+    held = registry.cache.get(_CACHE_KEY)
+    revision = registry.store.revision()
+    if held is not None and held.mark.revision == revision:
+        return held
+    with _lock(registry):
+        held = registry.cache.get(_CACHE_KEY)
+        if held is not None and held.mark.revision == registry.store.revision():
+            return held
+        found = held.refreshed(registry.store) if held is not None else None
+        if found is None:
+            found = DeviceRows.read(registry.store)
+        registry.cache[_CACHE_KEY] = found
+        return found
