@@ -25,8 +25,8 @@ _INSTALLED = prefixes("tr") + f"""
 SELECT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i . ?i tr:runtime ?rt }} }}"""
 _NPU_HOSTS = prefixes("tr") + f"""
 SELECT ?e ?host ?npu ?macs ?mode WHERE {{ GRAPH ?e {{
-  {{ ?e tr:hasNPU ?npu . BIND (?e AS ?host) }} UNION {{ ?e tr:hasProcessor ?host . ?host tr:hasNPU ?npu }}
-  OPTIONAL {{ ?host tr:npuMacs ?macs }} OPTIONAL {{ ?host tr:npuMemoryMode ?mode }} }} }}"""
+  {{ ?e tr:hasNPU ?npu . BIND (?e AS ?host) }} UNION {{ ?e tr:hasProcessor ?host . ?host tr:hasNPU ?npu }} }}
+  OPTIONAL {{ GRAPH ?e {{ ?host tr:npuMacs ?macs }} }} OPTIONAL {{ GRAPH ?e {{ ?host tr:npuMemoryMode ?mode }} }} }}"""
 
 
 @dataclass(frozen=True)

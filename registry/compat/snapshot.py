@@ -23,11 +23,8 @@ from ..store.changelog import LOG_ENTRIES, entries_at, holds_entries
 log = logging.getLogger(__name__)
 
 FILE = Path("cache") / "engine.pickle"
-# The modules whose classes are pickled: a change to any of them makes old snapshots unusable.
-_CODE = ("engine.py", "fleet.py", "columns.py", "patterns.py", "shapes.py", "results.py",
-         "snapshot.py")
-
-
+# The package whose classes are pickled and whose queries key the facts: a change to any of
+# its modules makes old snapshots unusable.
 def _digest(*parts: bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -37,7 +34,7 @@ def _digest(*parts: bytes) -> str:
 
 def _code_digest() -> str:
     here = Path(__file__).parent
-    return _digest(*((here / name).read_bytes() for name in _CODE))
+    return _digest(*(path.read_bytes() for path in sorted(here.glob("*.py"))))
 
 
 def _canonical(value: Any) -> str:
