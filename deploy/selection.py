@@ -14,7 +14,7 @@ import re
 
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.store import IRI
-from tinyreg.registry.devices.identity import resolve_device
+from tinyreg.registry.references import resolve_device
 from tinyreg.registry.vocab import TR, prefixes
 
 from . import sparql

@@ -8,34 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from tinyreg.registry.errors import NotFound
-from tinyreg.registry.vocab import ID, deployment_iri
+from tinyreg.registry.references import resolve_deployment, resolve_model, resolve_rollout
 
 from . import records, sparql
 from .selection import named_devices
 
 
-def rollout_ref(ref: str) -> str:
-    return ref if ref.startswith(ID) else records.rollout_iri(ref)
-
-
-def deployment_ref(ref: str) -> str:
-    return ref if ref.startswith(ID) else deployment_iri(ref)
-
-
 def list_deployments(registry, device: str | None = None, version: str | None = None,
                      rollout: str | None = None) -> list[dict[str, Any]]:
     """Deployments, oldest first, optionally of one device, one model version, one rollout."""
-    from tinyreg.registry.models import resolve_version  # the model stack, only when asked
 
     return [d.as_dict() for d in records.read_deployments(
         registry,
         device=named_devices(registry, [device])[0] if device else None,
-        version=resolve_version(registry, version) if version else None,
-        rollout=rollout_ref(rollout) if rollout else None)]
+        version=resolve_model(registry, version) if version else None,
+        rollout=resolve_rollout(rollout) if rollout else None)]
 
 
 def deployment_status(registry, deployment: str) -> dict[str, Any]:
-    found = records.read_deployments(registry, deployment=deployment_ref(deployment))
+    found = records.read_deployments(registry, deployment=resolve_deployment(deployment))
     if not found:
         raise NotFound(f"no deployment {deployment}")
     return found[0].as_dict()
@@ -43,7 +34,7 @@ def deployment_status(registry, deployment: str) -> dict[str, Any]:
 
 def rollout_status(registry, rollout: str) -> dict[str, Any]:
     """The rollout's state and policy, and its deployments counted by status and by wave."""
-    r = records.read_rollout(registry, rollout_ref(rollout))
+    r = records.read_rollout(registry, resolve_rollout(rollout))
     deployments = records.read_deployments(registry, rollout=r.iri)
     by_status: dict[str, int] = {}
     by_wave: dict[int, dict[str, int]] = {}

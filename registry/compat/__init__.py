@@ -6,7 +6,7 @@ columns read from the store (rebuilt when the store's revision changes) and give
 results. See shapes/patterns.ttl for how a constraint is written.
 """
 from .engine import Engine, fleet_engine
-from .ids import resolve_device, resolve_model
+from ..references import resolve_device, resolve_model
 from .questions import (best_model, check, devices_for_model, latency_matrix, matrix,
                         models_for_device, what_if)
 from .results import Match, Matrix, Ranked, Result, Verdict, WhatIf

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict
 from ..store import IRI, EmbeddedStore, GraphLike
 from ..store.base import to_ntriples
 from ..store.terms import OneOf
-from ..vocab import DEVICE_BASE, SCHEMA, device_id, is_device_id, prefixes
-from .facts import is_iri
+from ..vocab import DEVICE_BASE, SCHEMA, prefixes
 
 # Each device and the sources it is the same as, asked with either bound. Devices are the
 # graphs under DEVICE_BASE: a model version may be the same as a source too.
@@ -107,24 +106,3 @@ def renamed(graphs: Iterable[tuple[str, GraphLike]], moves: dict[str, str]):
             yield new, (to_ntriples(graph, validate=False).replace(f"<{name}>", f"<{new}>")
                         .replace(f'{_IDENTIFIER} "{_identifier(name)}" .',
                                  f'{_IDENTIFIER} "{_identifier(new)}" .'))
-
-
-def resolve_device(registry, ref: str) -> str:
-    """The IRI of the device `ref` names: its IRI, its identifier, or the id its source
-    gives it (a TD's id, "zephyr-" and a Zephyr target); `NotFound` otherwise."""
-    store = registry.store
-    if ref.startswith(("http://", "https://", "urn:")) and not is_iri(ref):
-        raise Invalid(f"not a device: {ref[:80]!r} is not a valid IRI")
-    candidates = []
-    if is_device_id(ref):
-        candidates.append(DEVICE_BASE + ref)
-    if is_iri(ref):
-        candidates.append(ref)
-    candidates.append(DEVICE_BASE + device_id(ref))
-    for iri in candidates:
-        if store.has_graph(iri):
-            return iri
-    found = _devices_of(store, [ref]) if is_iri(ref) else {}
-    if found:
-        return found[ref]
-    raise NotFound(f"no device {ref if len(ref) <= 80 else ref[:79] + '…'}")

@@ -18,7 +18,8 @@ from ..vocab import PREFIXES
 from .bulk import import_files
 from .catalog import iter_catalog
 from .files import FileResult, iter_files, iter_paths, read_file
-from .identity import Claims, renamed, resolve_device
+from ..references import resolve_device
+from .identity import Claims, renamed
 from .rows import device_rows
 
 

@@ -19,7 +19,7 @@ from ..vocab import local_name, prefixes
 from .artifacts import read_artifact
 from .figure import (BASES, RUNTIMES, RuntimeFigure, add_figure_triples, runtime_iri,
                      vela_figure)
-from .register import resolve_version
+from ..references import resolve_model
 
 __all__ = ["BASES", "RUNTIMES", "RuntimeFigure", "add_figure", "add_figure_triples",
            "device_npu_configs", "measure_on_device_npus", "runtime_iri", "vela_figure"]
@@ -27,7 +27,7 @@ __all__ = ["BASES", "RUNTIMES", "RuntimeFigure", "add_figure", "add_figure_tripl
 
 def add_figure(registry: Registry, ref: str, figure: RuntimeFigure) -> str:
     """Records `figure` on the version `ref` names; returns the version's IRI."""
-    iri = resolve_version(registry, ref)
+    iri = resolve_model(registry, ref)
     graph = registry.store.get_graph(iri)
     add_figure_triples(graph, URIRef(iri), figure)
     registry.store.put_graph(iri, graph)
@@ -64,7 +64,7 @@ def device_npu_configs(registry: Registry, device_iri: str) -> list[NpuConfig]:
 def measure_on_device_npus(registry: Registry, ref: str, device_iri: str) -> list[VelaResult]:
     """Compiles the version for each Ethos-U configuration of the device with Vela and records
     each result as a figure of the version."""
-    iri = resolve_version(registry, ref)
+    iri = resolve_model(registry, ref)
     configs = device_npu_configs(registry, device_iri)
     if not configs:
         raise Invalid(f"device {device_iri} has no Ethos-U NPU")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,12 +17,13 @@ from typing import Any, Callable, Iterator, Mapping
 from rdflib import URIRef
 
 from ..core import Registry
-from ..errors import Invalid, NotFound, TinyregError, TooLarge
+from ..errors import Invalid, TinyregError, TooLarge
 from ..latency.workload import Workload, workload_of_tflite
+from ..references import resolve_model
 from ..store import IRI
 from ..tflite import ModelReport, measure_file
 from ..validation import validate as validate_description
-from ..vocab import artifact_iri, model_iri, prefixes, slug, version_iri
+from ..vocab import artifact_iri, model_iri, prefixes, version_iri
 from .artifacts import remove_incomplete, store_artifact, stored_digests
 from . import numbering
 from .beside import read_beside
@@ -278,37 +278,13 @@ def list_models(registry: Registry) -> list[dict[str, Any]]:
     return registry.store.select(_LIST)
 
 
-def resolve_version(registry: Registry, ref: str) -> str:
-    """A version IRI from an IRI, `slug` (the latest version) or `slug@N`."""
-    if ref.startswith(("http://", "https://")):
-        if not registry.store.has_graph(ref):
-            raise NotFound(f"no model version {ref}")
-        return ref
-    name, _, number = ref.partition("@")
-    try:
-        model_slug = slug(name)
-    except ValueError:
-        raise Invalid(f"not a model name: {ref!r}") from None
-    if number:
-        if not re.fullmatch(r"[0-9]+", number):
-            raise Invalid(f"not a version number: {number!r} (use NAME@N)")
-        iri = version_iri(model_slug, int(number)) if len(number) < 10 else None
-        if iri is None or not registry.store.has_graph(iri):
-            raise NotFound(f"model {model_slug!r} has no version {number}")
-        return iri
-    rows = registry.store.select(_VERSIONS, {"model": IRI(model_iri(model_slug))})
-    if not rows:
-        raise NotFound(f"no model {model_slug!r}")
-    return rows[0]["v"]
-
-
 ARENA_BASES = ("measured", "estimated", "declared")
 
 
 def show_model(registry: Registry, ref: str) -> dict[str, Any]:
     """One version's figures. `arena` is the one the compatibility shapes take (measured,
     else estimated, else declared) and `arena_basis` says which; each kind is there too."""
-    iri = resolve_version(registry, ref)
+    iri = resolve_model(registry, ref)
     bound = {"v": IRI(iri)}
     summary = registry.store.select(_SUMMARY, bound)[0]
     basis = next((b for b in ARENA_BASES if summary[b] is not None), None)
@@ -335,4 +311,4 @@ def tidy_artifacts(registry: Registry) -> dict[str, int]:
 
 
 __all__ = ["ARENA_BASES", "FileResult", "Registered", "artifact_iri", "import_dir", "list_models",
-           "register_file", "register_model", "resolve_version", "show_model", "tidy_artifacts"]
+           "register_file", "register_model", "show_model", "tidy_artifacts"]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+import rdflib
+from rdflib.compare import isomorphic
 
 
 def test_init_and_stats(invoke):
@@ -109,6 +111,26 @@ def test_a_user_error_is_one_line_and_exit_code_2(invoke, args, message):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [result.output.strip()]
     assert result.output.startswith(message)
+
+
+def test_device_show_takes_the_id_its_source_file_gave_it(invoke, tmp_path):
+    """A TD's own `id`, kept as the device's owl:sameAs, names the device like its identifier."""
+    td = {"@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
+          "id": "urn:dev:ops:Line-3/Node#17", "title": "Node 17",
+          "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": "nosec_sc",
+          "ramBytes": 262144, "flashBytes": 1048576,
+          "processor": {"mcu": "nRF52840", "core": "CortexM4F", "clockHz": 64000000}}
+    path = tmp_path / "node.td.jsonld"
+    path.write_text(json.dumps(td))
+    added = invoke("device", "add", path)
+    assert added.exit_code == 0, added.output
+    [iri] = [line.split()[1] for line in added.output.splitlines() if line.startswith("device ")]
+    by_source = invoke("device", "show", td["id"], "--format", "nt")
+    by_iri = invoke("device", "show", iri, "--format", "nt")
+    assert by_source.exit_code == 0 and f"<{iri}> <http://www.w3.org/2002/07/owl#sameAs> " \
+        f"<{td['id']}>" in by_source.output
+    graphs = [rdflib.Graph().parse(data=r.output, format="nt") for r in (by_source, by_iri)]
+    assert len(graphs[0]) > 10 and isomorphic(*graphs)
 
 
 @pytest.mark.stores("embedded")  # the lock of an embedded store's directory; a server has none

@@ -7,7 +7,7 @@ from tinyreg.deploy.agent import Device
 from tinyreg.registry import compat
 from tinyreg.registry.compat.budget import free_bytes
 from tinyreg.registry.devices.register import add_device
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 from tinyreg.registry.vocab import TR
 
 from .conftest import make_td
@@ -40,7 +40,7 @@ def test_the_agent_and_the_gate_see_the_same_budget(registry, tmp_path, case):
     assert (device.budget.arena_bytes, device.budget.flash_bytes) == (gate[RAM], gate[FLASH])
     # The shapes refuse conv@1 (a ~12 KB arena) here: their message's figures say what is
     # free for it, the same figure again.
-    verdict = compat.check(registry, resolve_version(registry, "conv@1"), device.iri)
+    verdict = compat.check(registry, resolve_model(registry, "conv@1"), device.iri)
     [ram] = [r for r in verdict.violations if r.path == str(TR.arenaBytes)]
     assert ram.figures["free"] - ram.figures["overhead"] == device.budget.arena_bytes
 

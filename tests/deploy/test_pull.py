@@ -19,7 +19,7 @@ from tinyreg.deploy.device_requests import RequestSigner
 from tinyreg.deploy.rollback import start_rollback
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import parse_public_key
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 from tinyreg.registry.vocab import local_name
 from tinyreg.web.app import create_pull_app
 
@@ -51,7 +51,7 @@ def enrol(registry, tmp_path, trust):
 
 
 def _run(registry, ref, devices):
-    plan = rollout.plan(registry, resolve_version(registry, ref), devices)
+    plan = rollout.plan(registry, resolve_model(registry, ref), devices)
     assert {p.target for p in plan.devices} == {"pull"}
     return rollout.run(registry, rollout.start(registry, plan, PULL, "test"), PULL)
 
@@ -127,7 +127,7 @@ def test_forged_pulls_and_reports_are_refused_and_change_nothing(registry, pull_
     """The issue's reproductions: without the device's key nobody gets its manifest or its
     model, and neither a forged "active" nor a forged "failed" moves the rollout."""
     victim, mallory = enrol("victim"), enrol("mallory")
-    version = resolve_version(registry, "kws@1")
+    version = resolve_model(registry, "kws@1")
     iri = rollout.start(registry, rollout.plan(registry, version, [victim.iri]), PULL, "test")
     result = {}
     runner = threading.Thread(target=lambda: result.update(s=rollout.run(registry, iri, PULL)))

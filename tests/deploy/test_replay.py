@@ -19,7 +19,7 @@ from tinyreg.deploy.jobs import Signer, load_artifact, read_version, source_ids
 from tinyreg.deploy.protocol import MANIFEST_HEADER, MODEL_MEDIA_TYPE, SIGNATURE_HEADER
 from tinyreg.deploy.rollback import start_rollback
 from tinyreg.deploy.records import read_deployments
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 
 from .conftest import AgentProcess, iri_of, make_td, path_of, register_offline
 from .test_rollout import FAST, _deploy, _sha
@@ -105,7 +105,7 @@ def test_a_replayed_rollback_is_refused(registry, pool):
 
 def test_a_slow_or_stalled_transfer_blocks_no_other_and_is_cut_off(registry, agents):
     agent = agents([make_td("stalled")], "--timeout", "2", register=registry)
-    version = resolve_version(registry, "kws@1")
+    version = resolve_model(registry, "kws@1")
     iri = rollout.start(registry, rollout.plan(registry, version, [iri_of("stalled")]),
                         rollout.Options(**FAST), "test")
     [d] = read_deployments(registry, rollout=iri)
@@ -151,7 +151,7 @@ def test_a_device_that_never_answers_does_not_hold_the_registry(registry):
         mute.listen(8)  # accepts connections, never reads nor answers
         device = register_offline(registry, "mute", port=mute.getsockname()[1])
         options = rollout.Options(**dict(FAST, max_attempts=2, timeout_s=1))
-        plan = rollout.plan(registry, resolve_version(registry, "kws@1"), [device])
+        plan = rollout.plan(registry, resolve_model(registry, "kws@1"), [device])
         summary = rollout.run(registry, rollout.start(registry, plan, options, "test"), options)
     record = list_deployments(registry, rollout=summary.rollout)[0]
     assert (record["status"], record["attempts"]) == ("Failed", 2)

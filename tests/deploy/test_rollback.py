@@ -4,7 +4,7 @@ import pytest
 from tinyreg.deploy import list_deployments, rollout
 from tinyreg.deploy.rollback import start_rollback
 from tinyreg.registry import Conflict
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 
 from tinyreg.registry.vocab import device_id
 
@@ -48,4 +48,4 @@ def test_a_device_that_lost_its_kept_model_refuses_the_rollback(registry, pool):
     summary = rollout.run(registry, iri, rollout.Options(**FAST))
     failed = list_deployments(registry, rollout=iri)[0]
     assert summary.counts == {"Failed": 1} and "missing or damaged" in failed["reason"]
-    assert agent.device_state(amnesiac)["active"]["version"] == resolve_version(registry, "kws@2")
+    assert agent.device_state(amnesiac)["active"]["version"] == resolve_model(registry, "kws@2")

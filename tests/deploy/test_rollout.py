@@ -13,7 +13,7 @@ from tinyreg.deploy import list_deployments, rollout
 from tinyreg.deploy.jobs import read_version
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import public_key_text
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 from tinyreg.registry.models.artifacts import artifact_path
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import device_id
@@ -24,7 +24,7 @@ FAST = dict(backoff_s=0.05, timeout_s=10, parallel=4)
 
 
 def _deploy(registry, ref: str, devices: list[str], **options):
-    version = resolve_version(registry, ref)
+    version = resolve_model(registry, ref)
     plan = rollout.plan(registry, version, devices)
     iri = rollout.start(registry, plan, rollout.Options(**{**FAST, **options}), "test")
     return rollout.run(registry, iri, rollout.Options(**FAST))
@@ -35,7 +35,7 @@ def _by_device(registry, summary):
 
 
 def _sha(registry, ref: str) -> str:
-    return read_version(registry, resolve_version(registry, ref)).sha256
+    return read_version(registry, resolve_model(registry, ref)).sha256
 
 
 def test_a_rollout_reaches_every_device_in_waves(registry, pool):
@@ -62,7 +62,7 @@ def test_deployments_are_prov_activities_answerable_in_sparql(registry, pool):
              tr:partOfRollout ?rollout ; prov:startedAtTime ?start ; prov:endedAtTime ?end .
         }""", {"device": IRI(iri_of(name)), "rollout": IRI(summary.rollout)}).rows
     assert len(rows) == 1
-    assert rows[0]["version"] == resolve_version(registry, "kws@1")
+    assert rows[0]["version"] == resolve_model(registry, "kws@1")
     assert rows[0]["status"].endswith("#Active") and rows[0]["end"] >= rows[0]["start"]
 
 
@@ -173,7 +173,7 @@ def test_an_artifact_damaged_in_the_registry_is_never_sent(registry, pool):
 
 def test_a_cancelled_rollout_sends_nothing_more(registry, pool):
     names = pool.take(registry, 2)
-    version = resolve_version(registry, "kws@1")
+    version = resolve_model(registry, "kws@1")
     iri = rollout.start(registry, rollout.plan(registry, version, [iri_of(n) for n in names]),
                         rollout.Options(**FAST), "test")
     rollout.request_cancel(registry.data_path, iri)
@@ -195,7 +195,7 @@ def test_options_are_checked():
 def test_a_cancel_during_a_rollout_stops_it_before_the_next_send(registry, pools):
     slow = pools("--fault", "delay=0.5")
     names = slow.take(registry, 4)
-    version = resolve_version(registry, "kws@1")
+    version = resolve_model(registry, "kws@1")
     iri = rollout.start(registry, rollout.plan(registry, version, [iri_of(n) for n in names]),
                         rollout.Options(**dict(FAST, waves=(1,))), "test")
 

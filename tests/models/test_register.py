@@ -10,7 +10,8 @@ import rdflib
 from rdflib.namespace import PROV
 
 from tinyreg.registry import Invalid, NotFound, Registry
-from tinyreg.registry.models import register_model, resolve_version, show_model, tidy_artifacts
+from tinyreg.registry.models import register_model, show_model, tidy_artifacts
+from tinyreg.registry.references import resolve_model
 from tinyreg.registry.models.artifacts import artifact_path
 from tinyreg.registry.tflite import writer
 from tinyreg.registry.vocab import TR
@@ -65,11 +66,11 @@ def test_versions_link_and_same_bytes_are_one_artifact(registry):
     other = register_model(registry, writer.fully_connected(), {"name": "Other"})
     assert other.created and other.sha256 == first.sha256
     assert len(list(registry.artifacts_path.glob("??/*"))) == 2
-    assert resolve_version(registry, "kws-micro") == second.iri
-    assert resolve_version(registry, "kws-micro@1") == first.iri
+    assert resolve_model(registry, "kws-micro") == second.iri
+    assert resolve_model(registry, "kws-micro@1") == first.iri
     assert show_model(registry, "kws-micro@2")["n"] == 2
     with pytest.raises(NotFound):
-        resolve_version(registry, "kws-micro@9")
+        resolve_model(registry, "kws-micro@9")
 
 
 def test_a_model_tflm_refuses_is_registered_with_the_reason_and_an_estimate(registry):

@@ -15,7 +15,7 @@ from tinyreg.deploy.agent.device import Device
 from tinyreg.deploy.agent.pull import Poller
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import load_key
-from tinyreg.registry.models import resolve_version
+from tinyreg.registry.references import resolve_model
 from tinyreg.registry.vocab import device_id, device_iri
 
 from .test_dashboard import page
@@ -44,7 +44,7 @@ def pulled(loaded, live_server, tmp_path_factory):
     add_device(loaded, device.published_td().encode(), "nat-node.td.jsonld")
     poller = Poller([device], live_server + "/pull", interval_s=0.1, timeout_s=30)
     options = rollout.Options(waves=(1,), backoff_s=0.05, timeout_s=10, pull_timeout_s=60)
-    plan = rollout.plan(loaded, resolve_version(loaded, "kws-tiny@1"), [NAT])
+    plan = rollout.plan(loaded, resolve_model(loaded, "kws-tiny@1"), [NAT])
     assert [p.target for p in plan.devices] == ["pull"]
     iri = rollout.start(loaded, plan, options, "test: nat-node")
     result = {}

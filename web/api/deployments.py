@@ -9,23 +9,13 @@ from flask import jsonify, request
 
 from tinyreg.deploy import deployment_status, list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.records import STATUSES
-from tinyreg.registry.errors import Invalid, NotFound
-from tinyreg.registry.vocab import ID, slug
+from tinyreg.registry.errors import Invalid
+from tinyreg.registry.references import resolve_deployment, resolve_rollout
 
 from ..current import current_registry
 from .listing import local_name, page
 from .views import bp, paged_json
 
-
-
-def _named(ref: str, what: str) -> str:
-    """A deployment's or rollout's id as given, when it can name one (an IRI or a token)."""
-    if not ref.startswith(ID):
-        try:
-            slug(ref)
-        except ValueError:
-            raise NotFound(f"no {what} {ref!r}") from None
-    return ref
 
 
 def _row(d: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +30,7 @@ def deployment_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
         raise Invalid(f"`status` is one of {', '.join(STATUSES)}, got {status!r}")
     rows = list_deployments(registry, device=args.get("device") or None,
                             version=args.get("model") or None,
-                            rollout=_named(args["rollout"], "rollout") if args.get("rollout") else None)
+                            rollout=resolve_rollout(args["rollout"]) if args.get("rollout") else None)
     if status is not None:
         rows = [d for d in rows if d["status"] == status]
     return page([_row(d) for d in reversed(rows)], args)
@@ -52,11 +42,11 @@ def rollout_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
 
 
 def deployment(registry, ref: str) -> dict[str, Any]:
-    return _row(deployment_status(registry, _named(ref, "deployment")))
+    return _row(deployment_status(registry, resolve_deployment(ref)))
 
 
 def rollout(registry, ref: str) -> dict[str, Any]:
-    return rollout_status(registry, _named(ref, "rollout"))
+    return rollout_status(registry, resolve_rollout(ref))
 
 
 @bp.get("/deployments")

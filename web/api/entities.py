@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tinyreg.registry.devices.identity import resolve_device
 from tinyreg.registry.devices.register import show_device
 from tinyreg.registry.errors import NotFound
-from tinyreg.registry.models import resolve_version, show_model
+from tinyreg.registry.models import show_model
+from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import prefixes
 
@@ -92,7 +92,7 @@ def _local_values(row: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 def model_view(registry, ref: str) -> dict[str, Any]:
     """One model version with everything its page shows."""
-    iri = resolve_version(registry, ref)
+    iri = resolve_model(registry, ref)
     summary = show_model(registry, iri)
     bound = {"v": IRI(iri)}
     store = registry.store
@@ -136,7 +136,7 @@ def _figure(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def model_graph(registry, ref: str):
-    return registry.store.get_graph(resolve_version(registry, ref))
+    return registry.store.get_graph(resolve_model(registry, ref))
 
 
 def device_graph(registry, device_id: str):

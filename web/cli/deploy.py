@@ -17,10 +17,10 @@ import click
 
 from tinyreg.deploy import list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.selection import named_devices, where_devices
-from tinyreg.deploy.status import rollout_ref
 from tinyreg.deploy.targets import AUTO, available
 from tinyreg.registry.errors import Unavailable
 from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
+from tinyreg.registry.references import resolve_rollout
 
 from .base import EnvironmentProblem, UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -145,12 +145,12 @@ def deploy(state, model, devices, where, target, waves, max_failures, retries, d
     shapes accept; refuse the others with the reason."""
     if bool(devices) == bool(where):
         raise click.UsageError("give --device (one or more) or --where, not both")
-    from tinyreg.registry.models import resolve_version
+    from tinyreg.registry.references import resolve_model
 
     rollouts = _rollouts()
     options = _options(waves, max_failures, retries, **knobs)
     registry = state.registry()
-    version = resolve_version(registry, model)
+    version = resolve_model(registry, model)
     chosen = named_devices(registry, list(devices)) if devices else where_devices(registry, where)
     if not chosen:
         raise UserError(f"--where {where!r} selects no device")
@@ -211,7 +211,7 @@ def rollout_show(state, rollout_id: str, fmt: str) -> None:
 @pass_state
 def rollout_cancel(state, rollout_id: str) -> None:
     """Stop a rollout: nothing more is sent; deployments not yet made are cancelled."""
-    iri = rollout_ref(rollout_id)
+    iri = resolve_rollout(rollout_id)
     try:
         registry = state.registry()
     except Unavailable:
@@ -256,7 +256,7 @@ def rollback(state, devices, rollout_id, retries, pull_listen, **knobs) -> None:
     options = _options(retries=retries, **knobs)
     iri, skipped = start_rollback(
         registry, devices=named_devices(registry, list(devices)) if devices else None,
-        rollout=rollout_ref(rollout_id) if rollout_id else None, options=options)
+        rollout=resolve_rollout(rollout_id) if rollout_id else None, options=options)
     for s in skipped:
         click.echo(f"skipped {s.device}: {s.reason}", err=True)
     total = rollout_status(registry, iri)["deployments"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.compat.ids import resolve_device
+from tinyreg.registry.references import resolve_device
 from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
                                      show_model, tflite_files, tidy_artifacts)
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
