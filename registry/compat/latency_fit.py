@@ -15,14 +15,13 @@ import numpy as np
 
 from ..vocab import prefixes
 from .fleet import Fleet
-from .patterns import NO_ADJUST, Compiled
+from .patterns import _INSTALLS, NO_ADJUST, Compiled
 from .shapes import Constraint
 
-# Options: the processors' cores and clocks joined with the runtimes, inside the store.
-_OPTIONS = prefixes("tr") + """
-SELECT ?e ?core ?clock ?rt WHERE {
-  { SELECT ?e ?core ?clock WHERE { GRAPH ?e { ?e tr:hasProcessor ?p . ?p tr:core ?core ; tr:clockHz ?clock } } }
-  { SELECT ?e ?rt WHERE { GRAPH ?e { ?e tr:hasRuntime ?i . ?i tr:runtime ?rt } } } }"""
+# Options: the processors' cores and clocks, joined here with the installed runtimes (the
+# installs are read once for the fleet: the memory and runtime constraints read them too).
+_CORES = prefixes("tr") + """
+SELECT ?e ?core ?clock WHERE { GRAPH ?e { ?e tr:hasProcessor ?p . ?p tr:core ?core ; tr:clockHz ?clock } }"""
 _CALIBRATIONS = prefixes("tr") + """
 SELECT ?core ?rt ?rate ?k ?dw ?fc ?calibrated WHERE {
   ?cal a tr:LatencyCalibration ; tr:forCore ?core ; tr:forRuntime ?rt ; tr:macsPerCycle ?rate ;
@@ -64,16 +63,23 @@ class LatencyFit(Compiled):
         tr = "https://w3id.org/tinyreg/ontology#"
         self.work = np.stack([fleet.numbers("model", tr + name) for name in _WORK])
         calibration = {(str(r["core"]), str(r["rt"])): r for r in fleet.reference(_CALIBRATIONS)}
-        devices, columns = fleet.select("device", _OPTIONS)
+        runtimes: dict[int, set] = {}
+        devices, installs = fleet.select("device", _INSTALLS)
+        for d, rt in zip(devices.tolist(), installs["rt"].tolist()):
+            runtimes.setdefault(d, set()).add(rt)
+        devices, columns = fleet.select("device", _CORES)
+        # after both reads: each may add terms to the fleet's table
         values, numbers = fleet.terms.values, fleet.terms.numbers()
         options = []
-        for d, core, clock, rt in zip(devices.tolist(), columns["core"].tolist(),
-                                      columns["clock"].tolist(), columns["rt"].tolist()):
-            cal = calibration.get((str(values[core]), str(values[rt])))
-            if cal is not None and not math.isnan(numbers[clock]):
-                options.append((d, float(numbers[clock]), float(cal["rate"]), float(cal["k"]),
-                                float(cal["dw"]), float(cal["fc"]), values[rt],
-                                cal["calibrated"] is True))
+        for d, core, clock in zip(devices.tolist(), columns["core"].tolist(), columns["clock"].tolist()):
+            if math.isnan(numbers[clock]):
+                continue
+            for rt in runtimes.get(d, ()):
+                cal = calibration.get((str(values[core]), str(values[rt])))
+                if cal is not None:
+                    options.append((d, float(numbers[clock]), float(cal["rate"]), float(cal["k"]),
+                                    float(cal["dw"]), float(cal["fc"]), values[rt],
+                                    cal["calibrated"] is True))
         options = sorted(set(options), key=lambda o: (o[0], str(o[6]), o[1:6]))
         self.options = options
         self.device_of = np.array([o[0] for o in options], dtype=np.int64)
