@@ -26,7 +26,7 @@ def test_overview_counts_and_charts(client):
     stats = client.get("/api/stats").get_json()
     html = page(client, "/")
     assert f"<b>{stats['devices']}</b>devices" in html
-    assert html.count("<svg") >= 3 and "Devices by core" in html and "CortexM4F" in html
+    assert html.count('class="bars"') >= 3 and "Devices by core" in html and "Cortex-M4F" in html
 
 
 def test_no_page_loads_anything_from_another_host(client):
@@ -54,7 +54,7 @@ def test_lists_search_and_filter(client):
 
 def test_device_page_shows_hardware_and_models(client):
     html = page(client, "/devices/arduino-nano-33-ble-sense")
-    for text in ("256 KiB", "1 MiB", "CortexM4F", "nRF52840", "PDMMicrophone", "TFLM"):
+    for text in ("256 KiB", "1 MiB", "Cortex-M4F", "nRF52840", "PDM microphone", "TFLM"):
         assert text in html, text
     models = re.search(r'<section class="card" id="compatible">.*?</section>', html, re.S).group(0)
     answer = client.get("/api/devices/arduino-nano-33-ble-sense/models?explain=1").get_json()
@@ -121,3 +121,36 @@ def test_upload_form_refuses_a_hostile_device_file_with_its_reason(loaded, name,
 def test_unknown_page_is_an_html_error_page(client):
     html = page(client, "/devices/no-such-board", status=404)
     assert "no device no-such-board" in html and "<title>Not found" in html
+
+
+def test_ram_chart_shows_every_bin_and_counts_every_device(client):
+    html = page(client, "/")
+    chart = re.search(r'aria-label="Devices by RAM">(.*?)</div>\s*</figure>', html, re.S).group(1)
+    counts = [int(n) for n in re.findall(r'<span class="value">(\d+)</span>', chart)]
+    assert len(counts) > 12  # more bins than a ranked chart's limit
+    assert sum(counts) == client.get("/api/stats").get_json()["devices"]
+
+
+def test_pages_print_words_not_ontology_terms(client):
+    devices = page(client, "/devices?q=nano 33 ble sense")
+    assert ">Cortex-M4F</span>" in devices and ">Microcontroller board</span>" in devices
+    assert 'title="CortexM4F"' in devices  # the term itself stays one hover away
+    shapes = page(client, "/shapes")
+    assert "trs:" in shapes and "ns1:" not in shapes
+
+
+def test_heatmap_cells_say_the_verdict_without_colour(client):
+    html = page(client, "/compat?q=nano")
+    cells = re.findall(r'<td class="(fit|tight|misfit)"><a [^>]*title="([^"]*)">(.)</a></td>', html)
+    assert cells
+    for kind, title, symbol in cells:
+        assert symbol == {"fit": "✓", "tight": "!", "misfit": "✗"}[kind]
+        assert ("does not fit" in title) == (kind == "misfit")
+    names = re.findall(r'<thead>.*?</thead>', html, re.S)[0]
+    assert 'title="Arduino Nano 33 BLE Sense Rev2"' in names  # the full name on hover
+
+
+def test_upload_form_is_disabled_when_writes_are_off(loaded):
+    html = page(make_app(loaded, write_token=None).test_client(), "/upload")
+    assert html.count("<fieldset disabled>") == 2 and "Writes over HTTP are disabled" in html
+    assert "<fieldset disabled>" not in page(make_app(loaded).test_client(), "/upload")

@@ -25,8 +25,12 @@ _SOURCES = {"ontology": ontology_graph, "shapes": shapes_graph}
 @functools.lru_cache(maxsize=None)
 def _document(which: str, fmt_name: str) -> bytes:
     # A copy: the shared parsed graphs must stay as they are.
+    source = _SOURCES[which]()
     graph = rdflib.Graph()
-    graph += _SOURCES[which]()
+    graph += source
+    # The copy keeps the files' prefixes, so people read trs:, not an invented ns1:.
+    for prefix, namespace in source.namespaces():
+        graph.bind(prefix, namespace, override=False)
     return graph_bytes(graph, format_named("graph", fmt_name))
 
 

@@ -31,9 +31,10 @@ class BarChart:
 
 def bar_chart(title: str, items: Iterable[tuple[str, float]], *, unit: str = "",
               limit: int = 12, ordered: bool = False) -> BarChart:
-    """Horizontal bars scaled to the largest value; longest first unless `ordered`."""
-    items = list(items) if ordered else sorted(items, key=lambda kv: -kv[1])
-    items = items[:limit]
+    """Horizontal bars scaled to the largest value. Unordered items are ranked and the
+    first `limit` shown; `ordered` items (bins of a scale) are all shown, in their order,
+    since dropping the end of a scale hides the largest values."""
+    items = list(items) if ordered else sorted(items, key=lambda kv: -kv[1])[:limit]
     top = max((v for _, v in items), default=0) or 1
     chart = BarChart(title, (), 0)
     bars = tuple(Bar(label, value, f"{_number(value)}{unit}", i * chart.row,

@@ -1,0 +1,73 @@
+"""Every dashboard page in headless Chromium at a desktop and a phone width: nothing may be
+wider than the viewport (the page itself never scrolls sideways; a wide table scrolls inside
+its own box). Screenshots of each page at each width go to test-artifacts/browser/layout/."""
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import REPO
+from .test_browser import browser  # noqa: F401  (the module's Chromium fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.stores("embedded")]
+ARTIFACTS = REPO / "test-artifacts" / "browser" / "layout"
+WIDTHS = (1400, 420)
+PAGES = {
+    "overview": "/",
+    "models": "/models",
+    "model": "/models/kws-tiny",
+    "devices": "/devices",
+    "device": "/devices/arduino-nano-33-ble-sense",
+    "compat": "/compat",
+    "explain": "/compat/explain?model=kws-tiny&device=nucleo-l4r5zi",
+    "deployments": "/deployments",
+    "query": "/query",
+    "upload": "/upload",
+    "ontology": "/ontology",
+    "shapes": "/shapes",
+}
+
+# What sticks out past the right edge, so a failure names the culprit rather than a number.
+WIDER = """
+const limit = arguments[0];
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const box = el.getBoundingClientRect();
+  const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible'
+    && box.left + el.scrollWidth > limit + 1;
+  if (box.right > limit + 1 || spills) {
+    let scrolled = false;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const style = getComputedStyle(p).overflowX;
+      if ((style === 'auto' || style === 'scroll' || style === 'hidden') && p !== document.body
+          && p !== document.documentElement) { scrolled = true; break; }
+    }
+    if (!scrolled) out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+      + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '')
+      + ' ' + Math.round(Math.max(box.right, box.left + el.scrollWidth)) + 'px');
+  }
+  if (out.length >= 5) break;
+}
+return out;
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_is_wider_than_the_viewport(live_server, browser, width):
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    too_wide = {}
+    try:
+        for name, url in PAGES.items():
+            browser.get(live_server + url)
+            assert "Traceback" not in browser.page_source, url
+            # A phone widens its layout viewport to fit what is too wide, so innerWidth
+            # growing past the screen is overflow as much as a page scrolling sideways.
+            inner, scroll = browser.execute_script(
+                "return [window.innerWidth, document.scrollingElement.scrollWidth]")
+            browser.save_screenshot(str(ARTIFACTS / f"{name}-{width}.png"))
+            if max(inner, scroll) > width:
+                too_wide[url] = (max(inner, scroll), browser.execute_script(WIDER, width))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not too_wide, f"pages wider than {width} px: {too_wide}"
