@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import Conflict, Invalid
 from ..store import EmbeddedStore, Store
-from .files import FileResult, read_file
+from .files import FileResult, read_judged
 from .identity import Claims, renamed
 
 BATCH = 2_500  # graphs per write: the bulk loader holds ~35 KB a graph while it loads. Over
@@ -47,7 +47,9 @@ Read = tuple[FileResult, list[tuple[str, str]], list[tuple[str, str]]]
 def import_files(store: Store, files: list[str],
                  progress: Callable[[FileResult], None] | None = None,
                  workers: int | None = None) -> list[FileResult]:
-    """Register `files`; one result per file, in order (see `register.import_dir`)."""
+    """Register `files`; one result per file, in order (see `register.import_dir`). Each
+    file is read and judged by the description shapes as `register.add_device` reads one
+    (`files.read_judged`), in the worker that reads it."""
     results: list[FileResult] = []
     with _Writer(store) as writer:
         for read in _read_all(files, workers):
@@ -87,7 +89,7 @@ def read_path(path: str) -> Read:
         data = Path(path).read_bytes()
     except OSError as exc:
         return FileResult(path=path, error=f"cannot read: {exc.strerror}"), [], []
-    result, graphs = read_file(data, path)
+    result, graphs = read_judged(data, path)
     own = [(name, g) for name, g in graphs.items() if isinstance(g, str)]
     other = [(name, g.serialize(format="nt")) for name, g in graphs.items()
              if not isinstance(g, str)]

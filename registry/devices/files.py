@@ -5,9 +5,12 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import Invalid, one_line
 from ..store import GraphLike
+from ..store.base import to_ntriples
+from ..validation import validate
 from . import device_record, parse_prototype
 from .catalog import records_from_catalog
 from .detect import detect
@@ -25,14 +28,16 @@ class FileResult:
     models: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # what a refusal carries (SHACL results)
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
-    def refuse(self, reason: str) -> None:
+    def refuse(self, reason: str, **details: Any) -> None:
         """The file is refused for `reason` (one line): nothing of it is registered."""
         self.error = one_line(reason)
+        self.details = details
         self.devices, self.sources, self.models = [], [], []
 
 
@@ -80,6 +85,31 @@ def _check_unicode(text: str) -> None:
     except UnicodeEncodeError as exc:
         raise Invalid(f"a text holds {exc.object[exc.start:exc.end]!r}, half of a UTF-16 "
                       "surrogate pair, which is not a character") from None
+
+
+def read_judged(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, GraphLike]]:
+    """`read_file`, then the description shapes (validation.py) on what the file describes:
+    a file whose device or model breaks a shape is refused (no graphs), its warnings kept.
+    Every way in reads a device file so: add, import, the API and the dashboard's form."""
+    result, graphs = read_file(data, filename)
+    if not result.ok:
+        return result, graphs
+    try:
+        for kind, names in (("device", result.devices), ("model", result.models)):
+            if names:
+                # One judgement of a file's graphs of a kind together (a catalog's boards):
+                # their blank nodes are each graph's own, so the union keeps them apart.
+                report = validate(union(graphs[name] for name in dict.fromkeys(names)), kind)
+                result.warnings.extend(w.message for w in report.warnings)
+    except Invalid as exc:
+        result.refuse(exc.detail, **exc.extra)
+        return result, {}
+    return result, graphs
+
+
+def union(graphs) -> str:
+    """Graphs as one N-Triples text (see `read_judged`)."""
+    return "".join(to_ntriples(graph, validate=False) for graph in graphs)
 
 
 def iter_files(root: Path) -> Iterator[Path]:

@@ -12,12 +12,11 @@ from pathlib import Path
 import rdflib
 
 from ..errors import Conflict, Invalid, NotFound
-from ..store.base import to_ntriples
 from ..validation import validate
 from ..vocab import PREFIXES
 from .bulk import import_files
 from .catalog import iter_catalog
-from .files import FileResult, iter_files, iter_paths, read_file
+from .files import FileResult, iter_files, iter_paths, read_file, read_judged, union
 from ..references import resolve_device
 from .identity import Claims, renamed
 from .rows import device_rows
@@ -28,32 +27,21 @@ def add_device(registry, data: bytes, filename: str | None = None) -> FileResult
     device it describes breaks the description shapes, `Conflict` when a device's
     identifier is another source's device (identity.py); nothing is stored then.
 
-    Shape warnings are kept in the result's warnings.
+    The file is read and judged as an import reads each of its files (`read_judged`);
+    shape warnings are kept in the result's warnings.
     """
-    result, graphs = read_file(data, filename)
+    result, graphs = read_judged(data, filename)
     try:
         if not result.ok:
-            raise Invalid(result.error)
+            raise Invalid(result.error, **result.details)
         moves = Claims.of(registry.store, [result]).place(result.devices, result.sources)
         if moves:
             graphs = dict(renamed(graphs.items(), moves))
             result.devices = [moves.get(iri, iri) for iri in result.devices]
-        # One shapes run a kind: a catalog's boards are checked together (their graphs share
-        # no node), where a run each cost ~20 ms of pySHACL set-up a board.
-        for kind, names in (("device", result.devices), ("model", result.models)):
-            if names:
-                report = validate(_union(graphs[name] for name in dict.fromkeys(names)), kind)
-                result.warnings.extend(w.message for w in report.warnings)
     except (Invalid, Conflict) as exc:  # said of the file, whichever step refused it
         raise type(exc)(f"{result.path}: {exc.detail}", **exc.extra) from None
     registry.store.put_graphs(graphs)
     return result
-
-
-def _union(graphs) -> str:
-    """Graphs as one N-Triples text: their blank nodes are each graph's own (`nt.blank`,
-    rdflib's), so the union keeps them apart."""
-    return "".join(to_ntriples(graph, validate=False) for graph in graphs)
 
 
 def import_dir(registry, path: str | Path,
@@ -79,8 +67,10 @@ def import_paths(registry, paths: list[str],
 
 
 def load_catalog(registry) -> int:
-    """Put the bundled board catalog in the store (the demo data)."""
+    """Put the bundled board catalog in the store (the demo data), judged by the description
+    shapes like any device file."""
     records = list(iter_catalog())
+    validate(union(r.ntriples() for r in records), "device")
     iris, sources = [r.iri for r in records], [r.source for r in records]
     Claims(registry.store, sources, iris).place(iris, sources)  # Conflict: another's identifier
     return registry.store.bulk_load((r.iri, r.ntriples()) for r in records)

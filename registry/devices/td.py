@@ -197,21 +197,22 @@ class _Node:
         return nt.lexical(value) if value is not None else None
 
     def int(self, prop: str) -> int | None:
-        value = self.text(prop)
+        value = self.one(prop)
         if value is None:
             return None
         try:
-            return int(value)
+            return int(nt.lexical(value))
         except ValueError:
-            raise Invalid(f"{_local(prop)} is not an integer: {value}") from None
+            raise Invalid(f"{_local(prop)} is not an integer: {_shown(value)}") from None
 
     def bool(self, prop: str) -> bool | None:
-        value = self.text(prop)
+        value = self.one(prop)
         if value is None:
             return None
-        if value.strip().lower() in ("true", "1", "false", "0"):
-            return value.strip().lower() in ("true", "1")
-        raise Invalid(f"{_local(prop)} is not true or false: {value}")
+        text = nt.lexical(value).strip().lower()
+        if text in ("true", "1", "false", "0"):
+            return text in ("true", "1")
+        raise Invalid(f"{_local(prop)} is not true or false: {_shown(value)}")
 
     def term(self, prop: str):
         value = self.one(prop)
@@ -306,3 +307,9 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
     return [(s, p, o) for s, p, o in triples
             if s not in extension_nodes and not (s == device and (
                 p.startswith(_TR) or p in _LOCATIONS or (p == _TYPE and o in _DEVICE_CLASSES)))]
+
+
+def _shown(term: str) -> str:
+    """A value as a refusal quotes it: an object given for a value is said to be one (its
+    blank node's label is made up afresh each time a file is read)."""
+    return "an object" if term.startswith("_:") else nt.lexical(term)

@@ -21,9 +21,11 @@ def test_import_reports_each_file_and_fails_on_a_bad_one(invoke, tmp_path):
     (tmp_path / "good.tflite").write_bytes(writer.fully_connected())
     (tmp_path / "bad.tflite").write_bytes(b"\x00" * 7)
     result = invoke("model", "import", tmp_path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # as a failed device import: one rule for bad input
     assert "FAILED" in result.output and "bad.tflite" in result.output
     assert "1 registered, 1 failed" in result.output
+    assert result.output.strip().splitlines()[-1] == (
+        "Error: 1 file(s) could not be imported; see the report above")
 
 
 def test_bad_metric_option_is_one_line(invoke, tmp_path):

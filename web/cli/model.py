@@ -125,7 +125,8 @@ def import_(state, directory: Path, **card) -> None:
                 click.echo(f"       warning: {warning}")
     click.echo(f"{len(results) - failed} registered, {failed} failed")
     if failed:
-        raise click.exceptions.Exit(1)
+        # A refused file is bad input, as in `device import`: exit 2 (README, exit codes).
+        raise UserError(f"{failed} file(s) could not be imported; see the report above")
 
 
 @model.command("list")
