@@ -42,7 +42,7 @@ SELECT DISTINCT ?device WHERE {
 } ORDER BY ?device"""
 
 _EXISTING = prefixes("tr") + """
-SELECT ?device WHERE { %s GRAPH ?device { ?device a ?kind }
+SELECT DISTINCT ?device WHERE { %s GRAPH ?device { ?device a ?kind }
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }"""
 
 

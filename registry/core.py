@@ -10,15 +10,17 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
+import pyoxigraph as ox
 import rdflib
 
 from . import querytext
 from .errors import Invalid
+from .entailment import shipped_closure
 from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
-from .vocab import FUNCTION_NS, ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
+from .vocab import FUNCTION_NS, ID, META_GRAPH, ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,13 @@ WHERE {
 """
 
 
+# Which closure (registry/entailment.py) the store's graphs were written under.
+_ENTAILED = "urn:tinyreg:entailment"
+_ENTAILED_UNDER = f"ASK WHERE {{ GRAPH <{META_GRAPH}> {{ <{_ENTAILED}> <{_ENTAILED}> ?digest }} }}"
+_SET_ENTAILED_UNDER = (f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ <{_ENTAILED}> <{_ENTAILED}> ?old }} }} ;\n"
+                       f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{_ENTAILED}> <{_ENTAILED}> DIGEST }} }}")
+
+
 def open_store(settings: Settings) -> Store:
     if settings.store_url:
         from .store.remote import RemoteStore  # only when configured
@@ -45,6 +54,8 @@ class Registry:
     def __init__(self, settings: Settings, store: Store | None = None):
         self.settings = settings
         self.store = store if store is not None else open_store(settings)
+        # Every graph written through this registry carries its RDFS entailments.
+        self.store.entailment = shipped_closure()
         # Derived state that capabilities keep per registry (e.g. the compatibility
         # engine's arrays), keyed by capability name; each entry checks store.revision().
         self.cache: dict[str, Any] = {}
@@ -86,13 +97,32 @@ class Registry:
             self.store.put_graph(ONTOLOGY_IRI, graph)
             loaded = True
         publish_key(self.store, self.data_path)
+        entailed = self._entail_written()
         return {"data_dir": str(self.data_path), "ontology_loaded": loaded,
-                "ontology_triples": len(onto), "revision": self.store.revision()}
+                "ontology_triples": len(onto), "graphs_entailed": entailed,
+                "revision": self.store.revision()}
 
     def ensure_initialized(self) -> None:
-        """Run `init()` on first use of a data directory (cheap when already done)."""
+        """Run `init()` on first use of a data directory, and bring the entailments of a
+        store written before (or under other ontology axioms) in step (cheap when done)."""
         if not self.store.has_graph(ONTOLOGY_IRI):
             self.init()
+        else:
+            self._entail_written()
+
+    def _entail_written(self, batch: int = 500) -> int:
+        """Write every entity graph again with the current closure's entailments, unless
+        the store says it was written under this closure; how many graphs were written."""
+        closure = self.store.entailment
+        if self.store.ask(_ENTAILED_UNDER, {"digest": closure.digest}):
+            return 0
+        names = self.store.graph_names(under=ID)
+        for start in range(0, len(names), batch):
+            self.store.put_graphs({n: self.store.get_graph(n) for n in names[start:start + batch]})
+        self.store.update(_SET_ENTAILED_UNDER.replace("DIGEST", str(ox.Literal(closure.digest))))
+        if names:
+            log.info("wrote the RDFS entailments of %d graphs", len(names))
+        return len(names)
 
     # ---- reading
     def query(self, sparql: str, bindings: Mapping[str, Any] | None = None,

@@ -27,7 +27,7 @@ _HEAD = prefixes("tr", "trf", "schema", "rdfs")
 DEVICES_FOR_MODEL = Example(
     "devices-for-model", "Which devices can run this model?", ("model",), _HEAD + """\
 SELECT ?device ?name ?notes WHERE {
-  ?device a/rdfs:subClassOf* tr:Device ; schema:name ?name .
+  ?device a tr:Device ; schema:name ?name .
   FILTER(trf:fits(?model, ?device))
   BIND(trf:why(?model, ?device) AS ?notes)   # warnings and notes, if any
 } ORDER BY ?name""")
@@ -55,7 +55,7 @@ SELECT ?model ?name ?metric (MAX(?value) AS ?score) WHERE {
 WHY_NOT = Example(
     "why-not", "Where does this model not fit, and why?", ("model",), _HEAD + """\
 SELECT ?device ?name ?runs ?why WHERE {
-  ?device a/rdfs:subClassOf* tr:Device ; schema:name ?name .
+  ?device a tr:Device ; schema:name ?name .
   FILTER(!trf:fits(?model, ?device))
   BIND(trf:runs(?model, ?device) AS ?runs)   # true: only a sensor is missing
   BIND(trf:why(?model, ?device) AS ?why)

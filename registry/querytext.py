@@ -118,6 +118,49 @@ def check(text: str, *, allow_federation: bool) -> None:
         raise RemoteRefused(detail)
 
 
+_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
+                 "WITH")
+_QUERY_WORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+# For messages only: what is not code in a rough reading (IRIs, strings, comments), and the
+# prologue's declarations.
+_NOT_CODE = re.compile(r"""<[^<>"{}|^`\\\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*""")
+_PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:|BASE)\s*)*", re.IGNORECASE)
+_DECLARED = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
+_PREFIXED = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w.-]*)?:(?=[\w%\\])")
+_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+
+
+def syntax_problem(text: str, message: str) -> str:
+    """One line saying what is wrong with query text the engine could not parse (its own
+    message can list every character class it expected, over several lines)."""
+    rough = _NOT_CODE.sub(" ", text)
+    first = _PROLOGUE.sub("", rough, count=1).lstrip()
+    word = re.match(r"[A-Za-z]*", first).group(0).upper()
+    if word in _UPDATE_WORDS:
+        return (f"this is a SPARQL Update ({word} ...), not a query: only SELECT, ASK, "
+                f"CONSTRUCT and DESCRIBE queries are run here")
+    if word not in _QUERY_WORDS:
+        return (f"invalid SPARQL query: it must start with SELECT, ASK, CONSTRUCT or DESCRIBE "
+                f"(after any PREFIX lines), not `{(first.split() or [''])[0][:20]}`")
+    declared = {m.group(1) for m in _DECLARED.finditer(rough)}
+    body = _DECLARED.sub(" ", rough)
+    missing = next((m.group(1) or "" for m in _PREFIXED.finditer(body)
+                    if (m.group(1) or "") not in declared), None)
+    if "Prefix not found" in message and missing is not None:
+        return (f"invalid SPARQL query: the prefix `{missing}:` is not declared "
+                f"(add PREFIX {missing}: <...>)")
+    found = _AT.match(message)
+    if found is None:
+        return f"invalid SPARQL query: {' '.join(message.split())[:200]}"
+    line, column, detail = int(found[1]), int(found[2]), " ".join(found[3].split())
+    lines = text.splitlines()
+    near = lines[line - 1][max(0, column - 1):column + 19].strip() if 0 < line <= len(lines) else ""
+    if len(detail) > 80:  # a list of character classes: the place says more
+        detail = detail[:80].rsplit(",", 1)[0] + ", ..."
+    return (f"invalid SPARQL query at line {line}, column {column}"
+            + (f" (near `{near}`)" if near else "") + f": {detail}")
+
+
 class RemoteRefused(Invalid):
     """SERVICE or LOAD while federation is off (HTTP answers 403)."""
     status = 403

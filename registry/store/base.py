@@ -13,7 +13,7 @@ import abc
 import contextlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Mapping, Union
+from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 
 import pyoxigraph as ox
 import rdflib
@@ -92,14 +92,15 @@ def check_graph_name(name: str) -> str:
 class Transaction:
     """Collects graph writes and applies them all at once when the block ends without error."""
 
-    def __init__(self) -> None:
+    def __init__(self, entailed: Callable[[GraphLike], GraphLike] | None = None) -> None:
         self.puts: dict[str, GraphLike] = {}
         self.deletes: set[str] = set()
+        self._entailed = entailed
 
     def put_graph(self, name: str, graph: GraphLike) -> None:
         check_graph_name(name)
         self.deletes.discard(name)
-        self.puts[name] = graph
+        self.puts[name] = self._entailed(graph) if self._entailed else graph
 
     def delete_graph(self, name: str) -> None:
         check_graph_name(name)
@@ -114,6 +115,12 @@ class Store(abc.ABC):
     shared_by_processes = True
     # Whether `query` takes `functions=` (the registry's SPARQL functions) and runs them.
     runs_functions = False
+    # The RDFS closure written with every graph (registry/entailment.py), set by the Registry.
+    entailment: Any = None
+
+    def entailed(self, graph: GraphLike) -> GraphLike:
+        """The graph as it is written: with its entailments when the store has a closure."""
+        return graph if self.entailment is None else self.entailment.apply(graph)
 
     # ---- reading
     @abc.abstractmethod
@@ -196,7 +203,7 @@ class Store(abc.ABC):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        txn = Transaction()
+        txn = Transaction(self.entailed)
         yield txn
         if txn.puts or txn.deletes:
             self.apply(txn)

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 import rdflib
 
 from ..errors import Invalid, Unavailable
+from ..querytext import syntax_problem
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
@@ -114,7 +115,7 @@ class EmbeddedStore(Store):
         try:
             return QueryResult.from_oxigraph(self._ox.query(sparql, **kwargs))
         except SyntaxError as exc:
-            raise Invalid(f"invalid SPARQL query: {exc}") from exc
+            raise Invalid(syntax_problem(sparql, str(exc))) from exc
         except OSError as exc:  # a SERVICE call that failed (federation on), or the disk
             raise Unavailable(f"the query failed: {exc}") from exc
         except RuntimeError as exc:  # e.g. a SERVICE endpoint's unreadable answer
@@ -220,7 +221,8 @@ class EmbeddedStore(Store):
         for name, graph in fresh.items():
             target = ox.NamedNode(name)
             try:  # parsing here is also the validation of importer text
-                for q in ox.parse(to_ntriples(graph, validate=False), format=ox.RdfFormat.N_TRIPLES,
+                for q in ox.parse(to_ntriples(self.entailed(graph), validate=False),
+                                  format=ox.RdfFormat.N_TRIPLES,
                                   rename_blank_nodes=True):
                     quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
             except SyntaxError as exc:
@@ -246,6 +248,8 @@ class EmbeddedStore(Store):
         replacing a graph is `put_graphs`' job.
         """
         names = [check_graph_name(name) for name, _ in graphs]
+        if self.entailment is not None:
+            graphs = [(name, self.entailed(text)) for name, text in graphs]
         if len(set(names)) != len(names):
             raise Invalid("not new graphs: a name is given twice")
         with self._writing, self._disk():
