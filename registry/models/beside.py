@@ -31,7 +31,8 @@ from ..devices.facts import MAX_MCU_BYTES
 from ..errors import Invalid
 from ..fields import Fields
 from ..parsing import load_json, load_yaml
-from .card import _FIELDS, METRICS, TASKS, read_sidecar
+from ..words import METRICS, TASKS
+from .card import _FIELDS, read_sidecar
 
 T = TypeVar("T")
 

@@ -19,25 +19,10 @@ from ..errors import Invalid
 from ..fields import Fields, as_text, describe
 from ..parsing import load_json, load_yaml
 from ..vocab import TR, slug
+from ..words import metric_iri, task_iri
 from .figure import RuntimeFigure, runtime_iri
 
-TASKS = {
-    "classification": TR.Classification, "keyword-spotting": TR.KeywordSpotting,
-    "kws": TR.KeywordSpotting, "visual-wake-words": TR.VisualWakeWords, "vww": TR.VisualWakeWords,
-    "person-detection": TR.PersonDetection, "anomaly-detection": TR.AnomalyDetection,
-    "gesture": TR.GestureRecognition, "gesture-recognition": TR.GestureRecognition,
-    "regression": TR.Regression, "object-detection": TR.ObjectDetection,
-    "image-classification": TR.ImageClassification, "feature-extraction": TR.FeatureExtraction,
-    "unsupervised": TR.Unsupervised, "activity-recognition": TR.ActivityRecognition,
-}
-
-METRICS = {
-    "accuracy": TR.Accuracy, "top1": TR.Top1Accuracy, "top-1": TR.Top1Accuracy,
-    "top1-accuracy": TR.Top1Accuracy, "top5": TR.Top5Accuracy, "top-5": TR.Top5Accuracy,
-    "f1": TR.F1Score, "auc": TR.AUC, "map": TR.MeanAveragePrecision, "mae": TR.MeanAbsoluteError,
-}
-
-_FIELDS = {"name", "model", "task", "sensors", "description", "license", "creator",
+_FIELDS = {"name", "model", "task", "sensors", "description", "license", "creator", "source",
            "dataset", "trained_on", "metrics", "npu", "figures", "max_latency_ms",
            "inference_rate"}
 _FIGURE_FIELDS = {"runtime", "source", "basis", "ram_bytes", "flash_bytes", "latency_ms"}
@@ -62,6 +47,7 @@ class ModelCard:
     description: str | None = None
     license: str | None = None
     creator: str | None = None
+    source: str | None = None  # where the file comes from: a URL or a package and version
     trained_on: str | None = None
     metrics: tuple[Metric, ...] = field(default_factory=tuple)
     npu: URIRef | None = None
@@ -70,27 +56,11 @@ class ModelCard:
     max_latency_ms: float | None = None  # the budget: max_latency_ms or the rate's period
 
 
-def task_iri(word: str) -> URIRef:
-    key = _key(word)
-    if key not in TASKS:
-        raise Invalid(f"unknown task {word[:40]!r}; known: {', '.join(sorted(TASKS))}")
-    return TASKS[key]
-
-
-def _key(word: str) -> str:
-    try:
-        return slug(word)
-    except ValueError:  # nothing left of it in a slug: no task or metric is named so
-        return ""
-
-
 def _metric(entry: Fields, default_dataset: str | None) -> Metric:
     name = entry.text("metric", scalar=True)
     if name is None or entry.get("value") is None:
         raise Invalid(f"{entry.where} needs 'metric' and 'value'")
-    key = _key(name)
-    if key not in METRICS:
-        raise Invalid(f"unknown metric {name[:40]!r}; known: {', '.join(sorted(METRICS))}")
+    metric = metric_iri(name)
     value = entry.number("value")
     try:
         number = float(value)
@@ -104,7 +74,7 @@ def _metric(entry: Fields, default_dataset: str | None) -> Metric:
                           for k, v in slice_.items())
     elif slice_ is not None:
         slice_ = as_text(slice_, entry.name("slice"), scalar=True)
-    return Metric(METRICS[key], number, entry.text("dataset", scalar=True) or default_dataset,
+    return Metric(metric, number, entry.text("dataset", scalar=True) or default_dataset,
                   slice_ or None)
 
 
@@ -156,6 +126,7 @@ def card_from_mapping(data: Mapping[str, Any], fallback_name: str | None = None)
         sensors=tuple(dict.fromkeys(sensor_class(s) for s in sensors)),
         description=card.text("description", scalar=True),
         license=card.text("license", scalar=True), creator=card.text("creator", scalar=True),
+        source=card.text("source", scalar=True),
         trained_on=card.text("trained_on", scalar=True) or dataset,
         metrics=tuple(_metric(m, dataset) for m in card.mappings("metrics")),
         npu=_npu(npu) if npu else None,

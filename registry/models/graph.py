@@ -49,7 +49,8 @@ def version_graph(report: ModelReport, card: ModelCard, number: int,
     if previous:
         g.add((v, PROV.wasRevisionOf, URIRef(previous)))
     for pred, value in ((SCHEMA.description, card.description or a.description or None),
-                        (DCTERMS.license, card.license), (SCHEMA.creator, card.creator)):
+                        (DCTERMS.license, card.license), (SCHEMA.creator, card.creator),
+                        (DCTERMS.source, card.source)):
         if value:
             g.add((v, pred, Literal(value)))
     if card.task:

@@ -52,6 +52,9 @@ class Registered:
     created: bool  # False when these bytes were already a version of this model
     report: ModelReport | None
     warnings: tuple[str, ...] = ()  # about the files beside it, and declared figures
+    # When these bytes were registered before: the card fields given now that differ from
+    # what that version states (a version's card facts stay as they were registered).
+    unapplied: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,13 @@ def register_model(registry: Registry, data: bytes, card: ModelCard | Mapping[st
     # The same bytes again (a second `tinyreg demo`) are known without measuring them.
     known = _same_bytes(registry, card, hashlib.sha256(data).hexdigest(), None)[1]
     if known is not None:
-        return known
+        return replace(known, unapplied=_unapplied(registry, known.iri, card))
     report = measure(registry, data)
     sha = report.analysis.sha256
     with _LOCK:
         _, known = _same_bytes(registry, card, sha, report)
         if known is not None:
-            return known
+            return replace(known, unapplied=_unapplied(registry, known.iri, card))
         number, token = numbering.claim(registry.store, card.model, version_iri)
         try:
             previous = version_iri(card.model, number - 1) if number > 1 else None
@@ -144,11 +147,43 @@ def _same_bytes(registry: Registry, card: ModelCard, sha: str, report: ModelRepo
 
 
 _INHERITED = prefixes("tr", "dcterms", "schema") + """
-SELECT ?task ?sensor ?license ?creator ?npu ?budget WHERE {
+SELECT ?task ?sensor ?license ?creator ?source ?npu ?budget WHERE {
   { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
-  UNION { ?v schema:creator ?creator } UNION { ?v tr:compiledForNPU ?npu }
-  UNION { ?v tr:maxLatencyMs ?budget }
+  UNION { ?v schema:creator ?creator } UNION { ?v dcterms:source ?source }
+  UNION { ?v tr:compiledForNPU ?npu } UNION { ?v tr:maxLatencyMs ?budget }
 }"""
+
+
+_FACTS = prefixes("tr", "dcterms", "schema") + """
+SELECT ?task ?sensor ?license ?creator ?source ?description ?metric ?value ?dataset ?slice
+WHERE { GRAPH ?v {
+  { ?v tr:task ?task } UNION { ?v tr:requiresSensor ?sensor } UNION { ?v dcterms:license ?license }
+  UNION { ?v schema:creator ?creator } UNION { ?v dcterms:source ?source }
+  UNION { ?v schema:description ?description }
+  UNION { ?v tr:evaluation ?e . ?e tr:metric ?metric ; schema:value ?value .
+          OPTIONAL { ?e tr:onDataset/schema:name ?dataset } OPTIONAL { ?e tr:slice ?slice } }
+} }"""
+
+
+def _unapplied(registry: Registry, iri: str, card: ModelCard) -> tuple[str, ...]:
+    """The fields of `card` that say something the registered version `iri` does not."""
+    rows = registry.store.select(_FACTS, {"v": IRI(iri)})
+
+    def stored(key: str) -> set:
+        return {str(r[key]) for r in rows if r[key] is not None}
+    metrics = {(str(r["metric"]), round(float(r["value"]), 9), r["dataset"], r["slice"])
+               for r in rows if r["metric"] is not None}
+    given = {"task": {str(card.task)} if card.task else set(),
+             "sensors": {str(s) for s in card.sensors},
+             "license": {card.license} if card.license else set(),
+             "creator": {card.creator} if card.creator else set(),
+             "source": {card.source} if card.source else set(),
+             "description": {card.description} if card.description else set()}
+    out = [name for name, values in given.items()
+           if values - stored("sensor" if name == "sensors" else name)]
+    if {(str(m.metric), round(m.value, 9), m.dataset, m.slice) for m in card.metrics} - metrics:
+        out.append("metrics")
+    return tuple(out)
 
 
 _DECLARED = prefixes("tr") + """
@@ -176,6 +211,7 @@ def _inherit(registry: Registry, card: ModelCard, previous: str) -> ModelCard:
         sensors=card.sensors or sensors,
         license=card.license or first("license"),
         creator=card.creator or first("creator"),
+        source=card.source or first("source"),
         npu=card.npu or (URIRef(npu) if npu else None),
         # the application's deadline, not the file's: it stays until a card states another
         max_latency_ms=card.max_latency_ms if card.max_latency_ms is not None else (

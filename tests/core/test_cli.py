@@ -36,6 +36,7 @@ def test_query_formats(invoke):
 
 
 def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
+    (tmp_path / "d").mkdir()  # --data names a directory that exists (a new one is refused)
     # Through the real console entry point, so a traceback would show on stderr.
     proc = subprocess.run(
         [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query",
@@ -88,6 +89,7 @@ def test_query_with_service_is_one_line(tmp_path, store_overrides, store_kind, f
         code, message = 2, "invalid SPARQL query: .*Bad character"
     env = {**os.environ, "TINYREG_SPARQL_ALLOW_FEDERATION": federation,
            **{f"TINYREG_{k.upper()}": v for k, v in store_overrides.items()}}
+    (tmp_path / "d").mkdir()
     text = (f"PREFIX x: <urn:\\u0041#> SELECT * {{ SERVICE <http://127.0.0.1:{closed_port()}/x> "
             f"{{ ?s ?p ?o }} }}")
     proc = subprocess.run(

@@ -12,7 +12,7 @@ def test_add_list_show(invoke, tmp_path):
     assert "registered https://w3id.org/tinyreg/id/model/magic-wand/v1" in added.output
     assert "TFLM arena" in added.output and "measured" in added.output
     rows = json.loads(invoke("model", "list", "--format", "json").output)
-    assert [(r["model"], r["task"], r["latest"]) for r in rows] == [("magic-wand", "GestureRecognition", 1)]
+    assert [(r["model"], r["task"], r["latest"]) for r in rows] == [("magic-wand", "gesture", 1)]
     shown = invoke("model", "show", "magic-wand")
     assert "FULLY_CONNECTED" in shown.output and "TFLM: runs" in shown.output
 

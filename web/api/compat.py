@@ -180,7 +180,7 @@ def _required(*names: str) -> list[str]:
 
 
 _EXAMPLE = {"model": "kws-tiny", "device": "arduino-nano-33-ble-sense",
-            "task": "KeywordSpotting", "metric": "Accuracy"}
+            "task": "keyword-spotting", "metric": "accuracy"}
 
 
 @bp.get("/compat/check")

@@ -14,10 +14,11 @@ from tinyreg.registry.models import show_model
 from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.store import IRI
 from tinyreg.registry.vocab import prefixes
+from tinyreg.registry.words import word
 
 from .listing import local_name
 
-_PREFIXES = prefixes("tr", "schema", "ssn", "dcterms")
+_PREFIXES = prefixes("tr", "schema", "ssn", "dcterms", "rdfs")
 
 _TENSORS = _PREFIXES + """SELECT ?direction ?index ?name ?shape ?type ?scale ?zero WHERE {
   GRAPH ?v { { ?v tr:hasInput ?t BIND("input" AS ?direction) }
@@ -37,10 +38,12 @@ _EVALUATIONS = _PREFIXES + """SELECT ?metric ?value ?dataset ?slice WHERE {
     OPTIONAL { ?e tr:onDataset/schema:name ?dataset } OPTIONAL { ?e tr:slice ?slice } }
 } ORDER BY ?metric ?slice"""
 
-_CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?description ?budget WHERE {
+_CARD = _PREFIXES + """SELECT ?model ?task ?sensor ?license ?creator ?source ?description ?budget
+WHERE {
   GRAPH ?v { ?v tr:versionOf ?model . OPTIONAL { ?v tr:maxLatencyMs ?budget }
     OPTIONAL { ?v tr:task ?task } OPTIONAL { ?v tr:requiresSensor ?sensor }
     OPTIONAL { ?v dcterms:license ?license } OPTIONAL { ?v schema:creator ?creator }
+    OPTIONAL { ?v dcterms:source ?source }
     OPTIONAL { ?v schema:description ?description } }
 }"""
 
@@ -52,6 +55,7 @@ _DEVICE = _PREFIXES + """SELECT ?kind ?id ?name ?board ?vendor ?ram ?flash ?ramR
        ?mcu ?core ?clock ?fpu ?dsp ?helium ?npu ?location ?format ?incomplete WHERE {
   ?d a ?kind ; schema:identifier ?id ; schema:name ?name .
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
+  FILTER NOT EXISTS { ?d a ?narrower . ?narrower rdfs:subClassOf+ ?kind }  # the entailed kinds
   OPTIONAL { ?d tr:board ?board } OPTIONAL { ?d tr:vendor ?vendor }
   OPTIONAL { ?d tr:ramBytes ?ram } OPTIONAL { ?d tr:flashBytes ?flash }
   OPTIONAL { ?d tr:reservedRamBytes ?ramReserve } OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
@@ -65,7 +69,9 @@ _DEVICE = _PREFIXES + """SELECT ?kind ?id ?name ?board ?vendor ?ram ?flash ?ramR
 
 _SENSORS = _PREFIXES + """SELECT ?sensor ?kind ?part WHERE {
   ?d tr:hasSensor ?sensor . ?sensor a ?kind .
-  OPTIONAL { ?sensor ssn:hasSubSystem ?sub . ?sub a ?part }
+  FILTER NOT EXISTS { ?sensor a ?narrower . ?narrower rdfs:subClassOf+ ?kind }
+  OPTIONAL { ?sensor ssn:hasSubSystem ?sub . ?sub a ?part
+             FILTER NOT EXISTS { ?sub a ?narrowerPart . ?narrowerPart rdfs:subClassOf+ ?part } }
 } ORDER BY ?kind"""
 
 _RUNTIMES = _PREFIXES + """SELECT ?runtime ?version ?ramOverhead ?code WHERE {
@@ -99,14 +105,14 @@ def model_view(registry, ref: str) -> dict[str, Any]:
     card_rows = store.select(_CARD, bound)
     model = card_rows[0]["model"] if card_rows else None
     card = {key: next((r[key] for r in card_rows if r[key] is not None), None)
-            for key in ("task", "license", "creator", "description", "budget")}
+            for key in ("task", "license", "creator", "source", "description", "budget")}
     return {
         "iri": iri, "model": model, "id": local_name(model), "name": summary["name"],
         "version": int(summary["n"]),
         "versions": [{"iri": r["version"], "number": int(r["number"])}
                      for r in store.select(_VERSIONS, {"model": IRI(model)})] if model else [],
-        "task": local_name(card["task"]), "license": card["license"],
-        "creator": card["creator"], "description": card["description"],
+        "task": word(card["task"]), "license": card["license"],
+        "creator": card["creator"], "source": card["source"], "description": card["description"],
         "max_latency_ms": float(card["budget"]) if card["budget"] is not None else None,
         "sensors": sorted({local_name(r["sensor"]) for r in card_rows if r["sensor"]}),
         "arena_bytes": summary["arena"], "arena_basis": summary["arena_basis"],
@@ -121,7 +127,8 @@ def model_view(registry, ref: str) -> dict[str, Any]:
                        "count": r["count"]} for r in summary["operators"]],
         "tensors": [_local_values(r, "type") for r in store.select(_TENSORS, bound)],
         "arena_breakdown": store.select(_ARENA, bound),
-        "evaluations": [_local_values(r, "metric") for r in store.select(_EVALUATIONS, bound)],
+        "evaluations": [{**r, "metric": word(r["metric"])}
+                        for r in store.select(_EVALUATIONS, bound)],
         "figures": [_figure(r) for r in summary["figures"]],
     }
 

@@ -5,6 +5,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.vocab import local_name
+from tinyreg.registry.words import task_iri, word
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -83,11 +84,12 @@ def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
 def model_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Models filtered by `q` and `task`, paged."""
     from tinyreg.registry.models import list_models
-    rows = [{"id": local_name(r["model"]), "name": r["name"], "task": local_name(r["task"]),
+    rows = [{"id": local_name(r["model"]), "name": r["name"], "task": word(r["task"]),
              "latest": int(r["latest"]), "versions": int(r["versions"]), "iri": r["model"]}
             for r in list_models(registry)]
     rows = matching(rows, args.get("q"), ("id", "name", "task"))
-    task = (args.get("task") or "").strip().lower()
-    if task:
-        rows = [r for r in rows if (r["task"] or "").lower() == task]
+    task = (args.get("task") or "").strip()
+    if task:  # the word, an alias, the IRI or the ontology's name: one task
+        wanted = word(task_iri(task))
+        rows = [r for r in rows if r["task"] == wanted]
     return page(rows, args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from tinyreg.deploy.records import STATUSES
+from tinyreg.registry.words import METRICS, TASKS, word
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -81,14 +82,10 @@ def _delta(name: str, what: str) -> dict:
                   f"Bytes more {what} (negative: fewer).")
 
 
-@functools.lru_cache(maxsize=1)
-def _ontology_names(cls: str) -> list[str]:
-    """The local names of the ontology's individuals of `cls` (tasks, metrics)."""
-    from rdflib import RDF, URIRef
-
-    from tinyreg.registry.resources import ontology_graph
-    from tinyreg.registry.vocab import TR, local_name
-    return sorted(local_name(s) for s in ontology_graph().subjects(RDF.type, URIRef(TR[cls])))
+def _words(table: dict) -> list[str]:
+    """The words people type for tasks or metrics (registry/words.py); aliases, ontology
+    names and IRIs are accepted too."""
+    return sorted({word(iri) for iri in table.values()})
 
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -149,7 +146,7 @@ def openapi_document() -> dict:
                                      "file": {"type": "string", "format": "binary"},
                                      "name": {"type": "string"}, "task": {"type": "string"},
                                      "sensors": {"type": "string"}, "license": {"type": "string"},
-                                     "creator": {"type": "string"},
+                                     "creator": {"type": "string"}, "source": {"type": "string"},
                                      "card": {"type": "string", "description": "The model card as JSON."},
                                      "metrics": {"type": "string", "description": "JSON list of metrics."}}}}}},
                          "responses": {"201": _json({"$ref": "#/components/schemas/ModelAdded"}, "Registered"),
@@ -213,10 +210,10 @@ def openapi_document() -> dict:
                 "parameters": [
                     _required("device", {"type": "string", "pattern": _DEVICE_REF},
                               "Device: identifier or IRI."),
-                    _required("task", {"type": "string", "enum": _ontology_names("Task")},
-                              "ML task of the ontology."),
-                    _required("metric", {"type": "string", "enum": _ontology_names("Metric")},
-                              "Metric of the ontology (lower-is-better metrics rank ascending)."),
+                    _required("task", {"type": "string", "enum": _words(TASKS)},
+                              "ML task, e.g. keyword-spotting."),
+                    _required("metric", {"type": "string", "enum": _words(METRICS)},
+                              "Metric, e.g. accuracy (lower-is-better metrics rank ascending)."),
                     _query("slice", {"type": "string"}, "Rank by the value on this evaluation "
                                                         "slice, e.g. lighting=dim."),
                     _EXPLAIN, _LATENCY[0]],

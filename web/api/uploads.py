@@ -9,7 +9,7 @@ from tinyreg.registry.errors import Invalid
 from tinyreg.registry.parsing import load_json
 
 CARD_FIELDS = ("name", "model", "task", "sensors", "description", "license", "creator",
-               "dataset", "trained_on", "npu", "max_latency_ms", "inference_rate")
+               "source", "dataset", "trained_on", "npu", "max_latency_ms", "inference_rate")
 
 
 def uploaded_file(field: str) -> tuple[bytes, str | None]:

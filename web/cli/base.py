@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from tinyreg.registry import Registry, TinyregError, load_settings
 from tinyreg.registry.errors import Unavailable, one_line
+
+# The commands that may make the data directory a --data option names.
+_CREATING = ("init", "demo")
 
 # Exit codes: 0 success, 1 a negative answer (e.g. `check`: does not fit),
 # 2 a user error (bad input, unknown name), 3 the environment (store locked, no Java).
@@ -77,6 +82,11 @@ def cli(ctx: click.Context, data_dir: str | None, config: str | None, verbose: i
     # rdflib warns, with a traceback, of each literal not of its datatype ("abc"^^xsd:integer)
     # in a file a user gives; the registry's readers and shapes say what is wrong with it.
     logging.getLogger("rdflib").setLevel(logging.ERROR if verbose < 2 else level)
+    if data_dir and ctx.get_parameter_source("data_dir") is ParameterSource.COMMANDLINE \
+            and ctx.invoked_subcommand not in _CREATING and not Path(data_dir).is_dir():
+        # A mistyped --data would otherwise start an empty registry with a new signing key.
+        raise UserError(f"--data {data_dir}: no such directory; `tinyreg --data {data_dir} init` "
+                        f"creates a registry there")
     state = State(data_dir, config)
     ctx.obj = state
     ctx.call_on_close(state.close)

@@ -14,6 +14,7 @@ import click
 
 from tinyreg.registry import compat
 from tinyreg.registry.vocab import local_name
+from tinyreg.registry.words import metric_iri, task_iri, word
 
 from .base import UserError, cli, pass_state
 from .output import render_rows
@@ -75,6 +76,10 @@ def match(state, model: str | None, device: str | None, explain: bool, limit: in
                                            explain=explain, limit=limit,
                                            max_latency_ms=max_latency_ms, by_latency=sort == "latency")
     _print_matches(matches, fmt)
+    if fmt == "table" and not any(m.fits for m in matches):
+        what = "no device fits this model version" if model is not None else \
+            "no model version fits this device"
+        click.echo(what + ("" if explain else "; --explain says why for each"), err=True)
 
 
 def _print_matches(matches, fmt: str) -> None:
@@ -157,6 +162,13 @@ def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, 
     """Which pairs a smaller model or a bigger device would win (or lose)."""
     if (model is None) == (device is None):
         raise UserError("give either --model or --device")
+    if model is not None and ram_delta:
+        raise UserError("--ram changes a device; with --model give --arena or --flash")
+    if device is not None and arena_delta:
+        raise UserError("--arena changes a model version; with --device give --ram or --flash")
+    if not (arena_delta or ram_delta or flash_delta):
+        raise UserError("say what changes: " + ("--arena or --flash" if model else "--ram or --flash")
+                        + " in bytes, e.g. " + ("--arena -20000" if model else "--ram 65536"))
     registry = state.registry()
     answer = compat.what_if(
         registry,
@@ -168,13 +180,17 @@ def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, 
                                "lost": [m.as_dict() for m in answer.lost]}, indent=2))
         return
     click.echo(f"would gain {len(answer.gained)}, would lose {len(answer.lost)}")
-    _print_matches(answer.gained + answer.lost, fmt)
+    if answer.gained or answer.lost:
+        _print_matches(answer.gained + answer.lost, fmt)
+    elif fmt == "table":
+        click.echo("no pair would change; a larger change, or --explain on `tinyreg match`, "
+                   "shows what else rules them out", err=True)
 
 
 @cli.command()
 @click.argument("device")
-@click.option("--task", required=True, help="ML task, e.g. KeywordSpotting (or its IRI).")
-@click.option("--metric", required=True, help="Metric, e.g. Accuracy (or its IRI).")
+@click.option("--task", required=True, help="ML task, e.g. keyword-spotting (or its IRI).")
+@click.option("--metric", required=True, help="Metric, e.g. accuracy (or its IRI).")
 @click.option("--slice", "on_slice", help="Rank by the value on this slice, e.g. lighting=dim.")
 @click.option("--explain", is_flag=True, help="Also list the versions that do not fit, and why.")
 @click.option("--max-latency-ms", type=click.FloatRange(min=0), metavar="MS",
@@ -186,6 +202,7 @@ def best(state, device: str, task: str, metric: str, on_slice: str | None, expla
          max_latency_ms: float | None, fmt: str) -> None:
     """The model versions for TASK that fit DEVICE, best METRIC first."""
     registry = state.registry()
+    task, metric = word(task_iri(task, "--task")), word(metric_iri(metric, "--metric"))
     ranked = compat.best_model(registry, compat.resolve_device(registry, device), task, metric,
                                on_slice=on_slice, explain=explain, max_latency_ms=max_latency_ms)
     if fmt == "json":
@@ -194,4 +211,9 @@ def best(state, device: str, task: str, metric: str, on_slice: str | None, expla
     rows = [{"model": _version_name(r.iri), "name": r.name, "value": r.value, "dataset": r.dataset,
              "verdict": "fits" if r.fits else "does not fit", "latency_ms": latency_text(r.latency),
              "why": "; ".join(x.message for x in r.results if not r.fits)} for r in ranked]
-    click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "latency_ms", "why"), rows, fmt))
+    click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "latency_ms", "why"),
+                           rows, fmt))
+    if fmt == "table" and not rows:
+        click.echo(f"no model version for {task} that fits states {metric} on a whole dataset; "
+                   + ("try another --metric or --slice" if explain
+                      else "--explain adds those that do not fit"), err=True)

@@ -5,17 +5,19 @@ import click
 
 from tinyreg.registry import sparql_functions
 from tinyreg.registry.demo import load_demo
-from tinyreg.registry.examples import EXAMPLES
+from tinyreg.registry.examples import DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, WHY_NOT
 from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import TR, device_iri, local_name, version_iri
+from tinyreg.registry.vocab import device_iri, local_name, version_iri
 
 from .base import cli, pass_state
-from .output import render_rows
 from .serve import serve
 
-# The subjects the demo asks its three questions about.
-DEMO_MODEL = version_iri("kws-micro", 1)
+# The subjects the demo asks its questions about: a real wake-word model and a board with a
+# microphone.
+DEMO_MODEL = version_iri("okay-nabu", 1)
 DEMO_DEVICE = device_iri("arduino-nano-33-ble-sense-rev2")
+QUESTIONS = (DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, WHY_NOT)
+SHOWN = 15
 
 
 @cli.command()
@@ -24,7 +26,7 @@ DEMO_DEVICE = device_iri("arduino-nano-33-ble-sense-rev2")
                    "and port until interrupted.")
 @pass_state
 def demo(state, serve_after: bool) -> None:
-    """Load the board catalog and the demo models, answer the three example questions, and
+    """Load the board catalog and the demo models, answer the example questions, and
     serve the dashboard on them."""
     registry = state.registry()
     click.echo("loading the board catalog and measuring the demo models on TFLM and LiteRT...")
@@ -32,16 +34,36 @@ def demo(state, serve_after: bool) -> None:
     click.echo(f"devices in the catalog: {counts['devices']}; new model versions: {counts['models']}")
     stats = registry.stats()
     click.echo(", ".join(f"{k} {v}" for k, v in stats.items()))
-    bindings = {"model": IRI(DEMO_MODEL), "device": IRI(DEMO_DEVICE),
-                "task": IRI(str(TR.KeywordSpotting))}
-    for example in EXAMPLES:
-        result = sparql_functions.query(registry, example.sparql,
-                                        {p: bindings[p] for p in example.parameters})
-        subject = ", ".join(local_name(bindings[p])
-                            for p in example.parameters)
-        click.echo(f"\n{example.title} ({subject})")
-        click.echo(render_rows(result.variables, result.rows[:15], "table"))
+    click.echo(f"data: {registry.data_path} (to start again, remove it or give --data another "
+               f"directory)")
+    bindings = {"model": IRI(DEMO_MODEL), "device": IRI(DEMO_DEVICE)}
+    for question in QUESTIONS:
+        result = sparql_functions.query(registry, question.sparql,
+                                        {p: bindings[p] for p in question.parameters})
+        subject = ", ".join(_name(bindings[p]) for p in question.parameters)
+        click.echo(f"\n{question.title} ({subject})")
+        _print(result.rows)
+    click.echo(f"\nThe same questions in SPARQL: the dashboard's SPARQL page, or "
+               f"tinyreg query; why a pair does (not) fit: tinyreg check "
+               f"{_name(DEMO_MODEL)} {local_name(DEMO_DEVICE)}")
     if serve_after:
         click.echo("")
         # The open registry: the embedded store admits one process, and this one holds it.
         serve(state.settings(), registry=registry)
+
+
+def _name(iri: str) -> str:
+    """okay-nabu@1 for a model version, a device's identifier: what the commands take."""
+    head, _, tail = iri.rpartition("/v")
+    return f"{local_name(head)}@{tail}" if "/model/" in iri and tail.isdigit() else local_name(iri)
+
+
+def _print(rows: list[dict]) -> None:
+    if not rows:
+        click.echo("  none")
+    for row in rows[:SHOWN]:
+        subject = row.get("device") or row.get("model")
+        extra = row.get("why") or row.get("notes")
+        click.echo(f"  {_name(subject)}  {row['name']}" + (f"  ({extra})" if extra else ""))
+    if len(rows) > SHOWN:
+        click.echo(f"  ... and {len(rows) - SHOWN} more")

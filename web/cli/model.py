@@ -7,19 +7,21 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.references import resolve_device
+from tinyreg.registry.errors import NotFound
+from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
                                      show_model, tflite_files, tidy_artifacts)
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
                                              runtime_iri)
 from tinyreg.registry.vocab import local_name
+from tinyreg.registry.words import word
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
 
 
-def _options(name, model, task, sensors, dataset, metrics, license_, creator, description, npu,
-             max_latency_ms, inference_rate):
+def _options(name, model, task, sensors, dataset, metrics, license_, creator, source, description,
+             npu, max_latency_ms, inference_rate):
     parsed = []
     for text in metrics:
         metric, sep, value = text.partition("=")
@@ -28,8 +30,8 @@ def _options(name, model, task, sensors, dataset, metrics, license_, creator, de
         parsed.append({"metric": metric, "value": value, "dataset": dataset})
     return {"name": name, "model": model, "task": task, "sensors": list(sensors),
             "dataset": dataset, "metrics": parsed, "license": license_, "creator": creator,
-            "description": description, "npu": npu, "max_latency_ms": max_latency_ms,
-            "inference_rate": inference_rate}
+            "source": source, "description": description, "npu": npu,
+            "max_latency_ms": max_latency_ms, "inference_rate": inference_rate}
 
 
 card_options = [
@@ -44,6 +46,7 @@ card_options = [
                  help="A metric on --dataset (repeatable), e.g. accuracy=0.91."),
     click.option("--license", "license_", help="License (SPDX id or URL)."),
     click.option("--creator", help="Who made the model."),
+    click.option("--source", help="Where the file comes from: a URL, or a package and its version."),
     click.option("--description", help="One-paragraph description."),
     click.option("--npu", help="Accelerator the model was compiled for, e.g. Ethos-U55."),
     click.option("--max-latency-ms", type=float, metavar="MS",
@@ -70,8 +73,15 @@ def model() -> None:
 @pass_state
 def add(state, file: Path, **card) -> None:
     """Measure FILE and register it (a sidecar FILE.yaml/.json card is read too)."""
-    result = register_file(state.registry(), file, _options(**card))
+    registry = state.registry()
+    _existing(registry, card["model"])
+    result = register_file(registry, file, _options(**card))
     if not result.created:
+        if result.unapplied:
+            raise UserError(
+                f"{file.name} is already registered as {local_name(result.model)}@{result.number} "
+                f"(same SHA-256), whose card says otherwise about {', '.join(result.unapplied)}: "
+                f"a version keeps the card it was registered with; nothing was changed")
         click.echo(f"already registered: {result.iri} (same SHA-256)")
         return
     report = result.report
@@ -107,6 +117,7 @@ def import_(state, directory: Path, **card) -> None:
     files = tflite_files(directory)
     if not files:
         raise UserError(f"no .tflite file below {directory}")
+    _existing(state.registry(), card["model"])
     options = {k: v for k, v in _options(**card).items() if v}
     results = []
     with click.progressbar(import_files(state.registry(), files, options), length=len(files),
@@ -129,12 +140,22 @@ def import_(state, directory: Path, **card) -> None:
         raise UserError(f"{failed} file(s) could not be imported; see the report above")
 
 
+def _existing(registry, model: str | None) -> None:
+    """--version-of names a model that is registered: a typo must not start a new model."""
+    if model:
+        try:
+            resolve_model(registry, model)
+        except NotFound:
+            raise UserError(f"--version-of {model}: no such model; `tinyreg model list` shows "
+                            f"them (leave --version-of out to start a new model)") from None
+
+
 @model.command("list")
 @format_option
 @pass_state
 def list_(state, fmt: str) -> None:
     """Models with their latest version."""
-    rows = [{"model": local_name(r["model"]), "name": r["name"], "task": local_name(r["task"]) or "",
+    rows = [{"model": local_name(r["model"]), "name": r["name"], "task": word(r["task"]) or "",
              "latest": r["latest"], "versions": r["versions"]} for r in list_models(state.registry())]
     click.echo(render_rows(["model", "name", "task", "latest", "versions"], rows, fmt))
 

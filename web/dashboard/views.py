@@ -11,6 +11,7 @@ from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid, TinyregError
 from tinyreg.registry.examples import EXAMPLES
 from tinyreg.registry.sparql_functions import load_functions
+from tinyreg.registry.words import word
 from tinyreg.registry.models import list_models, register_model
 from tinyreg.registry.store.terms import IRI, inline_bindings
 
@@ -41,7 +42,7 @@ def _overview(registry) -> dict[str, Any]:
             "charts": [
                 counted("Devices by core", (r["core"] for r in devices)),
                 bar_chart("Devices by RAM", size_buckets(r["ram"] for r in devices), ordered=True),
-                counted("Models by task", (local_name(r["task"]) for r in models)),
+                counted("Models by task", (word(r["task"]) for r in models)),
             ],
         }
     return per_revision(registry, "web.overview", build)
