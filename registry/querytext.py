@@ -137,8 +137,8 @@ def syntax_problem(text: str, message: str) -> str:
     first = _PROLOGUE.sub("", rough, count=1).lstrip()
     word = re.match(r"[A-Za-z]*", first).group(0).upper()
     if word in _UPDATE_WORDS:
-        return (f"this is a SPARQL Update ({word} ...), not a query: only SELECT, ASK, "
-                f"CONSTRUCT and DESCRIBE queries are run here")
+        return (f"invalid SPARQL query: this is a SPARQL Update ({word} ...), not a query: "
+                f"only SELECT, ASK, CONSTRUCT and DESCRIBE queries are run here")
     if word not in _QUERY_WORDS:
         return (f"invalid SPARQL query: it must start with SELECT, ASK, CONSTRUCT or DESCRIBE "
                 f"(after any PREFIX lines), not `{(first.split() or [''])[0][:20]}`")
@@ -157,7 +157,7 @@ def syntax_problem(text: str, message: str) -> str:
     near = lines[line - 1][max(0, column - 1):column + 19].strip() if 0 < line <= len(lines) else ""
     if len(detail) > 80:  # a list of character classes: the place says more
         detail = detail[:80].rsplit(",", 1)[0] + ", ..."
-    return (f"invalid SPARQL query at line {line}, column {column}"
+    return (f"invalid SPARQL query: at line {line}, column {column}"
             + (f" (near `{near}`)" if near else "") + f": {detail}")
 
 

@@ -36,7 +36,7 @@ def test_query_formats(invoke):
 
 
 def test_bad_sparql_is_one_line_and_exit_code_2(tmp_path):
-    (tmp_path / "d").mkdir()  # --data names a directory that exists (a new one is refused)
+    (tmp_path / "d").mkdir()
     # Through the real console entry point, so a traceback would show on stderr.
     proc = subprocess.run(
         [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query",
@@ -62,6 +62,7 @@ _DOUBLING = ('SELECT ?z30 { BIND("ab" AS ?z0) '
     (_DOUBLING, 3, "more memory than the 256 MiB a query may use \\(setting sparql_memory_mb\\)"),
 ], ids=["panic", "stack overflow", "memory cap"])
 def test_a_query_that_kills_the_engine_is_one_line(tmp_path, text, code, message):
+    (tmp_path / "d").mkdir()  # --data names a directory that exists (a new one is refused)
     env = {**os.environ, "RUST_BACKTRACE": "1", "TINYREG_SPARQL_MEMORY_MB": "256"}
     proc = subprocess.run(
         [sys.executable, "-m", "tinyreg.web.cli", "--data", str(tmp_path / "d"), "query", text],

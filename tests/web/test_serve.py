@@ -77,7 +77,7 @@ def test_demo_answers_then_serves_and_runs_again_to_the_same_answers(tmp_path):
                                stderr=subprocess.PIPE, text=True)
     try:
         stats = json.loads(wait_for(f"http://127.0.0.1:{port}/api/stats", seconds=300))
-        model_page = wait_for(f"http://127.0.0.1:{port}/models/kws-micro").decode()
+        model_page = wait_for(f"http://127.0.0.1:{port}/models/okay-nabu").decode()
     finally:
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=60)

@@ -47,6 +47,7 @@ class Answer:
 
 # Why a query failed, as (code, message); the code picks the error the endpoint answers.
 INVALID, UNAVAILABLE, MEMORY, ENGINE = "invalid", "unavailable", "memory", "engine"
+SYNTAX = "invalid SPARQL query: "  # how a parser's refusal begins
 
 
 def evaluate(query: Callable[..., Any], request: Request, prefixes: dict[str, str],
@@ -71,7 +72,7 @@ def evaluate(query: Callable[..., Any], request: Request, prefixes: dict[str, st
 def failure(exc: BaseException) -> tuple[str, str]:
     """The code and message for an exception the engine raised while running a query."""
     if isinstance(exc, SyntaxError):
-        return INVALID, f"invalid SPARQL query: {exc}"
+        return INVALID, f"{SYNTAX}{exc}"
     if isinstance(exc, MemoryError):
         return MEMORY, "the query needed more memory than a query may use"
     if isinstance(exc, OSError):  # the store, or a SERVICE call when federation is on

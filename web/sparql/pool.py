@@ -32,8 +32,9 @@ from multiprocessing.connection import Connection
 from typing import IO, Any, Callable
 
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
+from tinyreg.registry.querytext import syntax_problem
 
-from .evaluate import ENGINE, INVALID, MEMORY, Answer, Call, Request
+from .evaluate import ENGINE, INVALID, MEMORY, SYNTAX, Answer, Call, Request
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class WorkerPool:
             self._checkin(worker, healthy)
         if isinstance(reply, Answer):
             return reply
-        raise failure_error(*reply, memory_mb=self.memory_mb)
+        raise failure_error(*reply, memory_mb=self.memory_mb, text=request.text)
 
     def warm(self) -> None:
         """Start every worker now (`tinyreg serve` does, before it listens)."""
@@ -287,10 +288,14 @@ def deadline_error(timeout_ms: int) -> Unavailable:
                        limit_ms=timeout_ms)
 
 
-def failure_error(code: str, message: str, *, memory_mb: int | None = None) -> TinyregError:
-    """The error for a failure that evaluate.failure() described."""
+def failure_error(code: str, message: str, *, memory_mb: int | None = None,
+                  text: str | None = None) -> TinyregError:
+    """The error for a failure that evaluate.failure() described (about query `text`)."""
     if code == MEMORY and memory_mb is not None:
         return _memory_error(memory_mb)
+    if code == INVALID and text is not None and message.startswith(SYNTAX):
+        # The parser's own message can list every character class it expected.
+        message = syntax_problem(text, message[len(SYNTAX):])
     return (Invalid if code in (INVALID, ENGINE) else Unavailable)(message)
 
 

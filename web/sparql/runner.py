@@ -160,4 +160,4 @@ class ThreadRunner:
             raise error
         if isinstance(error, SyntaxError) and hasattr(store, "broken_answer"):
             raise store.broken_answer(error)  # the server refused bad text before
-        raise failure_error(*failure(error)) from None
+        raise failure_error(*failure(error), text=request.text) from None
