@@ -121,7 +121,7 @@ def test_model_upload_measures_and_registers(loaded):
     body = response.get_json()
     assert body["model"] == "wand" and body["version"] == 1
     shown = client.get(response.headers["Location"]).get_json()
-    assert shown["task"] == "GestureRecognition" and shown["arena_bytes"] > 0
+    assert shown["task"] == "gesture" and shown["arena_bytes"] > 0
     again = client.post("/api/models", headers=AUTH, data={
         "file": (io.BytesIO(writer.fully_connected(inputs=64, units=4)), "wand.tflite")})
     assert again.status_code == 200 and again.get_json()["created"] is False

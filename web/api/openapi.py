@@ -134,8 +134,10 @@ def openapi_document() -> dict:
                               "400": PROBLEM, "404": PROBLEM, "406": PROBLEM}}},
             "/api/models": {
                 "get": {"summary": "Registered models, filtered and paged",
-                        "parameters": _PAGE + [_query("task", {"type": "string"},
-                                                      "Task, e.g. KeywordSpotting.")],
+                        "parameters": _PAGE + [_query("task", {"type": "string", "enum": _words(TASKS)},
+                                                      "Task, e.g. keyword-spotting (its IRI "
+                                                      "or the ontology's name are accepted "
+                                                      "too).")],
                         "responses": {"200": _json(_page_of("ModelRow")), "400": PROBLEM}},
                 "post": {"summary": "Register a .tflite model version (measured on TFLM)",
                          "security": _WRITE,
