@@ -33,7 +33,8 @@ def _sections(out: str) -> dict[str, tuple[list[tuple[str, str | None]], int]]:
                 more = int(m[1])
             elif (m := _ROW.match(line)):
                 rows.append((m[1], m[3]))
-        found[title.split(" (")[0]] = (rows, len(rows) + more)
+        if title.endswith(")"):  # a question and its subject (the closing hint is not)
+            found[title.split(" (")[0]] = (rows, len(rows) + more)
     return found
 
 
