@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import rdflib
 
 from ..errors import Invalid
-from ..vocab import TR
+from ..vocab import ID, TR
 from .changelog import ChangeMark, Changes, change_mark, changes_since, counted_write_text
 from .table import Table
 from .terms import to_python, to_rdflib
@@ -92,7 +92,7 @@ def check_graph_name(name: str) -> str:
 class Transaction:
     """Collects graph writes and applies them all at once when the block ends without error."""
 
-    def __init__(self, entailed: Callable[[GraphLike], GraphLike] | None = None) -> None:
+    def __init__(self, entailed: Callable[[str, GraphLike], GraphLike] | None = None) -> None:
         self.puts: dict[str, GraphLike] = {}
         self.deletes: set[str] = set()
         self._entailed = entailed
@@ -100,7 +100,7 @@ class Transaction:
     def put_graph(self, name: str, graph: GraphLike) -> None:
         check_graph_name(name)
         self.deletes.discard(name)
-        self.puts[name] = self._entailed(graph) if self._entailed else graph
+        self.puts[name] = self._entailed(name, graph) if self._entailed else graph
 
     def delete_graph(self, name: str) -> None:
         check_graph_name(name)
@@ -118,9 +118,12 @@ class Store(abc.ABC):
     # The RDFS closure written with every graph (registry/entailment.py), set by the Registry.
     entailment: Any = None
 
-    def entailed(self, graph: GraphLike) -> GraphLike:
-        """The graph as it is written: with its entailments when the store has a closure."""
-        return graph if self.entailment is None else self.entailment.apply(graph)
+    def entailed(self, name: str, graph: GraphLike) -> GraphLike:
+        """The graph as it is written: an entity's with its entailments when the store has a
+        closure (the ontology's own graph stays as it ships)."""
+        if self.entailment is None or not name.startswith(ID):
+            return graph
+        return self.entailment.apply(graph)
 
     # ---- reading
     @abc.abstractmethod

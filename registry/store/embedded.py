@@ -221,7 +221,7 @@ class EmbeddedStore(Store):
         for name, graph in fresh.items():
             target = ox.NamedNode(name)
             try:  # parsing here is also the validation of importer text
-                for q in ox.parse(to_ntriples(self.entailed(graph), validate=False),
+                for q in ox.parse(to_ntriples(self.entailed(name, graph), validate=False),
                                   format=ox.RdfFormat.N_TRIPLES,
                                   rename_blank_nodes=True):
                     quads.append(ox.Quad(q.subject, q.predicate, q.object, target))
@@ -249,7 +249,7 @@ class EmbeddedStore(Store):
         """
         names = [check_graph_name(name) for name, _ in graphs]
         if self.entailment is not None:
-            graphs = [(name, self.entailed(text)) for name, text in graphs]
+            graphs = [(name, self.entailed(name, text)) for name, text in graphs]
         if len(set(names)) != len(names):
             raise Invalid("not new graphs: a name is given twice")
         with self._writing, self._disk():

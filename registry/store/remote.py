@@ -263,7 +263,7 @@ class RemoteStore(Store):
         """
         count, pending, size = 0, [], 0
         for name, graph in graphs:
-            prepared = prepare(name, self.entailed(graph))
+            prepared = prepare(name, self.entailed(name, graph))
             # its DROP and INSERT DATA, and its name again in the change log's entry
             weight = len(prepared.ntriples) + 3 * len(name) + 128
             if pending and (size + weight > self.max_request_bytes or len(pending) >= batch):
