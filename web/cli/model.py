@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from tinyreg.registry.errors import NotFound
-from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
                                      show_model, tflite_files, tidy_artifacts)
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
                                              runtime_iri)
+from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.vocab import local_name
 from tinyreg.registry.words import word
 
