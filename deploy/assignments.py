@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from tinyreg.registry.keys import parse_public_key
 from tinyreg.registry.store import IRI
@@ -39,7 +40,7 @@ _ASSIGNED = prefixes("tr", "prov") + """SELECT ?d WHERE {
 _ENROLLED_KEY = "SELECT ?k WHERE { GRAPH ?device { ?device ?p ?k } }"
 
 
-def authenticate(registry, headers: Mapping[str, str], method: str, resource: str,
+def authenticate(registry: Registry, headers: Mapping[str, str], method: str, resource: str,
                  body: bytes = b"") -> str:
     """The device that signed this request (its IRI); Unauthorized otherwise.
 
@@ -59,7 +60,7 @@ def authenticate(registry, headers: Mapping[str, str], method: str, resource: st
     return verify(key, headers, method, resource, body, freshness)
 
 
-def assignment(registry, device_ref: str, device: str) -> dict[str, Any] | None:
+def assignment(registry: Registry, device_ref: str, device: str) -> dict[str, Any] | None:
     """What `device` should do now, with a manifest signed for it; None when nothing.
     `device_ref` is the id in the request's path, which must be the signer's own."""
     if device_ref != local_name(device):
@@ -80,7 +81,7 @@ def assignment(registry, device_ref: str, device: str) -> dict[str, Any] | None:
     return out
 
 
-def artifact(registry, token: str, device: str) -> bytes:
+def artifact(registry: Registry, token: str, device: str) -> bytes:
     """The bytes of the model a deployment assigned to `device`, still open, sends."""
     d = _assigned(registry, token, device)
     if d.rollback_of:
@@ -91,7 +92,7 @@ def artifact(registry, token: str, device: str) -> bytes:
         raise NotFound(str(exc)) from None
 
 
-def report(registry, token: str, body: Any, device: str) -> str:
+def report(registry: Registry, token: str, body: Any, device: str) -> str:
     """Record what a pulling device did; returns the deployment's status now."""
     if not isinstance(body, dict):
         raise Invalid("a report is a JSON object")
@@ -120,7 +121,7 @@ def report(registry, token: str, body: Any, device: str) -> str:
     return FAILED
 
 
-def _assigned(registry, token: str, device: str) -> Deployment:
+def _assigned(registry: Registry, token: str, device: str) -> Deployment:
     """The deployment `token`, when it is assigned to `device` and still in flight."""
     try:
         iri = deployment_iri(token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from tinyreg.registry import compat
+from tinyreg.registry import Registry, compat
 from tinyreg.registry.compat import Result
 
 
@@ -23,7 +23,8 @@ class GateVerdict:
 FLEET_FROM = 8
 
 
-def check_devices(registry, version: str, devices: Iterable[str]) -> dict[str, GateVerdict]:
+def check_devices(registry: Registry, version: str, devices: Iterable[str]) -> dict[str,
+                  GateVerdict]:
     devices = list(devices)
     if len(devices) >= FLEET_FROM:
         compat.fleet_engine(registry)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI, load_key, publish_key
 from tinyreg.registry.models.artifacts import read_artifact
@@ -41,7 +42,7 @@ class Version:
     media_type: str
 
 
-def read_version(registry, iri: str) -> Version:
+def read_version(registry: Registry, iri: str) -> Version:
     rows = registry.store.select(_VERSION, {"v": IRI(iri)})
     if not rows:
         raise NotFound(f"no model version {iri} with an artifact")
@@ -50,7 +51,7 @@ def read_version(registry, iri: str) -> Version:
                    str(r.get("format") or MODEL_MEDIA_TYPE))
 
 
-def load_artifact(registry, version: Version) -> bytes:
+def load_artifact(registry: Registry, version: Version) -> bytes:
     """The version's bytes, checked; ArtifactProblem when they are missing or damaged."""
     try:
         data = read_artifact(registry.artifacts_path, version.sha256)
@@ -86,7 +87,7 @@ _SOURCE_IDS = prefixes("owl") + """
 SELECT ?device ?id WHERE { %s GRAPH ?device { ?device owl:sameAs ?id } }"""
 
 
-def source_ids(registry, devices: Iterable[str]) -> dict[str, str]:
+def source_ids(registry: Registry, devices: Iterable[str]) -> dict[str, str]:
     """Each device's id in its own description (a TD's `id`); the registry's IRI for a
     device whose source names none (a board from a catalog)."""
     devices = list(dict.fromkeys(devices))
@@ -100,7 +101,7 @@ def source_ids(registry, devices: Iterable[str]) -> dict[str, str]:
 class Signer:
     """Signs manifests with the registry's key (created and published if it is missing)."""
 
-    def __init__(self, registry):
+    def __init__(self, registry: Registry):
         publish_key(registry.store, registry.data_path)
         self._key = load_key(registry.data_path)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from tinyreg.registry import Registry
 from tinyreg.registry.vocab import local_name, prefixes
 
 from . import sparql
@@ -90,7 +91,7 @@ SELECT ?device ?name ?href ?method ?type ?op WHERE {
 }"""
 
 
-def find_forms(registry, devices: Iterable[str]) -> dict[str, dict[str, Form]]:
+def find_forms(registry: Registry, devices: Iterable[str]) -> dict[str, dict[str, Form]]:
     """For each device, its deploy/rollback/status forms by affordance name (HTTP ones only)."""
     devices = list(devices)
     found: dict[str, dict[str, Form]] = {d: {} for d in devices}

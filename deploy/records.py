@@ -27,6 +27,7 @@ from typing import Any, Iterable, Sequence
 
 from rdflib.namespace import PROV, RDF
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI
 from tinyreg.registry.store import IRI
@@ -107,7 +108,7 @@ SELECT ?device (MAX(?n) AS ?last) WHERE {
 } GROUP BY ?device"""
 
 
-def next_sequences(registry, devices: Iterable[str]) -> dict[str, int]:
+def next_sequences(registry: Registry, devices: Iterable[str]) -> dict[str, int]:
     """For each device, the manifest sequence its next deployment gets: above every one it
     was given, and at least the clock in milliseconds, so that a registry restored from an
     older backup still numbers above what its devices accepted since."""
@@ -120,7 +121,7 @@ def next_sequences(registry, devices: Iterable[str]) -> dict[str, int]:
     return {device: max(last.get(device, 0) + 1, floor) for device in devices}
 
 
-def create(registry, rollout: NewRollout) -> None:
+def create(registry: Registry, rollout: NewRollout) -> None:
     """The rollout and all its deployments, in one atomic write: all recorded or none.
 
     The graphs are new, so they go in as one bulk load (one batch, atomic), the rollout's
@@ -199,7 +200,7 @@ def _status_values(changes: Sequence[Change], stamp: dt.datetime) -> str:
           stamp if c.ended else None] for c in changes))
 
 
-def set_status(registry, changes: Sequence[Change]) -> None:
+def set_status(registry: Registry, changes: Sequence[Change]) -> None:
     """Apply many status changes in one atomic update."""
     if not changes:
         return
@@ -207,7 +208,7 @@ def set_status(registry, changes: Sequence[Change]) -> None:
     registry.store.update_graphs(update, [c.deployment for c in changes])
 
 
-def activate(registry, changes: Sequence[Change], devices: dict[str, str]) -> None:
+def activate(registry: Registry, changes: Sequence[Change], devices: dict[str, str]) -> None:
     """Mark deployments Active and make each its device's active deployment, retiring the
     one before it, in one atomic update. `devices` maps deployment to device."""
     if not changes:
@@ -231,7 +232,8 @@ WHERE {
 }"""
 
 
-def set_rollout_state(registry, rollout: str, state: str, reason: str | None = None) -> None:
+def set_rollout_state(registry: Registry, rollout: str, state: str,
+                      reason: str | None = None) -> None:
     ended = now() if state in (COMPLETED, CANCELLED) else None
     block = _update_values(["r", "state", "reason", "ended"],
                           [[IRI(rollout), IRI(str(TR[state])), reason, ended]])
@@ -283,7 +285,7 @@ _NAMES = """
   OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }"""
 
 
-def read_deployments(registry, *, device: str | None = None, version: str | None = None,
+def read_deployments(registry: Registry, *, device: str | None = None, version: str | None = None,
                      rollout: str | None = None, deployment: str | None = None,
                      names: bool = True) -> list[Deployment]:
     """Deployments matching the IRIs given; `names` adds the device's and version's
@@ -338,7 +340,7 @@ SELECT ?version ?state ?waves ?rate ?attempts ?selection ?started ?ended ?reason
 }"""
 
 
-def read_rollout(registry, iri: str) -> Rollout:
+def read_rollout(registry: Registry, iri: str) -> Rollout:
     rows = registry.store.select(_ROLLOUT, {"r": IRI(iri)})
     if not rows:
         raise NotFound(f"no rollout {local_name(iri)}")
@@ -357,7 +359,7 @@ SELECT ?wave ?status (COUNT(?d) AS ?n) WHERE {
 } GROUP BY ?wave ?status"""
 
 
-def status_counts(registry, rollout: str, wave: int | None = None) -> dict[str, int]:
+def status_counts(registry: Registry, rollout: str, wave: int | None = None) -> dict[str, int]:
     """How many of the rollout's deployments (of one wave) are in each status."""
     counts: dict[str, int] = {}
     for row in registry.store.select(_COUNTS, {"r": IRI(rollout)}):
@@ -372,7 +374,7 @@ SELECT ?r ?started WHERE { GRAPH ?r { ?r a tr:Rollout OPTIONAL { ?r prov:started
 ORDER BY DESC(?started) ?r"""
 
 
-def list_rollouts(registry) -> list[Rollout]:
+def list_rollouts(registry: Registry) -> list[Rollout]:
     return [read_rollout(registry, row["r"]) for row in registry.store.select(_ROLLOUTS)]
 
 
@@ -380,7 +382,7 @@ _ACTIVE = _PREFIXES + """
 SELECT ?device ?d WHERE { %s GRAPH ?d { ?device tr:activeDeployment ?d } }"""
 
 
-def active_deployments(registry, devices: Iterable[str]) -> dict[str, str]:
+def active_deployments(registry: Registry, devices: Iterable[str]) -> dict[str, str]:
     """Device → the deployment active on it, for the devices that have one."""
     devices = list(devices)
     if not devices:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Conflict, Invalid
 from tinyreg.registry.vocab import local_name
 
@@ -24,7 +25,7 @@ class Skipped:
     reason: str
 
 
-def start_rollback(registry, devices: list[str] | None = None, rollout: str | None = None,
+def start_rollback(registry: Registry, devices: list[str] | None = None, rollout: str | None = None,
                    options: Options | None = None) -> tuple[str, list[Skipped]]:
     """Record a rollback of `devices`, or of every device `rollout` made active.
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Conflict, Invalid
 from tinyreg.registry.vocab import local_name
 
@@ -109,7 +110,8 @@ class Plan:
         return [p for p in self.devices if p.target is None]
 
 
-def plan(registry, version_iri: str, devices: Iterable[str], transport: str = targets.AUTO) -> Plan:
+def plan(registry: Registry, version_iri: str, devices: Iterable[str],
+         transport: str = targets.AUTO) -> Plan:
     """Gate every device and pick how to reach it; writes nothing."""
     devices = list(dict.fromkeys(devices))
     if not devices:
@@ -129,7 +131,7 @@ def plan(registry, version_iri: str, devices: Iterable[str], transport: str = ta
     return Plan(version, planned)
 
 
-def start(registry, the_plan: Plan, options: Options, selection: str) -> str:
+def start(registry: Registry, the_plan: Plan, options: Options, selection: str) -> str:
     """Record the rollout and its deployments; returns the rollout's IRI."""
     token = records.new_token()
     iri = records.rollout_iri(token)
@@ -160,7 +162,7 @@ def request_cancel(data_path: Path, rollout: str) -> None:
     flag.touch()
 
 
-def cancel(registry, rollout: str) -> int:
+def cancel(registry: Registry, rollout: str) -> int:
     """Cancel a rollout that no process is running; returns how many deployments it stopped."""
     state = records.read_rollout(registry, rollout).state
     if state in (COMPLETED, CANCELLED):
@@ -168,7 +170,7 @@ def cancel(registry, rollout: str) -> int:
     return _stop(registry, rollout)
 
 
-def _stop(registry, rollout: str) -> int:
+def _stop(registry: Registry, rollout: str) -> int:
     """Open deployments become Cancelled, then the rollout; the request flag is spent."""
     pending = [d for d in records.read_deployments(registry, rollout=rollout, names=False)
                if d.status in OPEN]
@@ -190,7 +192,7 @@ class Summary:
 
 
 class Runner:
-    def __init__(self, registry, rollout: str, options: Options | None = None,
+    def __init__(self, registry: Registry, rollout: str, options: Options | None = None,
                  progress: Callable[[int], None] | None = None):
         self.registry = registry
         self.rollout = records.read_rollout(registry, rollout)
@@ -420,6 +422,6 @@ class Runner:
         self.progress(len(waiting))
 
 
-def run(registry, rollout: str, options: Options | None = None,
+def run(registry: Registry, rollout: str, options: Options | None = None,
         progress: Callable[[int], None] | None = None) -> Summary:
     return Runner(registry, rollout, options, progress).run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Invalid, NotFound
 from tinyreg.registry.store import IRI
 from tinyreg.registry.references import resolve_device
@@ -46,7 +47,7 @@ SELECT DISTINCT ?device WHERE { %s GRAPH ?device { ?device a ?kind }
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }"""
 
 
-def named_devices(registry, names: list[str]) -> list[str]:
+def named_devices(registry: Registry, names: list[str]) -> list[str]:
     """Device IRIs for identifiers, IRIs or source ids (`resolve_device`); NotFound names
     the ones not registered."""
     iris = {}
@@ -63,7 +64,7 @@ def named_devices(registry, names: list[str]) -> list[str]:
     return list(dict.fromkeys(iris[n] for n in names))
 
 
-def where_devices(registry, where: str) -> list[str]:
+def where_devices(registry: Registry, where: str) -> list[str]:
     text = where.strip()
     if re.match(r"(?i)(select|prefix)\b", text):
         return _query_devices(registry, text)
@@ -83,7 +84,7 @@ def where_devices(registry, where: str) -> list[str]:
     return [row["device"] for row in registry.store.select(_SELECT % (bound, " ".join(patterns)))]
 
 
-def _query_devices(registry, text: str) -> list[str]:
+def _query_devices(registry: Registry, text: str) -> list[str]:
     result = registry.query(text)
     if result.kind != "select" or not result.variables:
         raise Invalid("a --where query must be a SELECT naming devices")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.references import resolve_deployment, resolve_model, resolve_rollout
 
@@ -14,7 +15,7 @@ from . import records, sparql
 from .selection import named_devices
 
 
-def list_deployments(registry, device: str | None = None, version: str | None = None,
+def list_deployments(registry: Registry, device: str | None = None, version: str | None = None,
                      rollout: str | None = None) -> list[dict[str, Any]]:
     """Deployments, oldest first, optionally of one device, one model version, one rollout."""
 
@@ -25,14 +26,14 @@ def list_deployments(registry, device: str | None = None, version: str | None = 
         rollout=resolve_rollout(rollout) if rollout else None)]
 
 
-def deployment_status(registry, deployment: str) -> dict[str, Any]:
+def deployment_status(registry: Registry, deployment: str) -> dict[str, Any]:
     found = records.read_deployments(registry, deployment=resolve_deployment(deployment))
     if not found:
         raise NotFound(f"no deployment {deployment}")
     return found[0].as_dict()
 
 
-def rollout_status(registry, rollout: str) -> dict[str, Any]:
+def rollout_status(registry: Registry, rollout: str) -> dict[str, Any]:
     """The rollout's state and policy, and its deployments counted by status and by wave."""
     r = records.read_rollout(registry, resolve_rollout(rollout))
     deployments = records.read_deployments(registry, rollout=r.iri)
@@ -53,7 +54,7 @@ _IDENTIFIERS = """
 SELECT ?v ?id WHERE { %s GRAPH ?v { ?v <https://schema.org/identifier> ?id } }"""
 
 
-def _identifiers(registry, iris: set[str]) -> dict[str, str]:
+def _identifiers(registry: Registry, iris: set[str]) -> dict[str, str]:
     """`model@N` for version IRIs, as the version graphs name them."""
     if not iris:
         return {}
@@ -61,7 +62,7 @@ def _identifiers(registry, iris: set[str]) -> dict[str, str]:
     return {row["v"]: row["id"] for row in rows}
 
 
-def list_rollouts(registry) -> list[dict[str, Any]]:
+def list_rollouts(registry: Registry) -> list[dict[str, Any]]:
     rollouts = records.list_rollouts(registry)
     names = _identifiers(registry, {r.version for r in rollouts if r.version})
     return [{"id": r.token, "rollout": r.iri, "version": r.version,
@@ -71,7 +72,7 @@ def list_rollouts(registry) -> list[dict[str, Any]]:
              "selection": r.selection, "reason": r.reason} for r in rollouts]
 
 
-def what_runs_where(registry) -> list[dict[str, Any]]:
+def what_runs_where(registry: Registry) -> list[dict[str, Any]]:
     """Each device with an active deployment: the deployment and its version."""
     return [d.as_dict() for d in records.read_deployments(registry)
             if d.status == records.ACTIVE]

@@ -13,6 +13,7 @@ takes a fraction of reading the fleet. The answers are those of an engine built 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
 from .results import Matrix, Result, Verdict, render, sort_results
 from .shapes import Constraint, read_constraints
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 # Rows of the matrix computed at once: 64 models x 100,000 devices is 6.4 MB per bool array.
 _CHUNK_CELLS = 6_400_000
@@ -155,7 +159,7 @@ class Engine:
         return Matrix([self.fleet.models[i] for i in m], device_iris, fits, warned)
 
 
-def fleet_engine(registry, constraints: tuple[Constraint, ...] | None = None) -> Engine:
+def fleet_engine(registry: Registry, constraints: tuple[Constraint, ...] | None = None) -> Engine:
     """The registry's engine for the current store revision: built once, then refreshed
     from the store's change log after each write. A process starts from the snapshot the
     last one left on disk (snapshot.py), refreshed in the same way."""
@@ -187,7 +191,8 @@ def fleet_engine(registry, constraints: tuple[Constraint, ...] | None = None) ->
     return engine
 
 
-def current_engine(registry, constraints: tuple[Constraint, ...] | None = None) -> Engine | None:
+def current_engine(registry: Registry,
+                   constraints: tuple[Constraint, ...] | None = None) -> Engine | None:
     """The cached engine if it is up to date, without building one."""
     constraints = constraints if constraints is not None else read_constraints()
     engine = registry.cache.get(_CACHE_KEY)

@@ -7,6 +7,8 @@ results, with their messages and figures, for each pair.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import words
@@ -17,8 +19,11 @@ from .engine import Engine, current_engine, fleet_engine
 from .patterns import Adjust
 from .results import Match, Matrix, Ranked, Verdict, WhatIf
 
+if TYPE_CHECKING:
+    from ..core import Registry
 
-def check(registry, model_version_iri: str, device_iri: str) -> Verdict:
+
+def check(registry: Registry, model_version_iri: str, device_iri: str) -> Verdict:
     """Does this model version fit this device, and why (not)?"""
     engine = current_engine(registry)
     if engine is None:
@@ -27,7 +32,7 @@ def check(registry, model_version_iri: str, device_iri: str) -> Verdict:
     return engine.verdict(engine.model(model_version_iri), engine.device(device_iri))
 
 
-def devices_for_model(registry, version_iri: str, explain: bool = False,
+def devices_for_model(registry: Registry, version_iri: str, explain: bool = False,
                       limit: int | None = None, offset: int = 0,
                       max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
     """The devices the model version fits (with their warnings flagged); with `explain`,
@@ -44,7 +49,7 @@ def devices_for_model(registry, version_iri: str, explain: bool = False,
                     timing, max_latency_ms, by_latency)
 
 
-def models_for_device(registry, device_iri: str, explain: bool = False,
+def models_for_device(registry: Registry, device_iri: str, explain: bool = False,
                       limit: int | None = None, offset: int = 0,
                       max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
     """The model versions that fit the device; with `explain`, the others too, with why.
@@ -110,7 +115,7 @@ def _by_latency(ids: np.ndarray, timings: _Timings, max_latency_ms: float | None
     return ids
 
 
-def latency_matrix(registry, models: list[str], devices: list[str]) -> np.ndarray:
+def latency_matrix(registry: Registry, models: list[str], devices: list[str]) -> np.ndarray:
     """The fastest latency estimate in ms of each model version on each device (NaN where
     there is none), as the latency shapes judge it."""
     engine = fleet_engine(registry)
@@ -121,7 +126,8 @@ def latency_matrix(registry, models: list[str], devices: list[str]) -> np.ndarra
     return out
 
 
-def matrix(registry, models: list[str] | None = None, devices: list[str] | None = None) -> Matrix:
+def matrix(registry: Registry, models: list[str] | None = None,
+           devices: list[str] | None = None) -> Matrix:
     """Fit of every model version (or those listed) on every device (or those listed)."""
     engine = fleet_engine(registry)
     rows = None if models is None else [engine.model(iri) for iri in models]
@@ -129,7 +135,7 @@ def matrix(registry, models: list[str] | None = None, devices: list[str] | None 
     return engine.matrix(rows, columns)
 
 
-def what_if(registry, version_iri: str | None = None, device_iri: str | None = None, *,
+def what_if(registry: Registry, version_iri: str | None = None, device_iri: str | None = None, *,
             arena_delta: int = 0, flash_delta: int = 0, ram_delta: int = 0,
             deltas: dict[str, int] | None = None, explain: bool = False) -> WhatIf:
     """The pairs a change would win or lose.
@@ -190,7 +196,8 @@ _EVALUATIONS = prefixes("tr", "schema") + """SELECT ?v ?value ?dataset ?slice WH
 _LOWER_IS_BETTER = prefixes("tr") + "ASK WHERE { ?metric tr:lowerIsBetter true }"
 
 
-def best_model(registry, device_iri: str, task: str, metric: str, *, on_slice: str | None = None,
+def best_model(registry: Registry, device_iri: str, task: str, metric: str, *,
+               on_slice: str | None = None,
                explain: bool = False, max_latency_ms: float | None = None) -> list[Ranked]:
     """Model versions for `task` that fit the device, best `metric` first.
 

@@ -9,6 +9,7 @@ rdflib's query parser alone takes a fifth of a second per query.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
@@ -19,6 +20,9 @@ from ..resources import ontology_graph
 from ..vocab import TR
 from .results import VIOLATION, Result, Verdict, sort_results
 from .shapes import candidate_shapes, compat_shapes
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 CANDIDATE = rdflib.URIRef("urn:tinyreg:candidate")
 
@@ -77,7 +81,7 @@ def plain_value(term):
     return str(term)
 
 
-def check_shacl(registry, version_iri: str, device_iri: str,
+def check_shacl(registry: Registry, version_iri: str, device_iri: str,
                 shapes: rdflib.Graph | None = None) -> Verdict:
     """The verdict of pySHACL on one pair, from the two graphs in the store."""
     store = registry.store

@@ -15,10 +15,13 @@ import hashlib
 import logging
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..atomicfile import write_atomically
 from ..store.changelog import LOG_ENTRIES, entries_at, holds_entries
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,7 @@ def _canonical(value: Any) -> str:
     return repr(value)
 
 
-def _header(registry, constraints) -> dict[str, Any] | None:
+def _header(registry: Registry, constraints) -> dict[str, Any] | None:
     """What a snapshot of this registry's engine must have been built from; None when the
     store has no place of its own (one in memory) to tie a snapshot to."""
     where = registry.store.location()
@@ -59,7 +62,7 @@ def _header(registry, constraints) -> dict[str, Any] | None:
             "code": _code_digest()}
 
 
-def load(registry, constraints) -> Any:
+def load(registry: Registry, constraints) -> Any:
     """The engine of the snapshot, on this registry's store, at the position the snapshot
     was taken (the caller refreshes it); None when there is none to use."""
     header = _header(registry, constraints)
@@ -97,7 +100,7 @@ def due(engine, saved_revision: int | None) -> bool:
     return engine.revision - saved_revision > LOG_ENTRIES // 4
 
 
-def save(registry, engine) -> None:
+def save(registry: Registry, engine) -> None:
     """Write the engine as the registry's snapshot (with the names listings show, read now
     so that no later process reads them again)."""
     header = _header(registry, engine.constraints)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 
@@ -21,8 +22,11 @@ from ..references import resolve_device
 from .identity import Claims, renamed
 from .rows import device_rows
 
+if TYPE_CHECKING:
+    from ..core import Registry
 
-def add_device(registry, data: bytes, filename: str | None = None) -> FileResult:
+
+def add_device(registry: Registry, data: bytes, filename: str | None = None) -> FileResult:
     """Register what one file describes; `Invalid` when the file cannot be read or a
     device it describes breaks the description shapes, `Conflict` when a device's
     identifier is another source's device (identity.py); nothing is stored then.
@@ -44,7 +48,7 @@ def add_device(registry, data: bytes, filename: str | None = None) -> FileResult
     return result
 
 
-def import_dir(registry, path: str | Path,
+def import_dir(registry: Registry, path: str | Path,
                progress: Callable[[FileResult], None] | None = None,
                workers: int | None = None) -> list[FileResult]:
     """Register every device file below `path`; one result per file, in path order.
@@ -59,14 +63,14 @@ def import_dir(registry, path: str | Path,
     return import_paths(registry, list(iter_paths(str(root))), progress, workers)
 
 
-def import_paths(registry, paths: list[str],
+def import_paths(registry: Registry, paths: list[str],
                  progress: Callable[[FileResult], None] | None = None,
                  workers: int | None = None) -> list[FileResult]:
     """`import_dir` for files already listed (`iter_paths`), e.g. to size a progress bar."""
     return import_files(registry.store, paths, progress, workers)
 
 
-def load_catalog(registry) -> int:
+def load_catalog(registry: Registry) -> int:
     """Put the bundled board catalog in the store (the demo data), judged by the description
     shapes like any device file."""
     records = list(iter_catalog())
@@ -76,14 +80,14 @@ def load_catalog(registry) -> int:
     return registry.store.bulk_load((r.iri, r.ntriples()) for r in records)
 
 
-def list_devices(registry) -> list[dict]:
+def list_devices(registry: Registry) -> list[dict]:
     """One row per device, by identifier: name, kind, RAM and flash bytes, core, source
     format and why it is incomplete, if it is (rows.py; kept up to date from the change
     log rather than read whole after each write)."""
     return list(device_rows(registry).rows)
 
 
-def show_device(registry, ref: str) -> rdflib.Graph:
+def show_device(registry: Registry, ref: str) -> rdflib.Graph:
     """The device's graph, by its IRI, its identifier or its source's id."""
     graph = registry.store.get_graph(resolve_device(registry, ref))
     for prefix, namespace in PREFIXES.items():

@@ -10,12 +10,15 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..store import IRI
 from ..store.changelog import ChangeMark
 from ..store.terms import OneOf
 from ..vocab import RECORD_BASES, TR, local_name, prefixes
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 # Each fact of each device as a row of its own, gathered here: listing 100,000 devices took
 # 16.6 s when Oxigraph joined, grouped and ordered the same patterns, and takes 6.6 s so.
@@ -126,12 +129,12 @@ class DeviceRows:
 _LOCKS_GUARD = threading.Lock()
 
 
-def _lock(registry) -> threading.Lock:
+def _lock(registry: Registry) -> threading.Lock:
     with _LOCKS_GUARD:
         return registry.cache.setdefault(_CACHE_KEY + ".lock", threading.Lock())
 
 
-def device_rows(registry) -> DeviceRows:
+def device_rows(registry: Registry) -> DeviceRows:
     """The registry's device rows at the store's revision now (single flight: a thread that
     finds them out of date while another refreshes them waits for that refresh)."""
     held = registry.cache.get(_CACHE_KEY)

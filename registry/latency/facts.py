@@ -7,6 +7,8 @@ every device importer writes (registry/devices/facts.py).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import NotFound
 from ..models.artifacts import read_artifact
 from ..store import IRI
@@ -14,6 +16,9 @@ from ..vocab import local_name, prefixes
 from .estimator import DeviceFacts, ModelFacts
 from .families import core_family_of_iri
 from .workload import workload_of_tflite
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 _MODEL = prefixes("tr", "schema") + """
 SELECT ?sha ?name WHERE {
@@ -34,7 +39,7 @@ SELECT ?name ?core ?clock ?npu ?runtime WHERE {
 """
 
 
-def model_facts(registry, version_iri: str) -> ModelFacts:
+def model_facts(registry: Registry, version_iri: str) -> ModelFacts:
     rows = registry.store.select(_MODEL, {"v": IRI(version_iri)})
     if not rows:
         raise NotFound(f"model version {version_iri} has no stored artifact")
@@ -43,7 +48,7 @@ def model_facts(registry, version_iri: str) -> ModelFacts:
     return ModelFacts(name, workload_of_tflite(data, max_bytes=len(data)), data)
 
 
-def device_facts(registry, device_iri: str) -> DeviceFacts:
+def device_facts(registry: Registry, device_iri: str) -> DeviceFacts:
     rows = registry.store.select(_DEVICE, {"d": IRI(device_iri)})
     first = rows[0] if rows else {}
     cores = {core_family_of_iri(r["core"]) for r in rows if r.get("core")} - {None}

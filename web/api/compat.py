@@ -8,6 +8,7 @@ from typing import Any, Callable, Mapping
 
 from flask import jsonify, request
 
+from tinyreg.registry import Registry
 from tinyreg.registry.compat import (best_model, check, devices_for_model, latency_matrix,
                                      matrix, models_for_device, resolve_device, resolve_model,
                                      what_if)
@@ -59,7 +60,8 @@ def match_rows(matches, ident: Callable[[str], str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _page(registry, question, iri: str, args: Mapping[str, str], fitting: int, everything: int,
+def _page(registry: Registry, question, iri: str, args: Mapping[str, str], fitting: int,
+          everything: int,
           ident: Callable[[str], str]) -> dict[str, Any]:
     """One page of a match question: fitting entities first, then (with `explain`) the
     others; only the page's pairs are explained."""
@@ -77,14 +79,14 @@ def _page(registry, question, iri: str, args: Mapping[str, str], fitting: int, e
     return out
 
 
-def devices_for(registry, version_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
+def devices_for(registry: Registry, version_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
     """The devices a model version fits; `fitting` counts them over the whole fleet."""
     row = matrix(registry, [version_iri])
     return {"model": version_iri, **_page(registry, devices_for_model, version_iri, args,
                                           int(row.counts()[0]), len(row.devices), local_name)}
 
 
-def models_for(registry, device_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
+def models_for(registry: Registry, device_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
     """The model versions a device can run; `fitting` counts them."""
     column = matrix(registry, None, [device_iri])
     return {"device": device_iri, **_page(registry, models_for_device, device_iri, args,
@@ -96,7 +98,7 @@ def _listed(args: Mapping[str, str], name: str) -> list[str]:
     return [v.strip() for v in (args.get(name) or "").split(",") if v.strip()]
 
 
-def matrix_slice(registry, args: Mapping[str, str]) -> dict[str, Any]:
+def matrix_slice(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """The fit of the listed (or all) model versions on the listed devices, or on a page of
     all devices (`offset`, `limit`)."""
     models = [resolve_model(registry, m) for m in _listed(args, "models")] or None
@@ -134,7 +136,7 @@ def _changes(answer, ident: Callable[[str], str], args: Mapping[str, str]) -> di
             "lost": match_rows(answer.lost[:limit], ident)}
 
 
-def what_if_answer(registry, args: Mapping[str, str], *, version_iri: str | None = None,
+def what_if_answer(registry: Registry, args: Mapping[str, str], *, version_iri: str | None = None,
                    device_iri: str | None = None) -> dict[str, Any]:
     """The devices a model version would win or lose if it needed `arena_delta` and
     `flash_delta` bytes more (negative: fewer), or the model versions a device would win or

@@ -9,6 +9,7 @@ from flask import jsonify, request
 
 from tinyreg.deploy import deployment_status, list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.records import STATUSES
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.references import resolve_deployment, resolve_rollout
 
@@ -22,7 +23,7 @@ def _row(d: dict[str, Any]) -> dict[str, Any]:
     return {"id": local_name(d["iri"]), **d}
 
 
-def deployment_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+def deployment_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Deployments, newest first, of one `device`, `model` (version: slug or slug@N),
     `rollout` and/or `status`, paged."""
     status = args.get("status") or None
@@ -36,16 +37,16 @@ def deployment_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
     return page([_row(d) for d in reversed(rows)], args)
 
 
-def rollout_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+def rollout_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Rollouts, newest first, paged."""
     return page(list_rollouts(registry), args)
 
 
-def deployment(registry, ref: str) -> dict[str, Any]:
+def deployment(registry: Registry, ref: str) -> dict[str, Any]:
     return _row(deployment_status(registry, resolve_deployment(ref)))
 
 
-def rollout(registry, ref: str) -> dict[str, Any]:
+def rollout(registry: Registry, ref: str) -> dict[str, Any]:
     return rollout_status(registry, resolve_rollout(ref))
 
 

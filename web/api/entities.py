@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tinyreg.registry import Registry
 from tinyreg.registry.devices.register import show_device
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.models import show_model
@@ -86,7 +87,7 @@ _DEVICE_LISTS = _PREFIXES + """SELECT ?connectivity ?source ?group WHERE {
 }"""
 
 
-def _in_graph(registry, sparql: str, iri: str) -> list[dict[str, Any]]:
+def _in_graph(registry: Registry, sparql: str, iri: str) -> list[dict[str, Any]]:
     """Rows of `sparql` about ?d = `iri`, over that entity's graph alone. Bound to the
     union instead, Oxigraph scanned every device's graph: 9 s for one device of 100,000."""
     return registry.store.query(sparql, {"d": IRI(iri)}, default_graphs=[iri]).rows
@@ -96,7 +97,7 @@ def _local_values(row: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: (local_name(v) if k in keys else v) for k, v in row.items()}
 
 
-def model_view(registry, ref: str) -> dict[str, Any]:
+def model_view(registry: Registry, ref: str) -> dict[str, Any]:
     """One model version with everything its page shows."""
     iri = resolve_model(registry, ref)
     summary = show_model(registry, iri)
@@ -142,15 +143,15 @@ def _figure(row: dict[str, Any]) -> dict[str, Any]:
             "basis": row["basis"], "source": row["source"]}
 
 
-def model_graph(registry, ref: str):
+def model_graph(registry: Registry, ref: str):
     return registry.store.get_graph(resolve_model(registry, ref))
 
 
-def device_graph(registry, device_id: str):
+def device_graph(registry: Registry, device_id: str):
     return show_device(registry, device_id)
 
 
-def device_view(registry, device_id: str) -> dict[str, Any]:
+def device_view(registry: Registry, device_id: str) -> dict[str, Any]:
     """One device with everything its page shows."""
     iri = resolve_device(registry, device_id)
     rows = _in_graph(registry, _DEVICE, iri)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.vocab import local_name
 from tinyreg.registry.words import task_iri, word
@@ -50,7 +51,7 @@ def version_ref(iri: str) -> str:
     return f"{local_name(head)}@{number}" if number.isdigit() and "/model/" in head else str(iri)
 
 
-def per_revision(registry, name: str, build: Callable[[], Any]) -> Any:
+def per_revision(registry: Registry, name: str, build: Callable[[], Any]) -> Any:
     """`build()`, kept in the registry's cache until the store changes."""
     revision = registry.store.revision()
     cached = registry.cache.get(name)
@@ -59,14 +60,14 @@ def per_revision(registry, name: str, build: Callable[[], Any]) -> Any:
     return cached[1]
 
 
-def all_devices(registry) -> list[dict[str, Any]]:
+def all_devices(registry: Registry) -> list[dict[str, Any]]:
     """Every device's row, read once per store revision: listing 100,000 devices takes
     seconds, and the device list, the heatmap and the overview all filter the same rows."""
     from tinyreg.registry.devices.register import list_devices
     return per_revision(registry, "web.devices", lambda: list_devices(registry))
 
 
-def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+def device_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, paged."""
     rows = matching(all_devices(registry), args.get("q"), ("id", "name", "core", "kind"))
     min_ram, min_flash = int_arg(args, "min_ram"), int_arg(args, "min_flash")
@@ -81,7 +82,7 @@ def device_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
     return page(rows, args)
 
 
-def model_listing(registry, args: Mapping[str, str]) -> dict[str, Any]:
+def model_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Models filtered by `q` and `task`, paged."""
     from tinyreg.registry.models import list_models
     rows = [{"id": local_name(r["model"]), "name": r["name"], "task": word(r["task"]),

@@ -18,6 +18,7 @@ import click
 from tinyreg.deploy import list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.selection import named_devices, where_devices
 from tinyreg.deploy.targets import AUTO, available
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import Unavailable
 from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
 from tinyreg.registry.references import resolve_rollout
@@ -68,7 +69,7 @@ def _options(waves="1,10,100", max_failures=0.1, retries=3, **knobs):
 
 
 @contextlib.contextmanager
-def _pull_server(registry, listen: str | None):
+def _pull_server(registry: Registry, listen: str | None):
     """The pull endpoints served at `listen` (HOST:PORT) while the block runs; yields the
     server, or None without `listen`."""
     if not listen:
@@ -101,13 +102,13 @@ def _pull_server(registry, listen: str | None):
         server.close()
 
 
-def _run(registry, rollout_iri: str, options, total: int, listen: str | None):
+def _run(registry: Registry, rollout_iri: str, options, total: int, listen: str | None):
     with _pull_server(registry, listen), click.progressbar(
             length=total, label="deploying", file=sys.stderr) as bar:
         return _rollouts().run(registry, rollout_iri, options, progress=bar.update)
 
 
-def _report(registry, summary) -> None:
+def _report(registry: Registry, summary) -> None:
     token = summary.rollout.rsplit("/", 1)[-1]
     counts = ", ".join(f"{n} {status.lower()}" for status, n in sorted(summary.counts.items()))
     click.echo(f"rollout {token}: {summary.state.lower()} ({counts})")

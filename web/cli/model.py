@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from tinyreg.registry import Registry
 from tinyreg.registry.errors import NotFound
 from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
                                      show_model, tflite_files, tidy_artifacts)
@@ -140,7 +141,7 @@ def import_(state, directory: Path, **card) -> None:
         raise UserError(f"{failed} file(s) could not be imported; see the report above")
 
 
-def _existing(registry, model: str | None) -> None:
+def _existing(registry: Registry, model: str | None) -> None:
     """--version-of names a model that is registered: a typo must not start a new model."""
     if model:
         try:

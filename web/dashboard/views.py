@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from tinyreg.deploy.records import STATUSES
+from tinyreg.registry import Registry
 from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid, TinyregError
@@ -32,7 +33,7 @@ bp.add_app_template_filter(version_ref, "ref")
 
 
 
-def _overview(registry) -> dict[str, Any]:
+def _overview(registry: Registry) -> dict[str, Any]:
     """Counts and charts, recomputed only when the store has changed."""
     def build():
         devices = all_devices(registry)
@@ -140,7 +141,7 @@ def explain():
                            d=device_view(registry, verdict.device))
 
 
-def _examples(registry) -> list[dict[str, str]]:
+def _examples(registry: Registry) -> list[dict[str, str]]:
     """The acceptance questions, bound to the first registered model, device and task.
 
     The bound values come from the store, serialised as RDF terms, never from the request.
