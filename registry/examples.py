@@ -10,8 +10,14 @@ text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .store import IRI
+from .store.terms import inline_bindings
 from .vocab import prefixes
+
+if TYPE_CHECKING:
+    from .core import Registry
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,26 @@ SELECT ?device ?name ?runs ?why WHERE {
 } ORDER BY DESC(?runs) ?name""")
 
 EXAMPLES = (DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, BEST_MODEL_FOR_TASK, WHY_NOT)
+
+_FIRST_VERSION = prefixes("tr") + """
+SELECT ?v ?t WHERE { ?v a tr:ModelVersion OPTIONAL { ?v tr:task ?t } } ORDER BY ?v LIMIT 1"""
+_ROOMIEST_DEVICE = prefixes("tr") + "SELECT ?d WHERE { ?d tr:ramBytes ?r } ORDER BY DESC(?r) LIMIT 1"
+
+
+def bound_examples(registry: Registry) -> list[dict[str, str]]:
+    """The example questions with their subjects written in: the first registered model
+    version and its task, and the device with the most RAM (a question's text stays as it
+    is while the registry has no such subject). The values come from the store, serialised
+    as RDF terms, never from a request."""
+    model = registry.store.select(_FIRST_VERSION)
+    device = registry.store.select(_ROOMIEST_DEVICE)
+    values = {"model": model[0]["v"] if model else None,
+              "task": model[0]["t"] if model else None,
+              "device": device[0]["d"] if device else None}
+    out = []
+    for example in EXAMPLES:
+        bound = {p: IRI(values[p]) for p in example.parameters if values[p]}
+        text = (inline_bindings(example.sparql, bound) if len(bound) == len(example.parameters)
+                else example.sparql)
+        out.append({"key": example.key, "title": example.title, "sparql": text})
+    return out

@@ -68,7 +68,7 @@ def test_the_demo_says_what_the_engine_says(demo_seed, tmp_path):
 
 
 def test_the_demo_cards_name_source_and_licence_and_no_metric(demo_seed):
-    from tinyreg.web.api.entities import model_view
+    from tinyreg.registry.entities import model_view
     with Registry(load_settings(environ={}, data_dir=str(demo_seed))) as registry:
         for model in DEMO_MODELS:
             stem = "tflm-sine" if model.package == "tflite_micro" else \

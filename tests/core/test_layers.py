@@ -146,3 +146,21 @@ def test_query_prefixes_come_from_vocab(folder):
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if _PREFIX.search(line)]
     assert found == []
+
+
+# Query text: a SELECT of variables, or any query form with its WHERE block.
+_QUERY = re.compile(r"\bSELECT\s+(DISTINCT\s+)?[?*(]|\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b[^\n]*\bWHERE\s*\{",
+                    re.IGNORECASE)
+
+
+def test_web_holds_no_query_text():
+    """The web layer parses, calls the core and renders: every query is the core's (the
+    SPARQL endpoint passes users' queries through)."""
+    found = []
+    for path in sorted((REPO / "web").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and _QUERY.search(node.value):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert found == []
+    assert _QUERY.search("SELECT ?d WHERE { ?d a tr:Device }")  # the pattern finds query text

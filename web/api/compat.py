@@ -15,7 +15,8 @@ from tinyreg.registry.compat import (best_model, check, devices_for_model, laten
 from tinyreg.registry.errors import Invalid
 
 from ..current import current_registry
-from .listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, local_name, version_ref
+from tinyreg.registry.listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, version_ref
+from tinyreg.registry.vocab import local_name
 from .views import bp
 
 MAX_MATRIX_CELLS = 200_000

@@ -14,7 +14,8 @@ from tinyreg.registry.errors import Invalid
 from tinyreg.registry.references import resolve_deployment, resolve_rollout
 
 from ..current import current_registry
-from .listing import local_name, page
+from tinyreg.registry.listing import page
+from tinyreg.registry.vocab import local_name
 from .views import bp, paged_json
 
 

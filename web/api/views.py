@@ -18,8 +18,8 @@ from ..auth import require_write_token
 from ..current import current_registry
 from ..negotiation import NotAcceptable, rdf_response
 from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
-from .entities import device_graph, device_view, model_graph, model_view
-from .listing import device_listing, model_listing
+from tinyreg.registry.entities import device_graph, device_view, model_graph, model_view
+from tinyreg.registry.listing import device_listing, model_listing
 from .openapi import openapi_document
 from .uploads import model_card, uploaded_file
 

@@ -10,16 +10,15 @@ from tinyreg.registry import Registry
 from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid, TinyregError
-from tinyreg.registry.examples import EXAMPLES
+from tinyreg.registry.examples import bound_examples
 from tinyreg.registry.sparql_functions import load_functions
 from tinyreg.registry.words import word
 from tinyreg.registry.models import list_models, register_model
-from tinyreg.registry.store.terms import IRI, inline_bindings
 
 from ..api.compat import devices_for, matrix_slice, models_for
 from ..api.deployments import deployment_listing, rollout, rollout_listing
-from ..api.entities import device_view, model_view
-from ..api.listing import (MAX_LIMIT, all_devices, device_listing, local_name, model_listing,
+from tinyreg.registry.entities import device_view, model_view
+from tinyreg.registry.listing import (MAX_LIMIT, all_devices, device_listing, local_name, model_listing,
                            per_revision, version_ref)
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
@@ -141,33 +140,10 @@ def explain():
                            d=device_view(registry, verdict.device))
 
 
-def _examples(registry: Registry) -> list[dict[str, str]]:
-    """The acceptance questions, bound to the first registered model, device and task.
-
-    The bound values come from the store, serialised as RDF terms, never from the request.
-    """
-    model = registry.store.select(
-        "SELECT ?v ?t WHERE { ?v a <https://w3id.org/tinyreg/ontology#ModelVersion> "
-        "OPTIONAL { ?v <https://w3id.org/tinyreg/ontology#task> ?t } } ORDER BY ?v LIMIT 1")
-    device = registry.store.select(
-        "SELECT ?d WHERE { ?d <https://w3id.org/tinyreg/ontology#ramBytes> ?r } "
-        "ORDER BY DESC(?r) LIMIT 1")
-    values = {"model": model[0]["v"] if model else None,
-              "task": model[0]["t"] if model else None,
-              "device": device[0]["d"] if device else None}
-    out = []
-    for example in EXAMPLES:
-        bound = {p: IRI(values[p]) for p in example.parameters if values[p]}
-        text = (inline_bindings(example.sparql, bound) if len(bound) == len(example.parameters)
-                else example.sparql)
-        out.append({"key": example.key, "title": example.title, "sparql": text})
-    return out
-
-
 @bp.get("/query")
 def query_page():
     registry = current_registry()
-    return render_template("query.html", examples=_examples(registry),
+    return render_template("query.html", examples=bound_examples(registry),
                            functions=list(load_functions().values()),
                            initial=request.args.get("query", ""),
                            max_rows=registry.settings.sparql_max_rows,

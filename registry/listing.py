@@ -1,12 +1,14 @@
 """Lists with filters and pages: one function per list, shared by the API and the dashboard."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from tinyreg.registry import Registry
-from tinyreg.registry.errors import Invalid
-from tinyreg.registry.vocab import local_name
-from tinyreg.registry.words import task_iri, word
+from .errors import Invalid
+from .vocab import local_name
+from .words import task_iri, word
+
+if TYPE_CHECKING:
+    from .core import Registry
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -63,7 +65,7 @@ def per_revision(registry: Registry, name: str, build: Callable[[], Any]) -> Any
 def all_devices(registry: Registry) -> list[dict[str, Any]]:
     """Every device's row, read once per store revision: listing 100,000 devices takes
     seconds, and the device list, the heatmap and the overview all filter the same rows."""
-    from tinyreg.registry.devices.register import list_devices
+    from .devices.register import list_devices
     return per_revision(registry, "web.devices", lambda: list_devices(registry))
 
 
@@ -84,7 +86,7 @@ def device_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any
 
 def model_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     """Models filtered by `q` and `task`, paged."""
-    from tinyreg.registry.models import list_models
+    from .models import list_models
     rows = [{"id": local_name(r["model"]), "name": r["name"], "task": word(r["task"]),
              "latest": int(r["latest"]), "versions": int(r["versions"]), "iri": r["model"]}
             for r in list_models(registry)]

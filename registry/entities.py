@@ -6,18 +6,19 @@ bound queries over the entity's own graph.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tinyreg.registry import Registry
-from tinyreg.registry.devices.register import show_device
-from tinyreg.registry.errors import NotFound
-from tinyreg.registry.models import show_model
-from tinyreg.registry.references import resolve_device, resolve_model
-from tinyreg.registry.store import IRI
-from tinyreg.registry.vocab import prefixes
-from tinyreg.registry.words import word
+from .devices.register import show_device
+from .errors import NotFound
+from .models import show_model
+from .references import resolve_device, resolve_model
+from .store import IRI
+from .vocab import local_name, prefixes
+from .words import word
 
-from .listing import local_name
+if TYPE_CHECKING:
+    from .core import Registry
+
 
 _PREFIXES = prefixes("tr", "schema", "ssn", "dcterms", "rdfs")
 
