@@ -46,6 +46,9 @@ class SparqlFunction:
     returns: str  # what the answer is, for people (the SPARQL page lists it)
     doc: str
     answer: Callable[..., Any]  # (calls, *arguments) -> a Python value or None
+    # Whether a version's answers for every device are worked out at once (fits, runs): a
+    # query worker then asks the server once per version, not once per row.
+    by_version: bool = False
 
     @property
     def iri(self) -> str:
@@ -59,12 +62,14 @@ class SparqlFunction:
 FUNCTIONS: dict[str, SparqlFunction] = {}
 
 
-def sparql_function(name: str, params: tuple[str, ...], returns: str, doc: str):
-    """Register the decorated `answer(calls, *arguments)` as trf:NAME."""
+def sparql_function(name: str, params: tuple[str, ...], returns: str, doc: str,
+                    by_version: bool = False):
+    """Register the decorated `answer(calls, *arguments)` as trf:NAME; `by_version` for a
+    function of (version, device) whose answers for one version cost one row of the engine."""
     def register(answer: Callable[..., Any]) -> Callable[..., Any]:
         if name in FUNCTIONS:
             raise ValueError(f"SPARQL function trf:{name} is defined twice")
-        FUNCTIONS[name] = SparqlFunction(name, params, returns, doc, answer)
+        FUNCTIONS[name] = SparqlFunction(name, params, returns, doc, answer, by_version)
         return answer
     return register
 
@@ -76,6 +81,10 @@ def load_functions() -> dict[str, SparqlFunction]:
 
 def function_iris() -> list[str]:
     return [f.iri for f in load_functions().values()]
+
+
+def by_version_iris() -> list[str]:
+    return [f.iri for f in load_functions().values() if f.by_version]
 
 
 def query(registry: Any, sparql: str, bindings: Any = None) -> Any:
@@ -107,6 +116,13 @@ class Calls:
         except TinyregError as exc:  # e.g. a name that names nothing
             log.debug("trf:%s%r: %s", function.name, arguments, exc)
             return None
+
+    def row(self, iri: str, version: Any) -> dict[str, Any]:
+        """The answers of a `by_version` function for `version` and every device of the
+        fleet, by device IRI (what a query worker asks for instead of one call a row)."""
+        if self.model(version) is None:
+            return {}
+        return {d: self.call(iri, (version, ox.NamedNode(d))) for d in self.engine.fleet.devices}
 
     def custom_functions(self) -> dict[ox.NamedNode, Callable[..., Any]]:
         """The functions as Oxigraph takes them (`custom_functions=`)."""
@@ -220,14 +236,16 @@ def _answer(calls: Calls, version: Any, device: Any, which: int) -> bool | None:
 
 @sparql_function("fits", ("version", "device"), "xsd:boolean",
                  "Whether the model version fits the device: it runs there and the sensors "
-                 "its input needs are on the board (the compatibility shapes).")
+                 "its input needs are on the board (the compatibility shapes).",
+                 by_version=True)
 def fits(calls: Calls, version: Any, device: Any) -> bool | None:
     return _answer(calls, version, device, 1)
 
 
 @sparql_function("runs", ("version", "device"), "xsd:boolean",
                  "Whether the model version runs on the device: memory, flash, operators, "
-                 "runtime and number format, whatever sensors it needs.")
+                 "runtime and number format, whatever sensors it needs.",
+                 by_version=True)
 def runs(calls: Calls, version: Any, device: Any) -> bool | None:
     return _answer(calls, version, device, 0)
 
@@ -256,19 +274,22 @@ def _latency(calls: Calls, version: Any, device: Any, end: int) -> float | None:
 @sparql_function("latency", ("version", "device"), "xsd:decimal",
                  "The estimated time of one inference in ms, on the fastest way the device "
                  "runs the model (a core, its clock, a runtime), as `tinyreg estimate` and the "
-                 "latency budget compute it; no value where there is no estimate.")
+                 "latency budget compute it; no value where there is no estimate.",
+                 by_version=True)
 def latency(calls: Calls, version: Any, device: Any) -> float | None:
     return _latency(calls, version, device, 0)
 
 
 @sparql_function("latencyLow", ("version", "device"), "xsd:decimal",
                  "The low end of trf:latency's band, in ms (a 90 % interval of the "
-                 "calibration's own errors).")
+                 "calibration's own errors).",
+                 by_version=True)
 def latency_low(calls: Calls, version: Any, device: Any) -> float | None:
     return _latency(calls, version, device, 1)
 
 
 @sparql_function("latencyHigh", ("version", "device"), "xsd:decimal",
-                 "The high end of trf:latency's band, in ms.")
+                 "The high end of trf:latency's band, in ms.",
+                 by_version=True)
 def latency_high(calls: Calls, version: Any, device: Any) -> float | None:
     return _latency(calls, version, device, 2)

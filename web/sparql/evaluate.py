@@ -34,6 +34,8 @@ class Call:
     an Oxigraph term or None, comes back on the same connection)."""
     iri: str
     arguments: tuple[Any, ...]
+    # Asks for the answers for the version (the one argument) and every device, by IRI.
+    by_version: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class Worker:
 class WorkerPool:
     def __init__(self, store: Any, *, size: int, memory_mb: int, isolate: bool,
                  prefixes: dict[str, str], functions: list[str] = (),
-                 calls: Callable[[], Any] | None = None):
+                 calls: Callable[[], Any] | None = None, by_version: list[str] = ()):
         """`store` is the server's EmbeddedStore (its directory, revision and flush);
         `functions` the IRIs of the SPARQL functions a query may call, which `calls()`
         answers here (one `Calls` of registry/sparql_functions.py per query)."""
@@ -68,6 +68,7 @@ class WorkerPool:
         self.isolate = isolate
         self.prefixes = dict(prefixes)
         self.functions = list(functions)
+        self.by_version = list(by_version)  # those answered a version at a time
         self.calls = calls
         self._idle: list[Worker] = []
         self._live = 0  # idle, busy and starting
@@ -183,7 +184,8 @@ class WorkerPool:
                     break
                 # The query calls one of the registry's functions: answered here.
                 calls = calls or self.calls()
-                worker.conn.send(calls.call(message.iri, message.arguments))
+                worker.conn.send(calls.row(message.iri, message.arguments[0]) if message.by_version
+                                 else calls.call(message.iri, message.arguments))
             except (EOFError, OSError):
                 raise self._death(worker) from None
         reply, reopen_ms, rss_mb = message
@@ -230,7 +232,8 @@ class WorkerPool:
         revision = self.store.revision()
         ours.send({"path": str(self.store.path), "revision": revision,
                    "memory_mb": self.memory_mb, "isolate": self.isolate,
-                   "prefixes": self.prefixes, "functions": self.functions})
+                   "prefixes": self.prefixes, "functions": self.functions,
+                   "by_version": self.by_version})
         return process, ours, stderr, revision
 
     def _greeted(self, process: subprocess.Popen, conn: Connection, stderr: IO[bytes],

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from tinyreg.registry import Registry, sparql_functions
 from tinyreg.registry.errors import Invalid, TinyregError, Unavailable
-from tinyreg.registry.sparql_functions import Calls, function_iris
+from tinyreg.registry.sparql_functions import Calls, by_version_iris, function_iris
 from tinyreg.registry.store import EmbeddedStore, QueryResult
 from tinyreg.registry.vocab import PREFIXES
 
@@ -113,7 +113,8 @@ def worker_pool(registry: Registry, size: int) -> WorkerPool:
     settings = registry.settings
     return WorkerPool(registry.store, size=size, memory_mb=settings.sparql_memory_mb,
                       isolate=not settings.sparql_allow_federation, prefixes=PREFIXES,
-                      functions=function_iris(), calls=lambda: Calls(registry))
+                      functions=function_iris(), calls=lambda: Calls(registry),
+                      by_version=by_version_iris())
 
 
 class ThreadRunner:

@@ -46,7 +46,8 @@ def main(fd: int) -> None:
     config = conn.recv()
     isolation = _leave_network() if config["isolate"] else "federation is on"
     path, prefixes = config["path"], config["prefixes"]
-    functions = _functions(conn, config["functions"])
+    rows: dict = {}  # a query's answers by version, from the server (`by_version` functions)
+    functions = _functions(conn, config["functions"], set(config.get("by_version", ())), rows)
     store, revision = _open(path), config["revision"]
     _cap_memory(config["memory_mb"])
     conn.send({"pid": os.getpid(), "isolation": isolation, "rss_mb": _rss_mb()})
@@ -56,6 +57,7 @@ def main(fd: int) -> None:
         except EOFError:  # the server closed the pool or went away
             return
         reopen_ms = 0.0
+        rows.clear()  # answers hold for one query (the store may change between two)
         if wanted != revision:
             start = time.perf_counter()
             store = None  # the old instance's memory first
@@ -74,11 +76,19 @@ def main(fd: int) -> None:
         conn.send((answer, reopen_ms, _rss_mb()))
 
 
-def _functions(conn: Connection, iris: list[str]) -> dict:
-    """The registry's SPARQL functions, each call answered by the server: it holds the
-    compatibility engine, current and warm, which this process does not load."""
+def _functions(conn: Connection, iris: list[str], by_version: set[str], rows: dict) -> dict:
+    """The registry's SPARQL functions, answered by the server: it holds the compatibility
+    engine, current and warm, which this process does not load. For a function of a version
+    and a device that the server works out a version at a time, the first call for a version
+    brings its answers for every device (one round trip instead of one a row)."""
     def remote(iri: str):
         def call(*arguments):
+            if iri in by_version and len(arguments) == 2 and isinstance(arguments[1], ox.NamedNode):
+                key = (iri, arguments[0])
+                if key not in rows:
+                    conn.send(Call(iri, arguments[:1], by_version=True))
+                    rows[key] = conn.recv()
+                return rows[key].get(arguments[1].value)
             conn.send(Call(iri, arguments))
             return conn.recv()
         return call
