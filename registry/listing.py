@@ -47,6 +47,29 @@ def matching(rows: Iterable[dict[str, Any]], text: str | None,
     return [r for r in rows if any(needle in str(r.get(f) or "").lower() for f in fields)]
 
 
+def ordered(rows: list[dict[str, Any]], args: Mapping[str, str],
+            fields: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows by `sort` (a field, `-field` for descending; text without regard to case), rows
+    without the field last either way; as they were when there is no `sort`."""
+    raw = (args.get("sort") or "").strip()
+    if not raw:
+        return rows
+    field = raw.removeprefix("-")
+    if field not in fields:
+        raise Invalid(f"`sort` must be one of {', '.join(fields)} (-field for descending), "
+                      f"got {raw!r}")
+    known = [r for r in rows if r.get(field) is not None]
+
+    def key(row):
+        return row[field].lower() if isinstance(row[field], str) else row[field]
+    return (sorted(known, key=key, reverse=raw.startswith("-"))
+            + [r for r in rows if r.get(field) is None])
+
+
+DEVICE_SORTS = ("name", "kind", "core", "ram", "flash", "format")
+MODEL_SORTS = ("name", "task", "versions", "latest")
+
+
 def version_ref(iri: str) -> str:
     """`slug@N` for a model version IRI (…/model/slug/vN), as the API and the CLI take it back."""
     head, _, number = str(iri).rpartition("/v")
@@ -70,7 +93,8 @@ def all_devices(registry: Registry) -> list[dict[str, Any]]:
 
 
 def device_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
-    """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, paged."""
+    """Devices filtered by `q`, `kind`, `core`, `format`, `min_ram`, `min_flash`, sorted by
+    `sort`, paged."""
     rows = matching(all_devices(registry), args.get("q"), ("id", "name", "core", "kind"))
     min_ram, min_flash = int_arg(args, "min_ram"), int_arg(args, "min_flash")
     for field_name in ("kind", "core", "format"):
@@ -81,11 +105,11 @@ def device_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any
         rows = [r for r in rows if (r["ram"] or 0) >= min_ram]
     if min_flash:
         rows = [r for r in rows if (r["flash"] or 0) >= min_flash]
-    return page(rows, args)
+    return page(ordered(rows, args, DEVICE_SORTS), args)
 
 
 def model_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
-    """Models filtered by `q` and `task`, paged."""
+    """Models filtered by `q` and `task`, sorted by `sort`, paged."""
     from .models import list_models
     rows = [{"id": local_name(r["model"]), "name": r["name"], "task": word(r["task"]),
              "latest": int(r["latest"]), "versions": int(r["versions"]), "iri": r["model"]}
@@ -95,4 +119,4 @@ def model_listing(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]
     if task:  # the word, an alias, the IRI or the ontology's name: one task
         wanted = word(task_iri(task))
         rows = [r for r in rows if r["task"] == wanted]
-    return page(rows, args)
+    return page(ordered(rows, args, MODEL_SORTS), args)

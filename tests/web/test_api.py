@@ -197,3 +197,17 @@ def test_ontology_and_shapes_by_content_negotiation(client):
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     assert (None, rdflib.RDF.type, sh.NodeShape) in rdflib.Graph().parse(
         data=shapes.get_data(as_text=True), format="turtle")
+
+
+def test_lists_sort_by_a_column_both_ways_and_refuse_an_unknown_one(client):
+    up = client.get("/api/devices?sort=ram&limit=1000").get_json()["items"]
+    rams = [d["ram"] for d in up if d["ram"] is not None]
+    assert len(rams) > 10 and rams == sorted(rams) and rams[0] < rams[-1]
+    down = client.get("/api/devices?sort=-ram&limit=1000").get_json()["items"]
+    assert [d["ram"] for d in down if d["ram"] is not None] == rams[::-1]
+    names = [d["name"].lower() for d in client.get("/api/devices?sort=name&limit=1000").get_json()["items"]]
+    assert names == sorted(names)
+    bad = client.get("/api/devices?sort=colour")
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert "`sort` must be one of name, kind" in bad.get_json()["detail"]
+    assert client.get("/api/models?sort=-versions").status_code == 200

@@ -71,3 +71,27 @@ def test_no_page_is_wider_than_the_viewport(live_server, browser, width):
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert not too_wide, f"pages wider than {width} px: {too_wide}"
+
+
+def test_device_list_sorts_by_a_column_and_keeps_its_filter(live_server, browser):
+    from selenium.webdriver.common.by import By
+
+    def ram_column():
+        cells = browser.find_elements(By.CSS_SELECTOR, "table.list tbody tr td:nth-child(4)")
+        return [cell.get_attribute("textContent") for cell in cells]
+
+    def in_bytes(text):
+        number, _, unit = text.partition(" ")
+        return float(number) * {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
+
+    browser.get(live_server + "/devices?kind=MicrocontrollerBoard&limit=200")
+    browser.find_element(By.LINK_TEXT, "RAM").click()
+    assert "sort=ram" in browser.current_url and "kind=MicrocontrollerBoard" in browser.current_url
+    up = [in_bytes(t) for t in ram_column() if t != "–"]
+    assert len(up) > 10 and up == sorted(up) and up[0] < up[-1]
+    browser.find_element(By.PARTIAL_LINK_TEXT, "RAM").click()
+    assert "sort=-ram" in browser.current_url
+    down = [in_bytes(t) for t in ram_column() if t != "–"]
+    assert down == sorted(up, reverse=True)
+    assert "Linux device" not in browser.find_element(By.CSS_SELECTOR, "table.list").text
+    browser.save_screenshot(str(ARTIFACTS / "devices-by-ram-descending.png"))

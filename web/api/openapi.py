@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from tinyreg.deploy.records import STATUSES
+from tinyreg.registry.listing import DEVICE_SORTS, MODEL_SORTS
 from tinyreg.registry.words import METRICS, TASKS, word
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
@@ -25,6 +26,11 @@ def _rdf_or_json(schema: dict) -> dict:
 def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema,
             "description": description}
+
+
+def _sort(fields: tuple[str, ...]) -> dict:
+    return _query("sort", {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]},
+                  "Order by this field; -field for descending. Rows without it come last.")
 
 
 _PAGE = [_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000},
@@ -116,7 +122,8 @@ def openapi_document() -> dict:
                             _query("core", {"type": "string"}, "Core, e.g. CortexM4F."),
                             _query("format", {"type": "string"}, "Source format, e.g. catalog."),
                             _query("min_ram", {"type": "integer", "minimum": 0}, "Bytes of RAM at least."),
-                            _query("min_flash", {"type": "integer", "minimum": 0}, "Bytes of flash at least.")],
+                            _query("min_flash", {"type": "integer", "minimum": 0}, "Bytes of flash at least."),
+                            _sort(DEVICE_SORTS)],
                         "responses": {"200": _json(_page_of("DeviceRow")), "400": PROBLEM}},
                 "post": {"summary": "Register a device from a WoT TD, board manifest, Zephyr YAML or Turtle",
                          "security": _WRITE,
@@ -137,7 +144,8 @@ def openapi_document() -> dict:
                         "parameters": _PAGE + [_query("task", {"type": "string", "enum": _words(TASKS)},
                                                       "Task, e.g. keyword-spotting (its IRI "
                                                       "or the ontology's name are accepted "
-                                                      "too).")],
+                                                      "too)."),
+                                               _sort(MODEL_SORTS)],
                         "responses": {"200": _json(_page_of("ModelRow")), "400": PROBLEM}},
                 "post": {"summary": "Register a .tflite model version (measured on TFLM)",
                          "security": _WRITE,
