@@ -3,6 +3,10 @@ wider than the viewport (the page itself never scrolls sideways; a wide table sc
 its own box). Screenshots of each page at each width go to test-artifacts/browser/layout/."""
 from __future__ import annotations
 
+import csv
+import io
+import urllib.request
+
 import pytest
 
 from ..conftest import REPO
@@ -95,3 +99,11 @@ def test_device_list_sorts_by_a_column_and_keeps_its_filter(live_server, browser
     assert down == sorted(up, reverse=True)
     assert "Linux device" not in browser.find_element(By.CSS_SELECTOR, "table.list").text
     browser.save_screenshot(str(ARTIFACTS / "devices-by-ram-descending.png"))
+    # The page's CSV link is the table as shown: same filter, same order.
+    href = browser.find_element(By.LINK_TEXT, "CSV").get_attribute("href")
+    assert href.startswith(live_server) and "_format=csv" in href and "sort=-ram" in href
+    with urllib.request.urlopen(href, timeout=30) as answer:
+        rows = list(csv.DictReader(io.StringIO(answer.read().decode())))
+    names = [cell.text for cell in browser.find_elements(
+        By.CSS_SELECTOR, "table.list tbody tr td:first-child a")]
+    assert [r["name"] for r in rows] == names and {r["kind"] for r in rows} == {"MicrocontrollerBoard"}

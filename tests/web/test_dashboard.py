@@ -154,3 +154,19 @@ def test_upload_form_is_disabled_when_writes_are_off(loaded):
     html = page(make_app(loaded, write_token=None).test_client(), "/upload")
     assert html.count("<fieldset disabled>") == 2 and "Writes over HTTP are disabled" in html
     assert "<fieldset disabled>" not in page(make_app(loaded).test_client(), "/upload")
+
+
+def test_a_table_exports_as_csv_and_json_with_its_filter_and_order(client):
+    import csv
+    import json
+    answer = client.get("/devices?kind=MicrocontrollerBoard&sort=-ram&limit=200&_format=csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert 'filename="devices.csv"' in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    shown = client.get("/api/devices?kind=MicrocontrollerBoard&sort=-ram&limit=200").get_json()
+    assert [r["id"] for r in rows] == [d["id"] for d in shown["items"]] and len(rows) > 10
+    assert {r["kind"] for r in rows} == {"MicrocontrollerBoard"}
+    as_json = json.loads(client.get("/models?q=kws&_format=json").get_data(as_text=True))
+    assert [m["id"] for m in as_json["items"]] == ["kws-tiny"]
+    bad = client.get("/devices?_format=xls", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "`_format` must be one of csv, json" in bad.get_data(as_text=True)

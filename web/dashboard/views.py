@@ -24,6 +24,7 @@ from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from ..current import current_registry
 from .charts import bar_chart, counted, human_bytes, size_buckets
+from .export import table_response, wanted_format
 
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(human_bytes, "bytes")
@@ -55,8 +56,11 @@ def index():
 
 @bp.get("/models")
 def models():
-    return render_template("models.html", listing=model_listing(current_registry(), request.args),
-                           args=request.args)
+    listing = model_listing(current_registry(), request.args)
+    fmt = wanted_format(request.args)
+    if fmt:
+        return table_response(listing, fmt, "models")
+    return render_template("models.html", listing=listing, args=request.args)
 
 
 @bp.get("/models/<path:ref>")
@@ -71,8 +75,11 @@ def model(ref: str):
 
 @bp.get("/devices")
 def devices():
-    return render_template("devices.html", listing=device_listing(current_registry(), request.args),
-                           args=request.args)
+    listing = device_listing(current_registry(), request.args)
+    fmt = wanted_format(request.args)
+    if fmt:
+        return table_response(listing, fmt, "devices")
+    return render_template("devices.html", listing=listing, args=request.args)
 
 
 @bp.get("/devices/<path:device_id>")

@@ -1,0 +1,38 @@
+"""A dashboard table as CSV or JSON (`?_format=csv|json`), the rows the page shows with its
+filters, order and page, so what a person sees is what they download."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any, Mapping
+
+from flask import Response
+
+from tinyreg.registry.errors import Invalid
+
+FORMATS = ("csv", "json")
+
+
+def wanted_format(args: Mapping[str, str]) -> str | None:
+    fmt = (args.get("_format") or "").strip().lower()
+    if fmt and fmt not in FORMATS:
+        raise Invalid(f"`_format` must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return fmt or None
+
+
+def table_response(listing: dict[str, Any], fmt: str, name: str) -> Response:
+    rows = listing["items"]
+    if fmt == "json":
+        body, mimetype = json.dumps(listing, indent=1, default=str), "application/json"
+    else:
+        out = io.StringIO()
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+                             for k, v in row.items()})
+        body, mimetype = out.getvalue(), "text/csv"
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
