@@ -38,6 +38,8 @@ from .evaluate import Call, Request, evaluate, failure
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _OPEN_TRIES = 3
+# Calls about one model version in one query before its answers for every device are asked.
+_CALLS_BEFORE_ROW = 16
 
 
 def main(fd: int) -> None:
@@ -85,10 +87,16 @@ def _functions(conn: Connection, iris: list[str], by_version: set[str], rows: di
         def call(*arguments):
             if iri in by_version and len(arguments) == 2 and isinstance(arguments[1], ox.NamedNode):
                 key = (iri, arguments[0])
-                if key not in rows:
+                found = rows.get(key)
+                if isinstance(found, dict):
+                    return found.get(arguments[1].value)
+                # A version asked about a few devices (models for one device) costs a call
+                # each; one asked about many (devices for one model), a row.
+                rows[key] = (found or 0) + 1
+                if rows[key] > _CALLS_BEFORE_ROW:
                     conn.send(Call(iri, arguments[:1], by_version=True))
                     rows[key] = conn.recv()
-                return rows[key].get(arguments[1].value)
+                    return rows[key].get(arguments[1].value)
             conn.send(Call(iri, arguments))
             return conn.recv()
         return call
