@@ -40,7 +40,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class OxigraphServer:
+class StartedServer:
+    """What every server the suite starts has: its directory, its log and its process."""
+    directory: Path
+    _process: subprocess.Popen | None = None
+
+    def log_tail(self) -> str:
+        try:
+            return (self.directory / "server.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self._process is not None:
+            stop_process(self._process)
+            self._process = None
+
+
+class OxigraphServer(StartedServer):
     kind = "oxigraph"
     profile = "oxigraph"
 
@@ -103,17 +120,6 @@ class OxigraphServer:
         """Empty the server, so that each test starts from nothing."""
         self.update("DROP ALL")
 
-    def log_tail(self) -> str:
-        try:
-            return (self.directory / "server.log").read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop_process(self._process)
-            self._process = None
-
 
 def stop_process(process: subprocess.Popen) -> None:
     """Ask a process we started to end; kill it if it has not within ten seconds."""
@@ -174,7 +180,7 @@ def virtuoso_binaries() -> tuple[str, str]:
     return server, isql
 
 
-class VirtuosoServer:
+class VirtuosoServer(StartedServer):
     """`virtuoso-t` on loopback, written to as an operator would: through `/sparql-auth`
     with HTTP digest, as a user granted SPARQL_UPDATE (the README's set-up)."""
     kind = "virtuoso"
@@ -281,17 +287,6 @@ class VirtuosoServer:
         graphs = [g for g in self._graphs() if g not in self._system_graphs]
         if graphs:
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
-
-    def log_tail(self) -> str:
-        try:
-            return (self.directory / "server.log").read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self._process is not None:
-            stop_process(self._process)
-            self._process = None
 
 
 class ExternalServer:
