@@ -51,6 +51,9 @@ class Profile:
     switches_per_request: int = 0
     # Graphs the server keeps for itself, by name prefix: never listed as the registry's.
     system_graphs: tuple[str, ...] = ()
+    # Words in a failed update's answer that mean the server rolled the whole request back
+    # and it may be sent again as it is (a deadlock between concurrent writers).
+    rolled_back: tuple[str, ...] = ()
 
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (
@@ -85,6 +88,9 @@ PROFILES: dict[str, Profile] = {p.name: p for p in (
             update_url=lambda q: q,
             gsp_url=lambda q: _swap_tail(q, ("sparql-auth", "sparql"), "sparql-graph-crud-auth"),
             atomic_updates=False, digest_auth=True, switches_per_request=100,
+            # SQLSTATE 40001 ("SR172: Transaction deadlocked"): three processes writing at
+            # once hit it on this machine; Virtuoso rolls the deadlocked request back.
+            rolled_back=("40001",),
             system_graphs=("http://www.openlinksw.com/", "http://localuriqaserver/",
                            "http://www.w3.org/ns/ldp#", "virtrdf-", "urn:activitystreams-owl:")),
     # Amazon Neptune: /sparql for queries and updates, each update one transaction, and the

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import threading
+import time
 import uuid
 import urllib.parse
 from typing import Any, Iterable, Mapping
@@ -53,6 +55,10 @@ _GRAPH_NAMES_CHEAP = "SELECT ?g WHERE { GRAPH ?g { } }"
 # GROUP BY rather than DISTINCT: Virtuoso took 16 s for DISTINCT on 361 graphs, 5-15 ms so.
 _GRAPH_NAMES = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 _TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+# A request the server rolled back is sent again this many times, after a pause that grows
+# and is drawn at random, so that the writers that deadlocked do not meet again in step.
+_RESENDS = 6
+_FIRST_PAUSE_S = 0.05
 
 
 def _media_type(content_type: str) -> str:
@@ -232,8 +238,20 @@ class RemoteStore(Store):
             self._send_update(sparql.rstrip().rstrip(";") + " ;\n" + bump)
 
     def _send_update(self, text: str, what: str = "update") -> None:
-        self._http.request("POST", self.endpoints.update, what, body=text.encode(),
-                           headers={"Content-Type": "application/sparql-update"})
+        for attempt in range(_RESENDS + 1):
+            try:
+                self._http.request("POST", self.endpoints.update, what, body=text.encode(),
+                                   headers={"Content-Type": "application/sparql-update"})
+                return
+            except Unavailable as exc:
+                if attempt == _RESENDS or not self._rolled_back(exc):
+                    raise
+                log.info("the SPARQL server rolled back a %s (%s); sending it again", what,
+                         exc.detail[:80])
+                time.sleep(_FIRST_PAUSE_S * 2 ** attempt * (0.5 + random.random()))
+
+    def _rolled_back(self, exc: Unavailable) -> bool:
+        return any(marker in exc.detail for marker in self.profile.rolled_back)
 
     def apply(self, txn: Transaction) -> None:
         puts = [prepare(name, graph) for name, graph in txn.puts.items()]

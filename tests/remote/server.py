@@ -8,6 +8,8 @@ registry does to them crosses real HTTP.
 """
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import secrets
@@ -15,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -38,6 +41,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def loopback(handler: type[http.server.BaseHTTPRequestHandler]):
+    """An HTTP server of `handler` on a free loopback port, for as long as the block runs;
+    yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
 
 
 class StartedServer:

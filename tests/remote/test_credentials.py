@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import http.server
-import threading
 
 import pytest
 
 from tinyreg.registry.store.http import Http
+
+from .server import loopback
 
 
 @pytest.fixture
@@ -23,12 +24,8 @@ def recorder():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    thread.join(timeout=10)
+    with loopback(Handler) as base:
+        yield base, seen
 
 
 def test_basic_credentials_go_with_the_first_request_to_the_stores_urls_only(recorder):
