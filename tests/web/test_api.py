@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import io
 
 import pytest
@@ -143,6 +144,8 @@ def test_device_upload_from_a_thing_description(loaded):
     ("GET", "/api/devices/!!", {}, 404),
     ("GET", "/api/models/no-such-model", {}, 404),
     ("GET", "/api/models/kws-tiny@x", {}, 400),
+    ("GET", "/api/models/no-such-model/file", {}, 404),
+    ("GET", "/api/models/kws-tiny@9/file", {}, 404),
     ("GET", "/api/devices?limit=0", {}, 400),
     ("GET", "/api/devices?offset=-1", {}, 400),
     ("GET", "/api/devices?min_ram=lots", {}, 400),
@@ -211,3 +214,30 @@ def test_lists_sort_by_a_column_both_ways_and_refuse_an_unknown_one(client):
     assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
     assert "`sort` must be one of name, kind" in bad.get_json()["detail"]
     assert client.get("/api/models?sort=-versions").status_code == 200
+
+
+def test_a_model_version_downloads_as_the_bytes_the_registry_holds(loaded, client):
+    version = client.get("/api/models/kws-tiny@1").get_json()
+    for ref in ("kws-tiny", "kws-tiny@1", version["iri"]):
+        got = client.get(f"/api/models/{ref}/file")  # no token: a read like any other GET
+        assert got.status_code == 200, got.data
+        assert got.mimetype == "application/octet-stream"
+        assert got.headers["Content-Disposition"] == 'attachment; filename="kws-tiny-v1.tflite"'
+        assert hashlib.sha256(got.data).hexdigest() == version["sha256"]
+        assert len(got.data) == version["file_bytes"]
+        assert got.headers["ETag"] == f'"{version["sha256"]}"'
+    again = client.get("/api/models/kws-tiny/file", headers={"If-None-Match": f'"{version["sha256"]}"'})
+    assert again.status_code == 304 and not again.data
+
+
+def test_a_model_file_whose_bytes_rotted_is_not_served(loaded, client):
+    sha = client.get("/api/models/kws-tiny@1").get_json()["sha256"]
+    path = loaded.artifacts_path / sha[:2] / sha
+    kept = path.read_bytes()
+    try:
+        path.write_bytes(kept[:-1] + bytes([kept[-1] ^ 1]))
+        got = client.get("/api/models/kws-tiny/file")
+        assert got.status_code == 404 and got.mimetype == "application/problem+json"
+        assert "damaged" in got.get_json()["detail"]
+    finally:
+        path.write_bytes(kept)

@@ -43,6 +43,9 @@ def test_model_page_lists_devices_with_reasons(client):
     assert f"{fitting} of " in html
     row = re.search(r'<tr class="misfit">.*?NUCLEO-L4R5ZI.*?</tr>', html, re.S).group(0)
     assert "microphone" in row
+    link = re.search(r'<a class="download" id="download" href="([^"]+)" download>', html).group(1)
+    got = client.get(html_lib.unescape(link))
+    assert got.status_code == 200 and got.headers["ETag"].strip('"') in html
 
 
 def test_lists_search_and_filter(client):

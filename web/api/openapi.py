@@ -168,6 +168,18 @@ def openapi_document() -> dict:
                                 "schema": {"type": "string", "pattern": _MODEL_REF}}, _FORMAT],
                 "responses": {"200": _rdf_or_json({"$ref": "#/components/schemas/ModelVersion"}),
                               "400": PROBLEM, "404": PROBLEM, "406": PROBLEM}}},
+            "/api/models/{ref}/file": {"get": {
+                "summary": "The version's .tflite file as stored (read-only: no token). The "
+                           "ETag is the file's SHA-256 as the registry holds it",
+                "parameters": [_path("ref", _MODEL_REF)],
+                "responses": {
+                    "200": {"description": "The file (Content-Disposition names it slug-vN.tflite)",
+                            "headers": {"ETag": {"schema": {"type": "string"},
+                                                 "description": "The SHA-256 of the bytes, quoted."}},
+                            "content": {"application/octet-stream": {
+                                "schema": {"type": "string", "format": "binary"}}}},
+                    "304": {"description": "Not modified (If-None-Match named this digest)"},
+                    "400": PROBLEM, "404": PROBLEM}}},
             "/api/models/{ref}/devices": {"get": {
                 "summary": "The devices a model version fits (fitting first); with explain=1 "
                            "the others too, each with the results that rule it out",

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.models import register_model
+from tinyreg.registry.models.download import model_file
 
 from ..auth import require_write_token
 from ..current import current_registry
@@ -96,6 +97,17 @@ def models():
 @bp.get("/models/<path:ref>")
 def model(ref: str):
     return _entity(lambda: model_view(current_registry(), ref), lambda: model_graph(current_registry(), ref), ref)
+
+
+@bp.get("/models/<path:ref>/file")
+def model_download(ref: str):
+    """The version's stored .tflite bytes. Read-only, so no token, as for every GET; the
+    ETag is the SHA-256 the registry holds, so a client checks what it got against it."""
+    found = model_file(current_registry(), ref)
+    response = Response(found.data, mimetype="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"'})
+    response.set_etag(found.sha256)
+    return response.make_conditional(request)
 
 
 @bp.post("/models")
