@@ -15,26 +15,15 @@ import rdflib
 
 from . import querytext
 from .errors import Invalid
+from .counts import counts
 from .entailment import shipped_closure
 from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
-from .vocab import FUNCTION_NS, ID, META_GRAPH, ONTOLOGY_IRI, REGISTRY_ROOT, TR, prefixes
+from .vocab import FUNCTION_NS, ID, META_GRAPH, ONTOLOGY_IRI, TR
 
 log = logging.getLogger(__name__)
-
-# Counts for `tinyreg stats`; each query is over the union of the registry's graphs.
-_STATS_QUERY = prefixes("tr") + """SELECT
-  (COUNT(DISTINCT ?model) AS ?models) (COUNT(DISTINCT ?version) AS ?versions)
-  (COUNT(DISTINCT ?device) AS ?devices) (COUNT(DISTINCT ?deployment) AS ?deployments)
-WHERE {
-  { ?model a tr:Model } UNION { ?version a tr:ModelVersion }
-  UNION { ?device a ?deviceClass . VALUES ?deviceClass { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }
-  UNION { ?deployment a tr:Deployment }
-}
-"""
-
 
 # Which closure (registry/entailment.py) the store's graphs were written under.
 _ENTAILED = "urn:tinyreg:entailment"
@@ -156,12 +145,9 @@ class Registry:
         return store, {"functions": functions}
 
     def stats(self) -> dict[str, int]:
-        row = self.store.select(_STATS_QUERY)[0]
-        out = {k: int(row[k] or 0) for k in ("models", "versions", "devices", "deployments")}
-        # The registry's own graphs: a server may keep graphs of its own (Virtuoso has some).
-        out["graphs"] = self.store.graph_count(under=REGISTRY_ROOT)
-        out["revision"] = self.store.revision()
-        return out
+        """How many models, versions, devices, deployments and graphs the registry holds,
+        and its revision: kept from the store's change log (counts.py)."""
+        return counts(self).as_dict()
 
     def close(self) -> None:
         self.store.close()

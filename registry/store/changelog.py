@@ -47,7 +47,7 @@ _CHANGED = (f"SELECT ?c ?g ?u WHERE {{ GRAPH <{META_GRAPH}> {{ {{ ?c <{_NUMBER}>
             f"UNION {{ ?c <{_GRAPH}> ?g }} UNION {{ ?c <{_UNDER}> ?u }} }} }}")
 
 
-def _namespace(name: str) -> str:
+def namespace(name: str) -> str:
     """The graph name up to its last separator: what a prefix entry keeps of it."""
     cut = max(name.rfind("/"), name.rfind("#"), name.rfind(":"))
     return name[:cut + 1]
@@ -58,7 +58,7 @@ def _recorded(graphs: Iterable[str] | None, under: Iterable[str]) -> tuple[list[
         return [], [""]
     names, prefixes = sorted(set(graphs)), set(under)
     if len(names) > MAX_NAMED:
-        prefixes |= {_namespace(name) for name in names}
+        prefixes |= {namespace(name) for name in names}
         names = []
     if len(prefixes) > MAX_NAMED:
         prefixes = {""}

@@ -1,18 +1,33 @@
-"""The device rows kept from the change log stay equal to a fresh read of the store through
-random writes, replacements, deletions, record writes and bulk loads, on every store; and
-readers arriving together after a write share one refresh."""
+"""The device rows and the registry's counts kept from the change log stay equal to a fresh
+read of the store through random writes, replacements, deletions, record writes and bulk
+loads, on every store; and readers arriving together after a write share one refresh."""
 from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 
 from tinyreg.registry import compat
+from tinyreg.registry.counts import counts as registry_counts
 from tinyreg.registry.devices import rows as device_rows_module
 from tinyreg.registry.devices.catalog import iter_catalog
 from tinyreg.registry.devices.register import list_devices
 from tinyreg.registry.devices.rows import DeviceRows, device_rows, read_rows
-from tinyreg.registry.vocab import DEPLOYMENT_BASE, DEVICE_BASE, TR
+from tinyreg.registry.devices.rows import TALLIED
+from tinyreg.registry.vocab import DEPLOYMENT_BASE, DEVICE_BASE, ID, REGISTRY_ROOT, TR, prefixes
 
+# What Registry.stats counted with one query before it followed the change log.
+_STATS = prefixes("tr") + """SELECT
+  (COUNT(DISTINCT ?model) AS ?models) (COUNT(DISTINCT ?version) AS ?versions)
+  (COUNT(DISTINCT ?device) AS ?devices) (COUNT(DISTINCT ?deployment) AS ?deployments)
+WHERE {
+  { ?model a tr:Model } UNION { ?version a tr:ModelVersion }
+  UNION { ?device a ?deviceClass . VALUES ?deviceClass { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device } }
+  UNION { ?deployment a tr:Deployment }
+}
+"""
+
+_A = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 TEMPLATES = [(r.iri, r.ntriples()) for r in iter_catalog()]
 
 
@@ -34,16 +49,51 @@ def _fresh(registry) -> list[dict]:
     return sorted(read_rows(registry.store).values(), key=lambda r: (r["id"], r["iri"]))
 
 
+def _fresh_stats(store) -> dict[str, int]:
+    row = store.select(_STATS)[0]
+    out = {k: int(row[k] or 0) for k in ("models", "versions", "devices", "deployments")}
+    out["graphs"] = store.graph_count(under=REGISTRY_ROOT)
+    out["revision"] = store.revision()
+    return out
+
+
+def _record(store, step: int, rng: random.Random) -> None:
+    """A deployment written, or dropped, as the deployment records write: by name, or with
+    the deployments' namespace (an activation retires the one before by its namespace)."""
+    deployment = f"{DEPLOYMENT_BASE}rows-{rng.randrange(step + 1)}"
+    if rng.random() < 0.3:
+        store.update_graphs(f"DROP SILENT GRAPH <{deployment}>", [deployment])
+        return
+    store.update_graphs(f"INSERT DATA {{ GRAPH <{deployment}> {{ <{deployment}> a <{TR}Deployment> }} }}",
+                        [deployment], under=[DEPLOYMENT_BASE] if rng.random() < 0.5 else [])
+
+
+def _other(store, step: int, rng: random.Random) -> None:
+    """Graphs that count other than as devices: a model and its version, a graph that
+    types nothing, one outside the registry's names that types a device (counted as a
+    device, not as a graph); some written with a user's update, which the log cannot name."""
+    model = f"{ID}model/rows-{rng.randrange(step + 1)}"
+    choice = rng.choice(["model", "untyped", "outside", "user"])
+    if choice == "model":
+        store.put_graph(model, f"<{model}> {_A} <{TR}Model> .\n<{model}/v1> {_A} <{TR}ModelVersion> .\n")
+    elif choice == "untyped":
+        store.put_graph(f"{ID}note/rows-{step}", f"<{ID}note/rows-{step}> <{TR}note> \"x\" .\n")
+    elif choice == "outside":
+        store.put_graph(f"urn:rows:{step}", f"<urn:rows:{step}> {_A} <{TR}Device> .\n")
+    else:
+        store.update(f"DROP SILENT GRAPH <{model}>")
+
+
 def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
     rng = random.Random(16)
     store = registry.store
     numbers = iter(range(10_000))
     store.bulk_load([_device(next(numbers), rng) for _ in range(40)])
     assert device_rows(registry).origin == "full"
-    origins = set()
+    origins, count_origins = set(), set()
     for step in range(40):
         present = [row["iri"] for row in device_rows(registry).rows]
-        action = rng.choice(["add", "replace", "delete", "record", "many", "mixed"])
+        action = rng.choice(["add", "replace", "delete", "record", "many", "mixed", "other"])
         if action == "add":
             store.put_graph(*_device(next(numbers), rng))
         elif action == "replace" and present:
@@ -53,9 +103,9 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
         elif action == "delete" and present:
             store.delete_graph(rng.choice(present))
         elif action == "record":
-            deployment = f"{DEPLOYMENT_BASE}rows-{step}"
-            store.update_graphs(f"INSERT DATA {{ GRAPH <{deployment}> {{ <{deployment}> a <{TR}Deployment> }} }}",
-                                [deployment], under=[DEPLOYMENT_BASE])
+            _record(store, step, rng)
+        elif action == "other":
+            _other(store, step, rng)
         elif action == "many":  # more than are placed one by one
             store.bulk_load([_device(next(numbers), rng) for _ in range(70)])
         else:  # new, replaced and deleted in one transaction
@@ -69,9 +119,15 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
         assert held.rows == _fresh(registry), (step, action)
         assert list_devices(registry) == held.rows
         assert held.by_iri == {row["iri"]: row for row in held.rows}
+        assert {field: dict(held.tallies[field]) for field in TALLIED} == \
+            {field: dict(Counter(row[field] for row in held.rows)) for field in TALLIED}
+        counts = registry_counts(registry)
+        count_origins.add(counts.origin)
+        assert registry.stats() == _fresh_stats(store), (step, action)
         # The devices the compatibility engine lists are those the rows list.
         assert set(compat.fleet_engine(registry).fleet.devices) >= set(held.by_iri)
     assert {"refreshed", "kept"} <= origins
+    assert {"refreshed", "full"} <= count_origins  # the user's updates are read whole
 
 
 def test_a_record_write_reads_no_device(registry, monkeypatch):

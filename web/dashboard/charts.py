@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,26 @@ def bar_chart(title: str, items: Iterable[tuple[str, float]], *, unit: str = "",
                     label_width=min(260, max(80, 7 * longest + 12)))
 
 
-def counted(title: str, values: Iterable[str | None], **kw) -> BarChart:
-    return bar_chart(title, Counter(v or "unknown" for v in values).items(), **kw)
-
-
-def size_buckets(values: Iterable[int | None]) -> list[tuple[str, float]]:
-    """Counts per power-of-two size class (≤ 64 KiB, ≤ 128 KiB, ...), in size order."""
+def counted(title: str, tally: Mapping[str | None, int], **kw) -> BarChart:
+    """Bars of how many times each value was counted (`tally`: value -> count)."""
     counts: Counter = Counter()
-    for value in values:
+    for value, n in tally.items():
+        counts[value or "unknown"] += n
+    return bar_chart(title, counts.items(), **kw)
+
+
+def size_buckets(tally: Mapping[int | None, int]) -> list[tuple[str, float]]:
+    """Counts per power-of-two size class (≤ 64 KiB, ≤ 128 KiB, ...), in size order, of the
+    sizes in `tally` (size -> how many)."""
+    counts: Counter = Counter()
+    for value, n in tally.items():
         if value is None:
-            counts["unknown"] += 1
+            counts["unknown"] += n
             continue
         bucket = 64 * 1024
         while bucket < value:
             bucket *= 2
-        counts[bucket] += 1
+        counts[bucket] += n
     known = sorted(k for k in counts if k != "unknown")
     out = [(f"≤ {human_bytes(k)}", counts[k]) for k in known]
     if counts["unknown"]:

@@ -1,6 +1,7 @@
 """The dashboard's pages. Each calls the same function as its API twin and renders it."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from tinyreg.deploy.records import STATUSES
 from tinyreg.registry import Registry
 from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.devices.rows import device_rows
 from tinyreg.registry.errors import Invalid, TinyregError
 from tinyreg.registry.examples import bound_examples
 from tinyreg.registry.sparql_functions import load_functions
@@ -34,16 +36,17 @@ bp.add_app_template_filter(version_ref, "ref")
 
 
 def _overview(registry: Registry) -> dict[str, Any]:
-    """Counts and charts, recomputed only when the store has changed."""
+    """Counts and charts, recomputed only when the store has changed, from counts that
+    follow the change log (a write recounts only what it changed)."""
     def build():
-        devices = all_devices(registry)
+        tallies = device_rows(registry).tallies
         models = list_models(registry)
         return {
             "stats": registry.stats(),
             "charts": [
-                counted("Devices by core", (r["core"] for r in devices)),
-                bar_chart("Devices by RAM", size_buckets(r["ram"] for r in devices), ordered=True),
-                counted("Models by task", (word(r["task"]) for r in models)),
+                counted("Devices by core", tallies["core"]),
+                bar_chart("Devices by RAM", size_buckets(tallies["ram"]), ordered=True),
+                counted("Models by task", Counter(word(r["task"]) for r in models)),
             ],
         }
     return per_revision(registry, "web.overview", build)
