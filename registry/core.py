@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import rdflib
 
 from . import querytext
-from .errors import Invalid
 from .counts import counts
+from .errors import Invalid
 from .entailment import shipped_closure
 from .keys import publish_key
 from .resources import ontology_graph
