@@ -28,20 +28,19 @@ from typing import Any, Iterable, Sequence
 from rdflib.namespace import PROV, RDF
 
 from tinyreg.registry import Registry
-from tinyreg.registry.errors import NotFound
 from tinyreg.registry.keys import REGISTRY_IRI
 from tinyreg.registry.store import IRI
 from tinyreg.registry.store.terms import to_oxigraph
-from tinyreg.registry.vocab import (DEPLOYMENT_BASE, ROLLOUT_BASE, TR, deployment_iri, local_name,
-                                    prefixes, slug)
+from tinyreg.registry.vocab import DEPLOYMENT_BASE, ROLLOUT_BASE, TR, deployment_iri, prefixes, slug
 
 from . import sparql
 
-PENDING, SENDING, ACTIVE, FAILED, REFUSED, ROLLED_BACK, CANCELLED, SUPERSEDED = (
-    "Pending", "Sending", "Active", "Failed", "Refused", "RolledBack", "Cancelled", "Superseded")
-STATUSES = (PENDING, SENDING, ACTIVE, FAILED, REFUSED, ROLLED_BACK, CANCELLED, SUPERSEDED)
-OPEN = (PENDING, SENDING)  # not decided yet: the runner (or a pulling device) still acts
-RUNNING, PAUSED, COMPLETED = "Running", "Paused", "Completed"
+# The statuses and the readers live in the core (registry/deployments.py), which reads
+# these records for the API, the dashboard and the CLI; the runner here reads them too.
+from tinyreg.registry.deployments import (  # noqa: F401 (re-exported for deploy/)
+    ACTIVE, CANCELLED, COMPLETED, FAILED, OPEN, PAUSED, PENDING, REFUSED, ROLLED_BACK, RUNNING,
+    SENDING, STATUSES, SUPERSEDED, Deployment, Rollout, active_deployments, list_rollouts,
+    read_deployments, read_rollout, status_counts)
 
 _PREFIXES = prefixes("tr", "prov", "schema")
 
@@ -238,154 +237,3 @@ def set_rollout_state(registry: Registry, rollout: str, state: str,
     block = _update_values(["r", "state", "reason", "ended"],
                           [[IRI(rollout), IRI(str(TR[state])), reason, ended]])
     registry.store.update_graphs(_PREFIXES + _SET_ROLLOUT % block, [rollout])
-
-
-# ---------------------------------------------------------------- reading
-
-@dataclass(frozen=True)
-class Deployment:
-    iri: str
-    device: str
-    version: str
-    rollout: str | None
-    wave: int
-    status: str
-    attempts: int
-    transport: str
-    reason: str | None
-    started: str | None
-    ended: str | None
-    replaces: str | None
-    rollback_of: str | None
-    device_id: str | None
-    version_id: str | None
-    sequence: int | None = None  # the number its manifest carries (tr:manifestSequence)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-_DEPLOYMENTS = _PREFIXES + """
-SELECT ?d ?device ?version ?rollout ?wave ?status ?attempts ?transport ?reason ?started ?ended
-       ?replaces ?rollbackOf ?deviceId ?versionId ?sequence
-WHERE {
-  GRAPH ?d {
-    ?d a tr:Deployment ; tr:targetDevice ?device ; tr:deployedVersion ?version ; tr:status ?status .
-    OPTIONAL { ?d tr:partOfRollout ?rollout } OPTIONAL { ?d tr:wave ?wave }
-    OPTIONAL { ?d tr:attempts ?attempts } OPTIONAL { ?d tr:transport ?transport }
-    OPTIONAL { ?d tr:reason ?reason } OPTIONAL { ?d prov:startedAtTime ?started }
-    OPTIONAL { ?d prov:endedAtTime ?ended } OPTIONAL { ?d tr:replaces ?replaces }
-    OPTIONAL { ?d tr:rollbackOf ?rollbackOf } OPTIONAL { ?d tr:manifestSequence ?sequence }
-  }
-  %s
-}
-ORDER BY ?started ?d"""
-_NAMES = """
-  OPTIONAL { GRAPH ?device { ?device schema:identifier ?deviceId } }
-  OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }"""
-
-
-def read_deployments(registry: Registry, *, device: str | None = None, version: str | None = None,
-                     rollout: str | None = None, deployment: str | None = None,
-                     names: bool = True) -> list[Deployment]:
-    """Deployments matching the IRIs given; `names` adds the device's and version's
-    identifiers (for people; the rollout runner does without)."""
-    bindings = {name: IRI(value) for name, value in (
-        ("device", device), ("version", version), ("rollout", rollout), ("d", deployment))
-        if value}
-    query = _DEPLOYMENTS % (_NAMES if names else "")
-    return [Deployment(
-        iri=r["d"], device=r["device"], version=r["version"], rollout=r.get("rollout"),
-        wave=int(r.get("wave") or 0), status=local_name(r["status"]),
-        attempts=int(r.get("attempts") or 0), transport=str(r.get("transport") or "http"),
-        reason=r.get("reason"), started=_text(r.get("started")), ended=_text(r.get("ended")),
-        replaces=r.get("replaces"), rollback_of=r.get("rollbackOf"),
-        device_id=r.get("deviceId"), version_id=r.get("versionId"),
-        sequence=int(r["sequence"]) if r.get("sequence") is not None else None)
-        for r in registry.store.select(query, bindings or None)]
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-@dataclass(frozen=True)
-class Rollout:
-    iri: str
-    version: str | None
-    state: str
-    waves: tuple[int, ...]
-    max_failure_rate: float
-    max_attempts: int
-    selection: str
-    started: str | None
-    ended: str | None
-    reason: str | None
-    rollback_of: str | None
-
-    @property
-    def token(self) -> str:
-        return self.iri.rsplit("/", 1)[-1]
-
-
-_ROLLOUT = _PREFIXES + """
-SELECT ?version ?state ?waves ?rate ?attempts ?selection ?started ?ended ?reason ?rollbackOf WHERE {
-  GRAPH ?r {
-    ?r a tr:Rollout ; tr:rolloutState ?state ; tr:waveSizes ?waves ;
-       tr:maxFailureRate ?rate ; tr:maxAttempts ?attempts .
-    OPTIONAL { ?r prov:used ?version } OPTIONAL { ?r tr:selection ?selection } OPTIONAL { ?r prov:startedAtTime ?started }
-    OPTIONAL { ?r prov:endedAtTime ?ended } OPTIONAL { ?r tr:reason ?reason }
-    OPTIONAL { ?r tr:rollbackOf ?rollbackOf }
-  }
-}"""
-
-
-def read_rollout(registry: Registry, iri: str) -> Rollout:
-    rows = registry.store.select(_ROLLOUT, {"r": IRI(iri)})
-    if not rows:
-        raise NotFound(f"no rollout {local_name(iri)}")
-    r = rows[0]
-    return Rollout(iri=iri, version=r.get("version"), state=local_name(r["state"]),
-                   waves=tuple(int(w) for w in str(r["waves"]).split(",")),
-                   max_failure_rate=float(r["rate"]), max_attempts=int(r["attempts"]),
-                   selection=str(r.get("selection") or ""), started=_text(r.get("started")),
-                   ended=_text(r.get("ended")), reason=r.get("reason"),
-                   rollback_of=r.get("rollbackOf"))
-
-
-_COUNTS = _PREFIXES + """
-SELECT ?wave ?status (COUNT(?d) AS ?n) WHERE {
-  GRAPH ?d { ?d tr:partOfRollout ?r ; tr:status ?status OPTIONAL { ?d tr:wave ?wave } }
-} GROUP BY ?wave ?status"""
-
-
-def status_counts(registry: Registry, rollout: str, wave: int | None = None) -> dict[str, int]:
-    """How many of the rollout's deployments (of one wave) are in each status."""
-    counts: dict[str, int] = {}
-    for row in registry.store.select(_COUNTS, {"r": IRI(rollout)}):
-        if wave is None or int(row.get("wave") or 0) == wave:
-            status = local_name(row["status"])
-            counts[status] = counts.get(status, 0) + int(row["n"])
-    return counts
-
-
-_ROLLOUTS = _PREFIXES + """
-SELECT ?r ?started WHERE { GRAPH ?r { ?r a tr:Rollout OPTIONAL { ?r prov:startedAtTime ?started } } }
-ORDER BY DESC(?started) ?r"""
-
-
-def list_rollouts(registry: Registry) -> list[Rollout]:
-    return [read_rollout(registry, row["r"]) for row in registry.store.select(_ROLLOUTS)]
-
-
-_ACTIVE = _PREFIXES + """
-SELECT ?device ?d WHERE { %s GRAPH ?d { ?device tr:activeDeployment ?d } }"""
-
-
-def active_deployments(registry: Registry, devices: Iterable[str]) -> dict[str, str]:
-    """Device → the deployment active on it, for the devices that have one."""
-    devices = list(devices)
-    if not devices:
-        return {}
-    rows = registry.store.select(_ACTIVE % sparql.iris("device", devices))
-    return {row["device"]: row["d"] for row in rows}

@@ -1,12 +1,15 @@
 """The Registry: one object that owns the store, the data directory and the shipped graphs.
 
-The CLI and the web app each hold one Registry and call its methods; capabilities
-(models, devices, compatibility, deployments) are modules that take a Registry.
+The CLI and the web app each hold one Registry and reach everything through it: the typed
+collaborators `registry.models`, `registry.devices`, `registry.deployments` (registry/front/)
+take typed filters and a `Page` and answer pages with their counts; `registry.intake` is the
+one way in for files; the capability modules underneath take a Registry.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -17,6 +20,10 @@ from . import querytext
 from .counts import counts
 from .errors import Invalid
 from .entailment import shipped_closure
+from .front.deployments import Deployments
+from .front.devices import Devices
+from .front.models import Models
+from .intake import Intake
 from .keys import publish_key
 from .resources import ontology_graph
 from .settings import Settings, load_settings
@@ -53,6 +60,24 @@ class Registry:
     def open(cls, settings: Settings | None = None, **overrides: Any) -> "Registry":
         settings = settings or load_settings(**overrides)
         return cls(settings)
+
+    # ---- the typed collaborators (registry/front/): what the CLI, the API and the dashboard call
+    @cached_property
+    def models(self) -> Models:
+        return Models(self)
+
+    @cached_property
+    def devices(self) -> Devices:
+        return Devices(self)
+
+    @cached_property
+    def deployments(self) -> Deployments:
+        return Deployments(self)
+
+    @cached_property
+    def intake(self) -> Intake:
+        """The one way in for model and device files (registry/intake/)."""
+        return Intake(self)
 
     # ---- places on disk
     @property

@@ -18,7 +18,6 @@ from typing import Callable, Iterator
 
 from .core import Registry
 from .devices.register import load_catalog
-from .models import register_file
 
 
 @dataclass(frozen=True)
@@ -74,5 +73,5 @@ def load_demo(registry: Registry, progress: Callable[[str], None] | None = None)
     for model, path in demo_models():
         if progress:
             progress(f"{path.name} from {model.distribution}")
-        created += register_file(registry, path, model.options()).created
+        created += registry.intake.add_model_file(path, model.options()).created
     return {"devices": devices, "models": created}

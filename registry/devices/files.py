@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..errors import Invalid, one_line
+from ..errors import Invalid
+from ..intake.results import FileResult
 from ..store import GraphLike
 from ..store.base import to_ntriples
 from ..validation import validate
@@ -17,28 +16,6 @@ from .detect import detect
 
 # Files a directory import looks at; others (READMEs, licences) are skipped without a word.
 SUFFIXES = (".json", ".jsonld", ".yaml", ".yml", ".ttl")
-
-
-@dataclass(slots=True)
-class FileResult:
-    path: str
-    format: str | None = None
-    devices: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)  # each device's owl:sameAs (identity.py)
-    models: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)  # what a refusal carries (SHACL results)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def refuse(self, reason: str, **details: Any) -> None:
-        """The file is refused for `reason` (one line): nothing of it is registered."""
-        self.error = one_line(reason)
-        self.details = details
-        self.devices, self.sources, self.models = [], [], []
 
 
 def read_file(data: bytes, filename: str | None) -> tuple[FileResult, dict[str, GraphLike]]:

@@ -9,9 +9,10 @@ NPU configuration replaces the one before.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rdflib import URIRef
 
-from ..core import Registry
 from ..errors import Invalid, NotFound
 from ..store import IRI
 from ..tflite.vela import NPUS, NpuConfig, VelaResult, compile_for_npu
@@ -20,6 +21,9 @@ from .artifacts import read_artifact
 from .figure import (BASES, RUNTIMES, RuntimeFigure, add_figure_triples, runtime_iri,
                      vela_figure)
 from ..references import resolve_model
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 __all__ = ["BASES", "RUNTIMES", "RuntimeFigure", "add_figure", "add_figure_triples",
            "device_npu_configs", "measure_on_device_npus", "runtime_iri", "vela_figure"]

@@ -12,12 +12,11 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from rdflib import URIRef
 
-from ..core import Registry
-from ..errors import Invalid, TinyregError, TooLarge
+from ..errors import Invalid, TooLarge
 from ..latency.workload import Workload, workload_of_tflite
 from ..references import resolve_model
 from ..store import IRI
@@ -29,6 +28,9 @@ from . import numbering
 from .beside import read_beside
 from .card import ModelCard, card_from_mapping
 from .graph import add_declared, version_graph
+
+if TYPE_CHECKING:
+    from ..core import Registry
 
 logger = logging.getLogger(__name__)
 # One registration at a time in this process (the same bytes twice make one version); the
@@ -234,33 +236,6 @@ def register_file(registry: Registry, path: Path, options: Mapping[str, Any]) ->
                           declared=declared, warnings=tuple(beside.warnings))
 
 
-@dataclass(frozen=True)
-class FileResult:
-    path: Path
-    registered: Registered | None
-    error: str | None
-
-
-def import_dir(registry: Registry, directory: Path, options: Mapping[str, Any] | None = None
-               ) -> Iterator[FileResult]:
-    """Each .tflite file below `directory`, registered on its own; one bad file stops nothing."""
-    return import_files(registry, tflite_files(directory), options)
-
-
-def tflite_files(directory: Path) -> list[Path]:
-    return sorted(directory.rglob("*.tflite"))
-
-
-def import_files(registry: Registry, files: list[Path], options: Mapping[str, Any] | None = None
-                 ) -> Iterator[FileResult]:
-    """`import_dir` for files already listed (`tflite_files`), e.g. to size a progress bar."""
-    for path in files:
-        try:
-            yield FileResult(path, register_file(registry, path, options or {}), None)
-        except TinyregError as exc:
-            yield FileResult(path, None, exc.detail)
-
-
 # ---- reading
 _LIST = prefixes("tr", "schema") + """
 SELECT ?model ?name ?task (MAX(?n) AS ?latest) (COUNT(DISTINCT ?v) AS ?versions) WHERE {
@@ -346,5 +321,5 @@ def tidy_artifacts(registry: Registry) -> dict[str, int]:
     return {"temporary": removed_tmp, "unreferenced": len(orphans)}
 
 
-__all__ = ["ARENA_BASES", "FileResult", "Registered", "artifact_iri", "import_dir", "list_models",
-           "register_file", "register_model", "show_model", "tidy_artifacts"]
+__all__ = ["ARENA_BASES", "Registered", "artifact_iri", "list_models", "register_file",
+           "register_model", "show_model", "tidy_artifacts"]

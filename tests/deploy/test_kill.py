@@ -9,8 +9,8 @@ import sys
 import threading
 import time
 
-from tinyreg.deploy import list_deployments
 from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.front.deployments import DeploymentFilter
 
 from .conftest import make_td
 
@@ -49,7 +49,7 @@ def test_a_rollout_killed_mid_way_resumes_from_the_graph(data_dir, agents):
     assert 1 <= done_before < len(NAMES), "the kill should land mid-rollout"
 
     with Registry(load_settings(environ={}, data_dir=str(data_dir))) as registry:
-        recorded = list_deployments(registry, rollout=rollout_id)
+        recorded = registry.deployments.records(DeploymentFilter(rollout=rollout_id))
     assert len(recorded) == len(NAMES)  # every deployment was written before anything was sent
     assert {r["status"] for r in recorded} <= {"Active", "Sending", "Pending"}
 
@@ -60,7 +60,7 @@ def test_a_rollout_killed_mid_way_resumes_from_the_graph(data_dir, agents):
     assert "completed (4 active)" in out
 
     with Registry(load_settings(environ={}, data_dir=str(data_dir))) as registry:
-        final = list_deployments(registry, rollout=rollout_id)
+        final = registry.deployments.records(DeploymentFilter(rollout=rollout_id))
     assert [r["status"] for r in final] == ["Active"] * len(NAMES)
     recorded_iris = {r["iri"] for r in final}
     for name in NAMES:

@@ -12,7 +12,8 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
-from tinyreg.deploy import list_deployments, rollout
+from tinyreg.deploy import rollout
+from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.deploy.agent import Device
 from tinyreg.deploy.agent.pull import Poller
 from tinyreg.deploy.device_requests import RequestSigner
@@ -84,7 +85,7 @@ def test_a_pulling_device_collects_checks_and_reports(registry, agents, pull_url
     agent = agents([make_td("nat")], "--pull", pull_url, "--poll-interval", "0.2",
                    "--fault", "corrupt=1", register=registry, port=False)
     first = _run(registry, "kws@1", [iri_of("nat")])
-    record = list_deployments(registry, rollout=first.rollout)[0]
+    record = registry.deployments.records(DeploymentFilter(rollout=first.rollout))[0]
     # The first download arrived damaged: the device said so and the retry went through.
     assert (first.state, record["status"], record["attempts"]) == ("Completed", "Active", 2)
     assert [a["sha256"] for a in agent.activations("nat")] == [_sha(registry, "kws@1")]
@@ -134,10 +135,10 @@ def test_forged_pulls_and_reports_are_refused_and_change_nothing(registry, pull_
     runner.start()
     try:
         deadline = time.monotonic() + WAIT_S
-        while list_deployments(registry, rollout=iri)[0]["status"] != "Sending":
+        while registry.deployments.records(DeploymentFilter(rollout=iri))[0]["status"] != "Sending":
             assert time.monotonic() < deadline, "the wave never opened the assignment"
             time.sleep(0.05)
-        before = list_deployments(registry, rollout=iri)[0]
+        before = registry.deployments.records(DeploymentFilter(rollout=iri))[0]
         token = local_name(before["iri"])
         mine = f"devices/{victim.slug}/assignment"
         artifact, report = f"deployments/{token}/artifact", f"deployments/{token}/report"
@@ -163,7 +164,7 @@ def test_forged_pulls_and_reports_are_refused_and_change_nothing(registry, pull_
                            body=body), 403)
             borrowed = victim.signer.headers("GET", mine)
             _problem(_call(pull_url + report, body=body, headers=borrowed), 401)
-        after = list_deployments(registry, rollout=iri)[0]
+        after = registry.deployments.records(DeploymentFilter(rollout=iri))[0]
         assert (after["status"], after["attempts"], after["reason"]) == (
             "Sending", before["attempts"], None)
 
@@ -185,7 +186,7 @@ def test_forged_pulls_and_reports_are_refused_and_change_nothing(registry, pull_
                        "reason": "late"}).encode()
     assert "is active" in _problem(_call(pull_url + report, signer=victim.signer,
                                          resource=report, body=body), 409)["detail"]
-    assert list_deployments(registry, rollout=iri)[0]["status"] == "Active"
+    assert registry.deployments.records(DeploymentFilter(rollout=iri))[0]["status"] == "Active"
 
 
 def test_the_pull_app_answers_every_error_as_a_problem_document(registry):

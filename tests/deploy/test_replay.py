@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tinyreg.deploy import list_deployments, rollout
+from tinyreg.deploy import rollout
+from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.deploy.jobs import Signer, load_artifact, read_version, source_ids
 from tinyreg.deploy.protocol import MANIFEST_HEADER, MODEL_MEDIA_TYPE, SIGNATURE_HEADER
 from tinyreg.deploy.rollback import start_rollback
@@ -68,7 +69,7 @@ def test_a_replayed_v1_deploy_after_v2_is_refused_even_after_a_restart(registry,
     assert status == 409 and problem["title"] == "Stale manifest" and not problem["retryable"]
     assert agent.device_state("replayed")["active"]["sha256"] == _sha(registry, "kws@2")
     assert len(agent.activations("replayed")) == 2
-    assert [d["status"] for d in list_deployments(registry, device=iri_of("replayed"))] == [
+    assert [d["status"] for d in registry.deployments.records(DeploymentFilter(device=iri_of("replayed")))] == [
         "Superseded", "Active"]
 
     # The device remembers the last manifest it accepted across a restart.
@@ -135,7 +136,7 @@ def test_a_slow_or_stalled_transfer_blocks_no_other_and_is_cut_off(registry, age
             stop.set()
             sender.join(timeout=10)
         assert summary.state == "Completed" and summary.counts == {"Active": 1}
-        record = list_deployments(registry, rollout=iri)[0]
+        record = registry.deployments.records(DeploymentFilter(rollout=iri))[0]
         assert (record["status"], record["attempts"]) == ("Active", 1)
         assert agent.device_state("stalled")["active"]["deployment"] == d.iri
         # Once it stalls, the agent drops the connection without an answer.
@@ -153,6 +154,6 @@ def test_a_device_that_never_answers_does_not_hold_the_registry(registry):
         options = rollout.Options(**dict(FAST, max_attempts=2, timeout_s=1))
         plan = rollout.plan(registry, resolve_model(registry, "kws@1"), [device])
         summary = rollout.run(registry, rollout.start(registry, plan, options, "test"), options)
-    record = list_deployments(registry, rollout=summary.rollout)[0]
+    record = registry.deployments.records(DeploymentFilter(rollout=summary.rollout))[0]
     assert (record["status"], record["attempts"]) == ("Failed", 2)
     assert "no answer within 1 s" in record["reason"]

@@ -1,7 +1,8 @@
 """Rolling back: the device swaps back to the model it kept; the graph says so."""
 import pytest
 
-from tinyreg.deploy import list_deployments, rollout
+from tinyreg.deploy import rollout
+from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.deploy.rollback import start_rollback
 from tinyreg.registry import Conflict
 from tinyreg.registry.references import resolve_model
@@ -23,10 +24,10 @@ def test_rolling_back_a_rollout_returns_its_devices_to_the_version_before(regist
     for name in names:
         assert agent.device_state(name)["active"]["sha256"] == _sha(registry, "kws@1")
         assert agent.info(name)["transfers"] == 2  # the rollback sent no model bytes
-    statuses = {(d["version_id"], d["status"]) for d in list_deployments(registry, device=devices[0])}
+    statuses = {(d["version_id"], d["status"]) for d in registry.deployments.records(DeploymentFilter(device=devices[0]))}
     assert statuses == {("kws@1", "Superseded"), ("kws@2", "RolledBack"), ("kws@1", "Active")}
-    back = [d for d in list_deployments(registry, rollout=iri)]
-    undone = {d["iri"] for d in list_deployments(registry, rollout=upgrade.rollout)}
+    back = [d for d in registry.deployments.records(DeploymentFilter(rollout=iri))]
+    undone = {d["iri"] for d in registry.deployments.records(DeploymentFilter(rollout=upgrade.rollout))}
     assert {d["rollback_of"] for d in back} == undone
     assert all(d["replaces"] in undone for d in back)
 
@@ -46,6 +47,6 @@ def test_a_device_that_lost_its_kept_model_refuses_the_rollback(registry, pool):
     (agent.state / device_id(f"urn:dev:test:{amnesiac}") / "models" / f"{kept}.tflite").unlink()
     iri, _ = start_rollback(registry, devices=[iri_of(amnesiac)])
     summary = rollout.run(registry, iri, rollout.Options(**FAST))
-    failed = list_deployments(registry, rollout=iri)[0]
+    failed = registry.deployments.records(DeploymentFilter(rollout=iri))[0]
     assert summary.counts == {"Failed": 1} and "missing or damaged" in failed["reason"]
     assert agent.device_state(amnesiac)["active"]["version"] == resolve_model(registry, "kws@2")

@@ -9,7 +9,8 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tinyreg.deploy import list_deployments, rollout
+from tinyreg.deploy import rollout
+from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.deploy.jobs import read_version
 from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import public_key_text
@@ -31,7 +32,7 @@ def _deploy(registry, ref: str, devices: list[str], **options):
 
 
 def _by_device(registry, summary):
-    return {d["device"]: d for d in list_deployments(registry, rollout=summary.rollout)}
+    return {d["device"]: d for d in registry.deployments.records(DeploymentFilter(rollout=summary.rollout))}
 
 
 def _sha(registry, ref: str) -> str:
@@ -212,7 +213,7 @@ def test_a_cancel_during_a_rollout_stops_it_before_the_next_send(registry, pools
     assert summary.state == "Cancelled"
     assert summary.counts.get("Active", 0) >= 1 and summary.counts.get("Cancelled", 0) >= 1
     by_id = {device_id(f"urn:dev:test:{n}"): n for n in names}
-    for record in list_deployments(registry, rollout=iri):
+    for record in registry.deployments.records(DeploymentFilter(rollout=iri)):
         name = by_id[record["device_id"]]
         sent = slow.agent.info(name)["transfers"]
         assert sent == (0 if record["status"] == "Cancelled" else 1)

@@ -1,7 +1,8 @@
-"""One intake: a device file gets the same answer whichever way it comes in: the core's
-add and import, `tinyreg device add` and `device import` (real processes), POST
-/api/devices and the dashboard's upload form. A TD with clockHz 0 was refused by add and
-stored by import before the import judged the description shapes too."""
+"""One intake: a device or model file gets the same answer whichever way it comes in: the
+core's add and import (`registry.intake`), `tinyreg device|model add` and `import` (real
+processes), POST /api/devices|models and the dashboard's upload form. A TD with clockHz 0
+was refused by add and stored by import before the import judged the description shapes
+too; a model import that refused a file exited 1 where a device import exited 2."""
 from __future__ import annotations
 
 import html as html_lib
@@ -30,10 +31,25 @@ def _fresh(path) -> Registry:
     return registry
 
 
-def _api(app, name: str, data: bytes):
-    return app.test_client().post("/api/devices", query_string={"filename": name}, data=data,
+def _api(app, name: str, data: bytes, kind: str = "devices"):
+    return app.test_client().post(f"/api/{kind}", query_string={"filename": name}, data=data,
                                   content_type="application/octet-stream",
                                   headers={"Authorization": f"Bearer {TOKEN}"})
+
+
+def _refused_over_http_and_by_add(kind: str, registry, name: str, data: bytes, said: str,
+                                  cli_data) -> None:
+    """POST /api/<kind>s, the upload form and `tinyreg <kind> add` all refuse the file with
+    the words `said`: 400 with it as the detail, the form showing it, exit 2 with it."""
+    app = make_app(registry, write_token=TOKEN)
+    answer = _api(app, name, data, f"{kind}s")
+    assert answer.status_code == 400 and answer.get_json()["detail"] == said
+    form = app.test_client().post("/upload", data={"kind": kind, "token": TOKEN,
+                                                   "file": (io.BytesIO(data), name)})
+    assert form.status_code == 400
+    assert html_lib.escape(said, quote=True) in form.get_data(as_text=True)
+    added = run_tinyreg(kind, "add", name, data_dir=cli_data)
+    assert (added.returncode, added.stderr.strip()) == (2, f"Error: {said}")
 
 
 # The paths differ in their front ends, not in the store behind them.
@@ -53,16 +69,7 @@ def test_a_td_with_a_stopped_clock_is_refused_alike_on_every_path(registry, tmp_
     assert f"{name}: {imported.error}" == said and not imported.devices
     assert list_devices(registry) == []  # the import stored nothing either
 
-    app = make_app(registry, write_token=TOKEN)
-    answer = _api(app, name, data)
-    assert answer.status_code == 400 and answer.get_json()["detail"] == said
-    form = app.test_client().post("/upload", data={"kind": "device", "token": TOKEN,
-                                                   "file": (io.BytesIO(data), name)})
-    assert form.status_code == 400
-    assert html_lib.escape(said, quote=True) in form.get_data(as_text=True)
-
-    added = run_tinyreg("device", "add", name, data_dir=tmp_path / "cli")
-    assert (added.returncode, added.stderr.strip()) == (2, f"Error: {said}")
+    _refused_over_http_and_by_add("device", registry, name, data, said, tmp_path / "cli")
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / path.name).write_bytes(data)
@@ -70,6 +77,37 @@ def test_a_td_with_a_stopped_clock_is_refused_alike_on_every_path(registry, tmp_
     assert batch.returncode == 2
     assert f"failed  {path.name}: {imported.error}" in batch.stdout.splitlines()
     assert list_devices(registry) == []
+
+
+# Seven bytes of nothing: no model file, whatever its name says.
+NOT_A_MODEL = b"\x00" * 7
+
+
+@pytest.mark.stores("embedded")
+def test_a_file_that_is_no_model_is_refused_alike_on_every_path(registry, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    path = folder / "empty.tflite"
+    path.write_bytes(NOT_A_MODEL)
+    name = str(path)
+    with pytest.raises(Invalid) as caught:
+        registry.intake.add_model(NOT_A_MODEL, {"name": "empty"}, name)
+    said = caught.value.detail
+    assert said.startswith(f"{name}: ") and len(said) > len(name) + 10
+    with pytest.raises(Invalid) as again:
+        registry.intake.add_model_file(path)
+    assert again.value.detail == said
+
+    [imported] = registry.intake.import_models([name])
+    assert f"{name}: {imported.error}" == said
+    assert (imported.format, imported.models, imported.registered) == ("tflite", [], None)
+    assert registry.models.rows() == []  # the import stored nothing either
+
+    _refused_over_http_and_by_add("model", registry, name, NOT_A_MODEL, said, tmp_path / "cli")
+    batch = run_tinyreg("model", "import", str(folder), data_dir=tmp_path / "cli")
+    assert batch.returncode == 2  # as a device import with a refused file
+    assert f"FAILED {name}: {imported.error}" in batch.stdout.splitlines()
+    assert registry.models.rows() == []
 
 
 def _answers(paths, through) -> list[str | None]:

@@ -15,8 +15,10 @@ from tinyreg.registry.compat import (best_model, check, devices_for_model, laten
 from tinyreg.registry.errors import Invalid
 
 from ..current import current_registry
-from tinyreg.registry.listing import DEFAULT_LIMIT, MAX_LIMIT, int_arg, version_ref
+from tinyreg.registry.listing import version_ref
+from tinyreg.registry.paging import whole_number
 from tinyreg.registry.vocab import local_name
+from . import args as parse
 from .views import bp
 
 MAX_MATRIX_CELLS = 200_000
@@ -67,8 +69,8 @@ def _page(registry: Registry, question, iri: str, args: Mapping[str, str], fitti
     """One page of a match question: fitting entities first, then (with `explain`) the
     others; only the page's pairs are explained."""
     explain = flag(args, "explain")
-    offset = int_arg(args, "offset", 0)
-    limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    page = parse.page(args)
+    offset, limit = page.offset, page.limit
     max_latency_ms, by_latency = latency_arg(args), _sort_arg(args)
     matches = question(registry, iri, explain=explain, limit=limit, offset=offset,
                        max_latency_ms=max_latency_ms, by_latency=by_latency)
@@ -104,8 +106,8 @@ def matrix_slice(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     all devices (`offset`, `limit`)."""
     models = [resolve_model(registry, m) for m in _listed(args, "models")] or None
     devices = [resolve_device(registry, d) for d in _listed(args, "devices")] or None
-    offset = int_arg(args, "offset", 0)
-    limit = int_arg(args, "limit", 100, minimum=1, maximum=MAX_LIMIT)
+    page = parse.page(args, 100)
+    offset, limit = page.offset, page.limit
     full = matrix(registry, models, devices)
     window = slice(offset, min(offset + limit, len(full.devices)))
     width = max(0, window.stop - window.start)
@@ -127,11 +129,11 @@ _MAX_DELTA = 2**50
 
 
 def _delta(args: Mapping[str, str], name: str) -> int:
-    return int_arg(args, name, 0, minimum=-_MAX_DELTA, maximum=_MAX_DELTA)
+    return whole_number(name, parse.whole(args, name, 0), -_MAX_DELTA, _MAX_DELTA)
 
 
 def _changes(answer, ident: Callable[[str], str], args: Mapping[str, str]) -> dict[str, Any]:
-    limit = int_arg(args, "limit", DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
+    limit = parse.page(args).limit
     return {"gained_count": len(answer.gained), "lost_count": len(answer.lost), "limit": limit,
             "gained": match_rows(answer.gained[:limit], ident),
             "lost": match_rows(answer.lost[:limit], ident)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from tinyreg.deploy.records import STATUSES
+from tinyreg.registry.deployments import STATUSES
 from tinyreg.registry.listing import DEVICE_SORTS, MODEL_SORTS
 from tinyreg.registry.words import METRICS, TASKS, word
 

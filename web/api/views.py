@@ -10,17 +10,15 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.errors import Invalid
-from tinyreg.registry.models import register_model
 from tinyreg.registry.models.download import model_file
+from tinyreg.registry.paging import Paged
 
 from ..auth import require_write_token
 from ..current import current_registry
 from ..negotiation import NotAcceptable, rdf_response
 from ..sparql.results import ALIASES, GRAPH_FORMATS, format_named
-from tinyreg.registry.entities import device_graph, device_view, model_graph, model_view
-from tinyreg.registry.listing import device_listing, model_listing
+from . import args
 from .openapi import openapi_document
 from .uploads import model_card, uploaded_file
 
@@ -55,22 +53,23 @@ def stats():
     return jsonify(current_registry().stats())
 
 
-def paged_json(listing: dict[str, Any]) -> Response:
+def paged_json(listing: Paged) -> Response:
     """A page of a list as JSON, its total also in `X-Total-Count`."""
-    response = jsonify(listing)
-    response.headers["X-Total-Count"] = str(listing["total"])
+    response = jsonify(listing.as_dict())
+    response.headers["X-Total-Count"] = str(listing.total)
     return response
 
 
 @bp.get("/devices")
 def devices():
-    return paged_json(device_listing(current_registry(), request.args))
+    return paged_json(current_registry().devices.list(args.device_filter(request.args),
+                                                      args.page(request.args)))
 
 
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
-    return _entity(lambda: device_view(current_registry(), device_id),
-                   lambda: device_graph(current_registry(), device_id), device_id)
+    devices = current_registry().devices
+    return _entity(lambda: devices.get(device_id), lambda: devices.graph(device_id), device_id)
 
 
 @bp.post("/devices")
@@ -78,10 +77,9 @@ def device_add():
     registry = current_registry()
     require_write_token(registry.settings)
     data, filename = uploaded_file("file")
-    result = add_device(registry, data, filename)
-    body = {"format": result.format, "devices": result.devices, "models": result.models,
-            "warnings": result.warnings}
-    response = jsonify(body)
+    result = registry.intake.add_devices(data, filename)
+    response = jsonify({"format": result.format, "devices": result.devices,
+                        "models": result.models, "warnings": result.warnings})
     response.status_code = 201
     if result.devices:
         response.headers["Location"] = url_for(
@@ -91,12 +89,14 @@ def device_add():
 
 @bp.get("/models")
 def models():
-    return paged_json(model_listing(current_registry(), request.args))
+    return paged_json(current_registry().models.list(args.model_filter(request.args),
+                                                     args.page(request.args)))
 
 
 @bp.get("/models/<path:ref>")
 def model(ref: str):
-    return _entity(lambda: model_view(current_registry(), ref), lambda: model_graph(current_registry(), ref), ref)
+    models = current_registry().models
+    return _entity(lambda: models.get(ref), lambda: models.graph(ref), ref)
 
 
 @bp.get("/models/<path:ref>/file")
@@ -115,8 +115,7 @@ def model_add():
     registry = current_registry()
     require_write_token(registry.settings)
     data, filename = uploaded_file("file")
-    card = model_card(filename)
-    registered = register_model(registry, data, card)
+    registered = registry.intake.add_model(data, model_card(filename), filename).registered
     ref = f"{registered.model}@{registered.number}"
     response = jsonify({"iri": registered.iri, "model": registered.model,
                         "version": registered.number, "sha256": registered.sha256,

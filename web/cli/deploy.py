@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from tinyreg.deploy import list_deployments, list_rollouts, rollout_status
 from tinyreg.deploy.selection import named_devices, where_devices
 from tinyreg.deploy.targets import AUTO, available
 from tinyreg.registry import Registry
 from tinyreg.registry.errors import Unavailable
+from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
 from tinyreg.registry.references import resolve_rollout
 
@@ -112,7 +112,7 @@ def _report(registry: Registry, summary) -> None:
     token = summary.rollout.rsplit("/", 1)[-1]
     counts = ", ".join(f"{n} {status.lower()}" for status, n in sorted(summary.counts.items()))
     click.echo(f"rollout {token}: {summary.state.lower()} ({counts})")
-    for d in list_deployments(registry, rollout=summary.rollout):
+    for d in registry.deployments.records(DeploymentFilter(rollout=summary.rollout)):
         if d["status"] in ("Refused", "Failed"):
             click.echo(f"  {d['status'].lower()}: {d['device_id'] or d['device']}: {d['reason']}")
     if summary.reason:
@@ -185,7 +185,7 @@ def rollout() -> None:
 def rollout_list(state, fmt: str) -> None:
     """Every rollout, newest first."""
     click.echo(render_rows(("id", "state", "version_id", "started", "ended", "selection", "reason"),
-                           list_rollouts(state.registry()), fmt))
+                           state.registry().deployments.rollouts(), fmt))
 
 
 @rollout.command("status")
@@ -195,8 +195,8 @@ def rollout_list(state, fmt: str) -> None:
 def rollout_show(state, rollout_id: str, fmt: str) -> None:
     """A rollout's state and its deployments."""
     registry = state.registry()
-    info = rollout_status(registry, rollout_id)
-    deployments = list_deployments(registry, rollout=rollout_id)
+    info = registry.deployments.rollout(rollout_id)
+    deployments = registry.deployments.records(DeploymentFilter(rollout=rollout_id))
     if fmt == "json":
         click.echo(json.dumps({**info, "deploymentList": deployments}, indent=2, default=str))
         return
@@ -232,7 +232,7 @@ def rollout_cancel(state, rollout_id: str) -> None:
 def rollout_resume(state, rollout_id: str, pull_listen, **knobs) -> None:
     """Carry on with a paused or interrupted rollout from what the graph records."""
     registry = state.registry()
-    info = rollout_status(registry, rollout_id)
+    info = registry.deployments.rollout(rollout_id)
     remaining = sum(n for s, n in info["byStatus"].items() if s in ("Pending", "Sending"))
     options = _options(**knobs)
     _report(registry, _run(registry, info["rollout"], options, remaining, pull_listen))
@@ -260,7 +260,7 @@ def rollback(state, devices, rollout_id, retries, pull_listen, **knobs) -> None:
         rollout=resolve_rollout(rollout_id) if rollout_id else None, options=options)
     for s in skipped:
         click.echo(f"skipped {s.device}: {s.reason}", err=True)
-    total = rollout_status(registry, iri)["deployments"]
+    total = registry.deployments.rollout(iri)["deployments"]
     _report(registry, _run(registry, iri, options, total, pull_listen))
 
 
@@ -272,7 +272,7 @@ def rollback(state, devices, rollout_id, retries, pull_listen, **knobs) -> None:
 @pass_state
 def deployments(state, device, model, rollout_id, fmt: str) -> None:
     """Deployments recorded in the graph, oldest first."""
-    rows = list_deployments(state.registry(), device=device, version=model, rollout=rollout_id)
+    rows = state.registry().deployments.records(DeploymentFilter(device=device, model=model, rollout=rollout_id))
     click.echo(render_rows(_DEPLOYMENT_COLUMNS, rows, fmt))
 
 

@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from tinyreg.registry.devices.register import (
-    add_device, import_paths, iter_paths, list_devices, load_catalog, show_device)
-
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
 
@@ -25,7 +22,7 @@ def device() -> None:
 @pass_state
 def device_add(state, file: Path) -> None:
     """Register the device(s) FILE describes; the format is read from the content."""
-    result = add_device(state.registry(), file.read_bytes(), str(file))
+    result = state.registry().intake.add_devices(file.read_bytes(), str(file))
     for iri in result.devices:
         click.echo(f"device {iri}")
     for iri in result.models:
@@ -39,12 +36,12 @@ def device_add(state, file: Path) -> None:
 @pass_state
 def device_import(state, directory: Path) -> None:
     """Register every device file below DIRECTORY, reporting each file."""
-    registry = state.registry()
-    paths = list(iter_paths(str(directory)))
+    intake = state.registry().intake
+    paths = intake.device_files(directory)
     # Drawn every thousandth of the way: drawing it for each of 100,000 files took a second.
     with click.progressbar(length=len(paths), label="importing", file=sys.stderr,
                            update_min_steps=max(1, len(paths) // 1000)) as bar:
-        results = import_paths(registry, paths, progress=lambda _result: bar.update(1))
+        results = intake.import_devices(paths, progress=lambda _result: bar.update(1))
     failed = 0
     for r in results:
         name = str(Path(r.path).relative_to(directory)) if r.path.startswith(str(directory)) else r.path
@@ -65,7 +62,7 @@ def device_import(state, directory: Path) -> None:
 @pass_state
 def device_catalog(state) -> None:
     """Register the bundled catalog of TinyML boards (the demo data)."""
-    click.echo(f"{load_catalog(state.registry())} boards registered")
+    click.echo(f"{state.registry().intake.load_catalog()} boards registered")
 
 
 @device.command("list")
@@ -73,7 +70,7 @@ def device_catalog(state) -> None:
 @pass_state
 def device_list(state, fmt: str) -> None:
     """List the registered devices with their memory and core."""
-    click.echo(render_rows(_COLUMNS, list_devices(state.registry()), fmt))
+    click.echo(render_rows(_COLUMNS, state.registry().devices.rows(), fmt))
 
 
 @device.command("show")
@@ -82,5 +79,5 @@ def device_list(state, fmt: str) -> None:
               show_default=True, help="RDF syntax of the output.")
 @pass_state
 def device_show(state, device_id: str, fmt: str) -> None:
-    """Print the graph of one device, by its identifier or IRI."""
-    click.echo(show_device(state.registry(), device_id).serialize(format=fmt).rstrip())
+    """Print the graph of one device, by its identifier, its IRI or its source's id."""
+    click.echo(state.registry().devices.graph(device_id).serialize(format=fmt).rstrip())

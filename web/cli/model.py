@@ -9,13 +9,11 @@ import click
 
 from tinyreg.registry import Registry
 from tinyreg.registry.errors import NotFound
-from tinyreg.registry.models import (ARENA_BASES, import_files, list_models, register_file,
-                                     show_model, tflite_files, tidy_artifacts)
+from tinyreg.registry.models import ARENA_BASES, show_model, tidy_artifacts
 from tinyreg.registry.models.figures import (RuntimeFigure, add_figure, measure_on_device_npus,
                                              runtime_iri)
 from tinyreg.registry.references import resolve_device, resolve_model
 from tinyreg.registry.vocab import local_name
-from tinyreg.registry.words import word
 
 from .base import UserError, cli, pass_state
 from .output import format_option, render_rows
@@ -76,7 +74,7 @@ def add(state, file: Path, **card) -> None:
     """Measure FILE and register it (a sidecar FILE.yaml/.json card is read too)."""
     registry = state.registry()
     _existing(registry, card["model"])
-    result = register_file(registry, file, _options(**card))
+    result = registry.intake.add_model_file(file, _options(**card)).registered
     if not result.created:
         if result.unapplied:
             raise UserError(
@@ -115,25 +113,23 @@ def add(state, file: Path, **card) -> None:
 @pass_state
 def import_(state, directory: Path, **card) -> None:
     """Register every .tflite file below DIRECTORY, each with its sidecar card."""
-    files = tflite_files(directory)
+    intake = state.registry().intake
+    files = intake.model_files(directory)
     if not files:
         raise UserError(f"no .tflite file below {directory}")
     _existing(state.registry(), card["model"])
     options = {k: v for k, v in _options(**card).items() if v}
-    results = []
-    with click.progressbar(import_files(state.registry(), files, options), length=len(files),
-                           label="measuring", file=sys.stderr) as bar:
-        for result in bar:
-            results.append(result)
+    with click.progressbar(length=len(files), label="measuring", file=sys.stderr) as bar:
+        results = intake.import_models(files, options, progress=lambda _result: bar.update(1))
     failed = 0
     for r in results:
         if r.error:
             failed += 1
             click.echo(f"FAILED {r.path}: {r.error}")
         else:
-            what = "registered" if r.registered.created else "already registered"
-            click.echo(f"ok     {r.path}: {what} {r.registered.iri}")
-            for warning in r.registered.warnings:
+            what = "registered" if r.created else "already registered"
+            click.echo(f"ok     {r.path}: {what} {r.models[0]}")
+            for warning in r.warnings:
                 click.echo(f"       warning: {warning}")
     click.echo(f"{len(results) - failed} registered, {failed} failed")
     if failed:
@@ -156,8 +152,8 @@ def _existing(registry: Registry, model: str | None) -> None:
 @pass_state
 def list_(state, fmt: str) -> None:
     """Models with their latest version."""
-    rows = [{"model": local_name(r["model"]), "name": r["name"], "task": word(r["task"]) or "",
-             "latest": r["latest"], "versions": r["versions"]} for r in list_models(state.registry())]
+    rows = [{"model": r["id"], "name": r["name"], "task": r["task"] or "", "latest": r["latest"],
+             "versions": r["versions"]} for r in state.registry().models.rows()]
     click.echo(render_rows(["model", "name", "task", "latest", "versions"], rows, fmt))
 
 

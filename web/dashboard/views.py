@@ -6,22 +6,19 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from tinyreg.deploy.records import STATUSES
 from tinyreg.registry import Registry
 from tinyreg.registry.compat import check, resolve_device, resolve_model
-from tinyreg.registry.devices.register import add_device
+from tinyreg.registry.deployments import ACTIVE, STATUSES
 from tinyreg.registry.devices.rows import device_rows
-from tinyreg.registry.errors import Invalid, TinyregError
+from tinyreg.registry.errors import TinyregError
 from tinyreg.registry.examples import bound_examples
+from tinyreg.registry.front.deployments import DeploymentFilter
+from tinyreg.registry.listing import local_name, per_revision, version_ref
+from tinyreg.registry.paging import MAX_LIMIT, Page
 from tinyreg.registry.sparql_functions import load_functions
-from tinyreg.registry.words import word
-from tinyreg.registry.models import list_models, register_model
 
+from ..api import args as parse
 from ..api.compat import devices_for, matrix_slice, models_for
-from ..api.deployments import deployment_listing, rollout, rollout_listing
-from tinyreg.registry.entities import device_view, model_view
-from tinyreg.registry.listing import (MAX_LIMIT, all_devices, device_listing, local_name, model_listing,
-                           per_revision, version_ref)
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from ..current import current_registry
@@ -40,13 +37,12 @@ def _overview(registry: Registry) -> dict[str, Any]:
     follow the change log (a write recounts only what it changed)."""
     def build():
         tallies = device_rows(registry).tallies
-        models = list_models(registry)
         return {
             "stats": registry.stats(),
             "charts": [
                 counted("Devices by core", tallies["core"]),
                 bar_chart("Devices by RAM", size_buckets(tallies["ram"]), ordered=True),
-                counted("Models by task", Counter(word(r["task"]) for r in models)),
+                counted("Models by task", Counter(r["task"] for r in registry.models.rows())),
             ],
         }
     return per_revision(registry, "web.overview", build)
@@ -59,7 +55,8 @@ def index():
 
 @bp.get("/models")
 def models():
-    listing = model_listing(current_registry(), request.args)
+    listing = current_registry().models.list(parse.model_filter(request.args),
+                                             parse.page(request.args)).as_dict()
     fmt = wanted_format(request.args)
     if fmt:
         return table_response(listing, fmt, "models")
@@ -69,7 +66,7 @@ def models():
 @bp.get("/models/<path:ref>")
 def model(ref: str):
     registry = current_registry()
-    view = model_view(registry, ref)
+    view = registry.models.get(ref)
     arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
                                                for r in view["arena_breakdown"]], unit=" B")
     return render_template("model.html", m=view, arena_chart=arena if arena.bars else None,
@@ -78,7 +75,8 @@ def model(ref: str):
 
 @bp.get("/devices")
 def devices():
-    listing = device_listing(current_registry(), request.args)
+    listing = current_registry().devices.list(parse.device_filter(request.args),
+                                              parse.page(request.args)).as_dict()
     fmt = wanted_format(request.args)
     if fmt:
         return table_response(listing, fmt, "devices")
@@ -88,26 +86,31 @@ def devices():
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
     registry = current_registry()
-    view = device_view(registry, device_id)
+    view = registry.devices.get(device_id)
+    deployments = registry.deployments
     return render_template(
         "device.html", d=view, compat=_fits_and_misfits(models_for, registry, view["iri"]),
-        running=deployment_listing(registry, {"device": view["iri"], "status": "Active"})["items"],
-        history=deployment_listing(registry, {"device": view["iri"], "limit": "20"}))
+        running=deployments.list(DeploymentFilter(device=view["iri"], status=ACTIVE)).items,
+        history=deployments.list(DeploymentFilter(device=view["iri"]), Page(limit=RECENT)).as_dict())
 
 
 @bp.get("/deployments")
 def deployments():
     """Rollouts, and deployments filtered by device, model, rollout and status."""
-    registry = current_registry()
+    deployments = current_registry().deployments
     args = request.args
     return render_template(
-        "deployments.html", listing=deployment_listing(registry, args), args=args,
-        rollouts=rollout_listing(registry, {"limit": "20"}), statuses=STATUSES,
-        chosen=rollout(registry, args["rollout"]) if args.get("rollout") else None)
+        "deployments.html", args=args,
+        listing=deployments.list(parse.deployment_filter(args), parse.page(args)).as_dict(),
+        rollouts=deployments.rollout_list(Page(limit=RECENT)).as_dict(), statuses=STATUSES,
+        chosen=deployments.rollout(args["rollout"]) if args.get("rollout") else None)
 
 
 # Rows of each kind a page lists; the API pages through the rest.
 SHOWN = 100
+# Devices the heatmap shows at once, and a device page's recent deployments.
+HEATMAP_DEVICES = 40
+RECENT = 20
 
 
 def _fits_and_misfits(question, registry, iri: str) -> dict[str, Any]:
@@ -127,18 +130,16 @@ def compat():
     latest versions of the models another filter picks (every version when there is none)."""
     registry = current_registry()
     args = request.args
-    devices = device_listing(registry, {**args, "limit": args.get("limit") or "40"})
-    wanted = {"q": args.get("mq", ""), "task": args.get("task", ""), "limit": str(MAX_LIMIT)}
-    models = (",".join(f"{m['id']}@{m['latest']}" for m in model_listing(registry, wanted)["items"])
-              if wanted["q"] or wanted["task"] else "")
+    devices = registry.devices.list(parse.device_filter(args), parse.page(args, HEATMAP_DEVICES))
+    choice = parse.model_filter(args, q="mq")
+    models = ",".join(registry.models.latest(choice)[:MAX_LIMIT]) if choice.chosen else ""
     grid = None
-    if devices["items"] and (models or not (wanted["q"] or wanted["task"])):
+    if devices.items and (models or not choice.chosen):
         grid = matrix_slice(registry, {"models": models, "limit": str(MAX_LIMIT),
-                                       "devices": ",".join(d["id"] for d in devices["items"])})
-    names = {d["iri"]: d["name"] for d in devices["items"]}
-    return render_template("compat.html", grid=grid, listing=devices, names=names, args=args,
-                           tasks=sorted({m["task"] for m in model_listing(
-                               registry, {"limit": str(MAX_LIMIT)})["items"] if m["task"]}))
+                                       "devices": ",".join(d["id"] for d in devices.items)})
+    names = {d["iri"]: d["name"] for d in devices.items}
+    return render_template("compat.html", grid=grid, listing=devices.as_dict(), names=names,
+                           args=args, tasks=registry.models.tasks())
 
 
 @bp.get("/compat/explain")
@@ -146,8 +147,8 @@ def explain():
     registry = current_registry()
     version = resolve_model(registry, request.args.get("model", ""))
     verdict = check(registry, version, resolve_device(registry, request.args.get("device", "")))
-    return render_template("explain.html", v=verdict, m=model_view(registry, verdict.model),
-                           d=device_view(registry, verdict.device))
+    return render_template("explain.html", v=verdict, m=registry.models.get(verdict.model),
+                           d=registry.devices.get(verdict.device))
 
 
 @bp.get("/query")
@@ -165,19 +166,15 @@ def upload():
     registry = current_registry()
     done = error = None
     if request.method == "POST":
-        kind = request.form.get("kind")
+        kind = request.form.get("kind") or ""
         try:
             require_write_token(registry.settings, request.form.get("token"))
             data, filename = uploaded_file("file")
+            card = model_card(filename) if kind == "model" else None
+            result = registry.intake.add(kind, data, filename, card)
             if kind == "model":
-                registered = register_model(registry, data, model_card(filename))
-                return redirect(url_for("dashboard.model",
-                                        ref=f"{registered.model}@{registered.number}"), 303)
-            if kind == "device":
-                result = add_device(registry, data, filename)
-                done = result
-            else:
-                raise Invalid("choose whether the file is a model or a device")
+                return redirect(url_for("dashboard.model", ref=version_ref(result.models[0])), 303)
+            done = result
         except TinyregError as exc:
             error = exc.problem()
     return render_template("upload.html", done=done, error=error,

@@ -1,0 +1,78 @@
+"""`registry.devices`: devices as people ask for them (a filtered, sorted, paged list; one
+device with everything its page shows; its graph)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+import rdflib
+
+from ..entities import device_graph, device_view
+from ..listing import DEVICE_SORTS, all_devices, matching, ordered, sort_order
+from ..paging import Page, Paged, whole_number
+from ..references import resolve_device, resolve_devices
+
+if TYPE_CHECKING:
+    from ..core import Registry
+
+
+@dataclass(frozen=True)
+class DeviceFilter:
+    """Devices whose identifier, name, core or kind contains `q` (any case); of one `kind`,
+    `core` and source `format` (whole values, any case); with at least `min_ram` and
+    `min_flash` bytes (0 or None: no bound); ordered by `sort` (DEVICE_SORTS, -field for
+    descending)."""
+    q: str = ""
+    kind: str = ""
+    core: str = ""
+    format: str = ""
+    min_ram: int | None = None
+    min_flash: int | None = None
+    sort: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("min_ram", "min_flash"):
+            if getattr(self, name) is not None:
+                whole_number(name, getattr(self, name))
+        sort_order(self.sort, DEVICE_SORTS)
+
+    def select(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        rows = matching(rows, self.q, ("id", "name", "core", "kind"))
+        for name in ("kind", "core", "format"):
+            wanted = getattr(self, name).strip().lower()
+            if wanted:
+                rows = [r for r in rows if str(r.get(name) or "").lower() == wanted]
+        if self.min_ram:
+            rows = [r for r in rows if (r["ram"] or 0) >= self.min_ram]
+        if self.min_flash:
+            rows = [r for r in rows if (r["flash"] or 0) >= self.min_flash]
+        return ordered(rows, self.sort, DEVICE_SORTS)
+
+
+class Devices:
+    """The registry's devices (`registry.devices`)."""
+
+    def __init__(self, registry: Registry):
+        self.registry = registry
+
+    def resolve(self, ref: str) -> str:
+        """The IRI of the device `ref` names (references.py)."""
+        return resolve_device(self.registry, ref)
+
+    def resolve_all(self, refs: list[str]) -> list[str]:
+        """Several at once, in order without repeats; `NotFound` names every one missing."""
+        return resolve_devices(self.registry, refs)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every device's row, read once per store revision."""
+        return all_devices(self.registry)
+
+    def list(self, where: DeviceFilter = DeviceFilter(), page: Page = Page()) -> Paged[dict]:
+        return page.of(where.select(self.rows()))
+
+    def get(self, ref: str) -> dict[str, Any]:
+        """One device with everything its page shows."""
+        return device_view(self.registry, ref)
+
+    def graph(self, ref: str) -> rdflib.Graph:
+        return device_graph(self.registry, ref)
