@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench_web import load_fleet
-from common import report
+from common import disk_mb, report
 from tinyreg.registry import Registry, load_settings
 from tinyreg.registry.compat import snapshot
 from tinyreg.registry.compat.engine import Engine, fleet_engine
@@ -29,10 +29,6 @@ def _timed(fn) -> tuple[float, object]:
     start = time.perf_counter()
     out = fn()
     return time.perf_counter() - start, out
-
-
-def _disk(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def measure(n: int, tmp: str) -> dict[str, float]:
@@ -51,7 +47,7 @@ def measure(n: int, tmp: str) -> dict[str, float]:
         registry.store.flush()
         figures = {"bulk load (anchor)": load, "device rows": rows, "engine build": engine_s,
                    "engine from snapshot": from_snapshot,
-                   "store on disk (MiB)": _disk(data / "store") / 2**20}
+                   "store on disk (MiB)": disk_mb(data / "store")}
     finally:
         registry.close()
     print(f"{n} devices: " + ", ".join(f"{k} {v:.2f}" for k, v in figures.items()), flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import resource
 import statistics
 import time
+from pathlib import Path
 from typing import Callable
 
 
@@ -20,6 +21,11 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def disk_mb(path) -> float:
+    """What the files below `path` take on disk, in MiB."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 2**20
 
 
 def report(name: str, ours: float, anchor: float, anchor_name: str, unit: str = "s",
