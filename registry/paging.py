@@ -77,3 +77,13 @@ class Counted(Paged[T]):
         return {**self.subject, "items": rows(self.items), "total": self.total,
                 "fitting": self.fitting, "limit": self.limit, "offset": self.offset,
                 **self.extra}
+
+
+@dataclass(frozen=True)
+class Faceted(Paged[T]):
+    """A page of a list and, for each facet asked for, its values with how many rows of the
+    whole list have each (registry/facets.py)."""
+    facets: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "facets": self.facets}

@@ -83,6 +83,51 @@ def read_rows(store, graphs: list[str] | None = None) -> dict[str, dict[str, Any
             for iri, f in facts.items() if None not in (f[_KIND], f[_ID], f[_NAME], f[_FORMAT])}
 
 
+# What the lists' facets count, read apart and only when a facet is asked for: these facts
+# outnumber the listing's (a sensor states each kind the entailment gives it), and reading
+# them with the rows would make every cold start pay for them (3.4x the rows' own read,
+# bench/bench_facets.py).
+# A sensor counts under each of its kinds (an IMU is an inertial sensor too) and its
+# parts' kinds (the IMU's accelerometer).
+_FACET_FACTS = prefixes("tr", "ssn") + """
+SELECT ?device ?fact ?value
+WHERE {
+  GRAPH ?device {
+    { ?device tr:vendor ?value BIND(0 AS ?fact) }
+    UNION { ?device tr:hasRuntime/tr:runtime ?value BIND(1 AS ?fact) }
+    UNION { ?device tr:connectivity ?value BIND(2 AS ?fact) }
+    UNION { ?device tr:hasSensor/(ssn:hasSubSystem?) ?sensor . ?sensor a ?value
+            FILTER(STRSTARTS(STR(?value), STR(tr:)) && ?value != tr:Sensor) BIND(3 AS ?fact) }
+  }
+}
+"""
+FACET_FIELDS = ("vendors", "runtimes", "connectivity", "sensors")
+
+
+def read_facet_rows(store, graphs: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
+    """The facet values of the devices in `graphs` (every graph when None) by IRI, each a
+    sorted list: vendors as named, the others as local names (CortexM4F, BLE, Microphone)."""
+    table = store.table(_FACET_FACTS, None if graphs is None else {"device": OneOf(IRI(g) for g in graphs)})
+    facts: dict[str, list[set[str]]] = {}
+    for iri, fact, value in zip(*(table.values(name) for name in ("device", "fact", "value"))):
+        held = facts.setdefault(iri, [set() for _ in FACET_FIELDS])
+        held[fact].add(str(value) if fact == 0 else local_name(value))
+    return {iri: {name: sorted(values) for name, values in zip(FACET_FIELDS, f)}
+            for iri, f in facts.items()}
+
+
+def _written_since(store, mark: ChangeMark) -> tuple[ChangeMark, list[str]] | None:
+    """The graphs that may hold devices written since `mark`, and the log's position now;
+    None when the log cannot say which, or names a namespace that may hold devices."""
+    changes = store.changes_since(mark)
+    if changes is None or changes.everything:
+        return None
+    if any(not prefix.startswith(RECORD_BASES) for prefix in changes.under):
+        return None
+    written = sorted(name for name in changes.graphs if not name.startswith(RECORD_BASES))
+    return None if len(written) > _REREAD else (changes.mark, written)
+
+
 # Fields whose values are counted over every row, for the overview's charts: counting
 # 100,000 rows again after each write took 150 ms.
 TALLIED = ("kind", "core", "format", "ram", "flash")
@@ -115,16 +160,12 @@ class DeviceRows:
     def refreshed(self, store) -> "DeviceRows | None":
         """These rows at the store's position now, from the graphs written since; None when
         the log cannot say which, or names a namespace that may hold devices."""
-        changes = store.changes_since(self.mark)
-        if changes is None or changes.everything:
+        since = _written_since(store, self.mark)
+        if since is None:
             return None
-        if any(not prefix.startswith(RECORD_BASES) for prefix in changes.under):
-            return None
-        written = sorted(name for name in changes.graphs if not name.startswith(RECORD_BASES))
+        mark, written = since
         if not written:
-            return DeviceRows(changes.mark, self.by_iri, self.rows, self.tallies, "kept")
-        if len(written) > _REREAD:
-            return None
+            return DeviceRows(mark, self.by_iri, self.rows, self.tallies, "kept")
         fresh = read_rows(store, written)
         by_iri = dict(self.by_iri)
         rows = self.rows
@@ -133,7 +174,7 @@ class DeviceRows:
         tallies = {field: +held for field, held in _tally(fresh.values(), tallies).items()}
         if len(gone) + len(fresh) > 64:  # many: sorting once beats placing each
             by_iri.update(fresh)
-            return DeviceRows(changes.mark, by_iri, sorted(by_iri.values(), key=_order), tallies,
+            return DeviceRows(mark, by_iri, sorted(by_iri.values(), key=_order), tallies,
                               "refreshed")
         rows = list(rows)
         for row in gone:
@@ -142,7 +183,7 @@ class DeviceRows:
         for row in fresh.values():
             bisect.insort(rows, row, key=_order)
         by_iri.update(fresh)
-        return DeviceRows(changes.mark, by_iri, rows, tallies, "refreshed")
+        return DeviceRows(mark, by_iri, rows, tallies, "refreshed")
 
 
 def device_rows(registry: Registry) -> DeviceRows:
@@ -150,4 +191,38 @@ def device_rows(registry: Registry) -> DeviceRows:
     finds them out of date while another refreshes them waits for that refresh)."""
     store = registry.store
     return followed(registry, _CACHE_KEY, lambda: DeviceRows.read(store),
+                    lambda held: held.refreshed(store))
+
+
+@dataclass(frozen=True)
+class DeviceFacets:
+    """Each device's facet values (FACET_FIELDS) by IRI at one position of the change log."""
+    mark: ChangeMark
+    by_iri: dict[str, dict[str, list[str]]]
+    origin: str = "full"  # as DeviceRows'
+
+    @classmethod
+    def read(cls, store) -> "DeviceFacets":
+        mark = store.change_mark()
+        return cls(mark, read_facet_rows(store))
+
+    def refreshed(self, store) -> "DeviceFacets | None":
+        since = _written_since(store, self.mark)
+        if since is None:
+            return None
+        mark, written = since
+        if not written:
+            return DeviceFacets(mark, self.by_iri, "kept")
+        by_iri = dict(self.by_iri)
+        for name in written:
+            by_iri.pop(name, None)
+        by_iri.update(read_facet_rows(store, written))
+        return DeviceFacets(mark, by_iri, "refreshed")
+
+
+def device_facets(registry: Registry) -> DeviceFacets:
+    """The devices' facet values at the store's revision now, read whole the first time a
+    facet is asked for, then followed like the rows (single flight)."""
+    store = registry.store
+    return followed(registry, _CACHE_KEY + ".facets", lambda: DeviceFacets.read(store),
                     lambda held: held.refreshed(store))

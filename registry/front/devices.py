@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import rdflib
 
+from .. import facets as faceting
 from ..entities import device_graph, device_view
 from ..listing import DEVICE_SORTS, all_devices, matching, ordered, sort_order
-from ..paging import Page, Paged, whole_number
+from ..paging import Faceted, Page, Paged, whole_number
 from ..references import resolve_device, resolve_devices
 
 if TYPE_CHECKING:
@@ -20,8 +21,10 @@ if TYPE_CHECKING:
 class DeviceFilter:
     """Devices whose identifier, name, core or kind contains `q` (any case); of one `kind`,
     `core` and source `format` (whole values, any case); with at least `min_ram` and
-    `min_flash` bytes (0 or None: no bound); ordered by `sort` (DEVICE_SORTS, -field for
-    descending)."""
+    `min_flash` bytes (0 or None: no bound); with a `vendor`, a `sensor` of that kind (or a
+    part of one), a `runtime` and a `connectivity` (whole values, any case); that the model
+    version `fits` names fits (slug: its latest); ordered by `sort` (DEVICE_SORTS, -field
+    for descending)."""
     q: str = ""
     kind: str = ""
     core: str = ""
@@ -29,6 +32,11 @@ class DeviceFilter:
     min_ram: int | None = None
     min_flash: int | None = None
     sort: str = ""
+    vendor: str = ""
+    sensor: str = ""
+    runtime: str = ""
+    connectivity: str = ""
+    fits: str = ""
 
     def __post_init__(self) -> None:
         for name in ("min_ram", "min_flash"):
@@ -67,8 +75,18 @@ class Devices:
         """Every device's row, read once per store revision."""
         return all_devices(self.registry)
 
-    def list(self, where: DeviceFilter = DeviceFilter(), page: Page = Page()) -> Paged[dict]:
-        return page.of(where.select(self.rows()))
+    def list(self, where: DeviceFilter = DeviceFilter(), page: Page = Page(),
+             facets: tuple[str, ...] = ()) -> Paged[dict]:
+        """A page of the devices the filter keeps; with `facets` (names of
+        facets.DEVICE_FACETS), each one's values counted over all the devices it keeps."""
+        rows = faceting.narrowed(self.registry, where.select(self.rows()),
+                                 {name: getattr(where, name) for name in faceting.FACT_FILTERS},
+                                 where.fits)
+        paged = page.of(rows)
+        if not facets:
+            return paged
+        return Faceted(paged.items, paged.total, paged.limit, paged.offset, faceting.counts(
+            self.registry, rows, facets, faceting.DEVICE_FACETS, where))
 
     def get(self, ref: str) -> dict[str, Any]:
         """One device with everything its page shows."""

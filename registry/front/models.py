@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import rdflib
 
+from .. import facets as faceting
 from ..entities import model_view
 from ..listing import MODEL_SORTS, matching, ordered, sort_order
-from ..paging import Page, Paged
+from ..paging import Faceted, Page, Paged
 from ..references import resolve_model
 from ..vocab import local_name
 from ..words import task_iri, word
@@ -62,8 +63,16 @@ class Models:
                  "latest": int(r["latest"]), "versions": int(r["versions"]), "iri": r["model"]}
                 for r in list_models(self.registry)]
 
-    def list(self, where: ModelFilter = ModelFilter(), page: Page = Page()) -> Paged[dict]:
-        return page.of(where.select(self.rows()))
+    def list(self, where: ModelFilter = ModelFilter(), page: Page = Page(),
+             facets: tuple[str, ...] = ()) -> Paged[dict]:
+        """A page of the models the filter keeps; with `facets` (facets.MODEL_FACETS), each
+        one's values counted over all the models it keeps."""
+        rows = where.select(self.rows())
+        paged = page.of(rows)
+        if not facets:
+            return paged
+        return Faceted(paged.items, paged.total, paged.limit, paged.offset, faceting.counts(
+            self.registry, rows, facets, faceting.MODEL_FACETS, where))
 
     def tasks(self) -> list[str]:
         """The tasks models are registered for, for a choice of them."""

@@ -12,7 +12,8 @@ from tinyreg.registry.counts import counts as registry_counts
 from tinyreg.registry.devices import rows as device_rows_module
 from tinyreg.registry.devices.catalog import iter_catalog
 from tinyreg.registry.devices.register import list_devices
-from tinyreg.registry.devices.rows import DeviceRows, device_rows, read_rows
+from tinyreg.registry.devices.rows import (DeviceRows, device_facets, device_rows, read_facet_rows,
+                                           read_rows)
 from tinyreg.registry.devices.rows import TALLIED
 from tinyreg.registry.vocab import DEPLOYMENT_BASE, DEVICE_BASE, ID, REGISTRY_ROOT, TR, prefixes
 
@@ -126,8 +127,14 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
         assert registry.stats() == _fresh_stats(store), (step, action)
         # The devices the compatibility engine lists are those the rows list.
         assert set(compat.fleet_engine(registry).fleet.devices) >= set(held.by_iri)
-    assert {"refreshed", "kept"} <= origins
+        # The facets' values (sensors, runtimes, ...) follow the same log.
+        facets = device_facets(registry)
+        assert facets.mark.revision == store.revision()
+        assert facets.by_iri == read_facet_rows(store), (step, action)
+        origins.add("facets " + facets.origin)
+    assert {"refreshed", "kept", "facets refreshed", "facets kept"} <= origins
     assert {"refreshed", "full"} <= count_origins  # the user's updates are read whole
+    assert any(row["sensors"] and row["runtimes"] and row["vendors"] for row in facets.by_iri.values())
 
 
 def test_a_record_write_reads_no_device(registry, monkeypatch):

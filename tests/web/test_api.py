@@ -241,3 +241,43 @@ def test_a_model_file_whose_bytes_rotted_is_not_served(loaded, client):
         assert "damaged" in got.get_json()["detail"]
     finally:
         path.write_bytes(kept)
+
+
+def test_device_facets_count_what_each_value_would_keep(client):
+    """Every value of every facet, under a filter: asking for it lists as many devices as
+    the facet counted (list-valued facts, e.g. sensors, count a device under each value)."""
+    names = ["kind", "core", "vendor", "sensor", "runtime", "connectivity", "format", "fits"]
+    base = {"kind": "MicrocontrollerBoard", "min_ram": "65536"}
+    answer = client.get("/api/devices", query_string={**base, "_facet": ["sensor,vendor", *names]}).get_json()
+    assert set(answer["facets"]) == set(names)
+    assert answer["facets"]["kind"]["values"] == [{"value": "MicrocontrollerBoard", "count": answer["total"]}]
+    fits = {v["value"]: v for v in answer["facets"]["fits"]["values"]}
+    assert fits["kws-tiny@1"]["label"] == "KWS tiny"
+    fitting = {m["id"] for m in client.get("/api/models/kws-tiny/devices?limit=1000").get_json()["items"]}
+    checked = 0
+    for name, facet in answer["facets"].items():
+        assert facet["more"] == 0 and facet["values"]
+        for value in facet["values"]:
+            narrowed = client.get("/api/devices", query_string={**base, name: value["value"],
+                                                                 "limit": 1000}).get_json()
+            assert narrowed["total"] == value["count"] > 0, (name, value)
+            if value["value"] == "kws-tiny@1":
+                assert {d["id"] for d in narrowed["items"]} <= fitting
+            checked += 1
+    assert checked > 20
+    sensors = client.get("/api/devices", query_string={"sensor": "microphone", "limit": 1000}).get_json()
+    for d in sensors["items"][:5]:
+        described = client.get(f"/api/devices/{d['id']}").get_json()["sensors"]
+        assert any("Microphone" in s["kinds"] for s in described), d
+    assert 0 < sensors["total"] < client.get("/api/devices").get_json()["total"]
+
+
+def test_model_facets_and_an_unknown_facet(client):
+    answer = client.get("/api/models?_facet=task").get_json()
+    tasks = answer["facets"]["task"]["values"]
+    assert tasks and {"value": "keyword-spotting", "count": client.get(
+        "/api/models?task=keyword-spotting").get_json()["total"]} in tasks
+    assert sum(t["count"] for t in tasks) == sum(1 for m in answer["items"] if m["task"])
+    assert "facets" not in client.get("/api/models").get_json()
+    bad = client.get("/api/devices?_facet=colour")
+    assert bad.status_code == 400 and "`_facet` must name some of kind, core" in bad.get_json()["detail"]

@@ -4,7 +4,10 @@ its own box). Screenshots of each page at each width go to test-artifacts/browse
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
+import time
 import urllib.request
 
 import pytest
@@ -107,3 +110,49 @@ def test_device_list_sorts_by_a_column_and_keeps_its_filter(live_server, browser
     names = [cell.text for cell in browser.find_elements(
         By.CSS_SELECTOR, "table.list tbody tr td:first-child a")]
     assert [r["name"] for r in rows] == names and {r["kind"] for r in rows} == {"MicrocontrollerBoard"}
+
+
+def test_a_facet_value_narrows_the_list_to_the_count_it_shows(live_server, browser):
+    from selenium.webdriver.common.by import By
+
+    def shown():
+        return len(browser.find_elements(By.CSS_SELECTOR, "table.list tbody tr td:first-child a"))
+
+    def pick(facet, value):
+        link = browser.find_element(
+            By.CSS_SELECTOR, f'.facet[data-facet="{facet}"] a[data-value="{value}"]')
+        count = int(link.find_element(By.XPATH, "following-sibling::span[@class='n']").text)
+        link.click()
+        return count
+
+    browser.get(live_server + "/devices?sort=-ram&limit=200")
+    everything = shown()
+    microphones = pick("sensor", "Microphone")
+    assert "sensor=Microphone" in browser.current_url and "sort=-ram" in browser.current_url
+    assert 0 < microphones == shown() < everything
+    assert f"of {microphones}" in browser.find_element(By.CSS_SELECTOR, ".pager").text
+    # A second facet on top of the first: the model's fit, counted among the devices with a microphone.
+    fitting = pick("fits", "kws-tiny@1")
+    assert 0 < fitting == shown() <= microphones and "sensor=Microphone" in browser.current_url
+    browser.save_screenshot(str(ARTIFACTS / "devices-faceted.png"))
+    browser.find_element(By.CSS_SELECTOR, '.facet[data-facet="sensor"] a.remove').click()
+    assert shown() == fitting and "fits=kws-tiny" in browser.current_url and "sensor=Microphone" not in browser.current_url
+
+
+def test_the_model_page_downloads_the_file_the_registry_holds(live_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    with urllib.request.urlopen(live_server + "/api/models/kws-tiny", timeout=30) as answer:
+        sha = json.loads(answer.read())["sha256"]
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(live_server + "/models/kws-tiny")
+    link = browser.find_element(By.ID, "download")
+    assert browser.find_element(By.CSS_SELECTOR, "code.digest").text == sha
+    link.click()
+    target = tmp_path / "kws-tiny-v1.tflite"
+    for _ in range(100):  # at most 10 s for a file of a few KiB
+        if target.is_file() and not list(tmp_path.glob("*.crdownload")):
+            break
+        time.sleep(0.1)
+    assert target.is_file(), list(tmp_path.iterdir())
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == sha

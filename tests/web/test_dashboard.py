@@ -55,6 +55,19 @@ def test_lists_search_and_filter(client):
     assert "No model matches" in page(client, "/models?task=Regression")
 
 
+def test_list_pages_show_facets_with_counts_that_keep_the_filters(client):
+    html = page(client, "/devices?q=arduino&sort=name")
+    vendor = re.search(r'<div class="facet" data-facet="vendor">.*?</div>', html, re.S).group(0)
+    arduino = client.get("/api/devices?q=arduino&vendor=Arduino").get_json()["total"]
+    link = re.search(r'<a href="([^"]+)" data-value="Arduino"[^>]*>Arduino</a> <span class="n">(\d+)</span>', vendor)
+    assert int(link.group(2)) == arduino > 0
+    assert all(part in html_lib.unescape(link.group(1)) for part in ("q=arduino", "sort=name", "vendor=Arduino"))
+    assert 'data-value="STMicroelectronics"' in page(client, "/devices")  # a name, kept as written
+    models = page(client, "/models")
+    assert re.search(r'data-facet="task">.*?data-value="keyword-spotting"[^>]*>keyword-spotting</a> '
+                     r'<span class="n">1</span>', models, re.S)
+
+
 def test_device_page_shows_hardware_and_models(client):
     html = page(client, "/devices/arduino-nano-33-ble-sense")
     for text in ("256 KiB", "1 MiB", "Cortex-M4F", "nRF52840", "PDM microphone", "TFLM"):

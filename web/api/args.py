@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from tinyreg.registry.errors import Invalid
+from tinyreg.registry.facets import wanted
 from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.registry.front.devices import DeviceFilter
 from tinyreg.registry.front.models import ModelFilter
@@ -47,7 +48,16 @@ def text(args: Mapping[str, str], name: str) -> str:
 def device_filter(args: Mapping[str, str]) -> DeviceFilter:
     return DeviceFilter(q=text(args, "q"), kind=text(args, "kind"), core=text(args, "core"),
                         format=text(args, "format"), min_ram=whole(args, "min_ram"),
-                        min_flash=whole(args, "min_flash"), sort=text(args, "sort"))
+                        min_flash=whole(args, "min_flash"), sort=text(args, "sort"),
+                        vendor=text(args, "vendor"), sensor=text(args, "sensor"),
+                        runtime=text(args, "runtime"), connectivity=text(args, "connectivity"),
+                        fits=text(args, "fits"))
+
+
+def facets(args, known: Mapping[str, object]) -> tuple[str, ...]:
+    """The facets `_facet` asks for (repeated, or names separated by commas)."""
+    return wanted(args.getlist("_facet") if hasattr(args, "getlist") else
+                  [args.get("_facet") or ""], known)
 
 
 def model_filter(args: Mapping[str, str], q: str = "q") -> ModelFilter:

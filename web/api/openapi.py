@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from tinyreg.registry.deployments import STATUSES
+from tinyreg.registry.facets import DEVICE_FACETS, MODEL_FACETS
 from tinyreg.registry.listing import DEVICE_SORTS, MODEL_SORTS
 from tinyreg.registry.words import METRICS, TASKS, word
 
@@ -59,7 +60,17 @@ def _page_of(item: str) -> dict:
     return {"type": "object", "required": ["items", "total", "limit", "offset"],
             "properties": {"items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
                            "total": {"type": "integer"}, "limit": {"type": "integer"},
-                           "offset": {"type": "integer"}}}
+                           "offset": {"type": "integer"},
+                           "facets": {"type": "object", "additionalProperties": {
+                               "$ref": "#/components/schemas/Facet"}}}}
+
+
+def _facet(names) -> dict:
+    return {"name": "_facet", "in": "query", "required": False, "style": "form", "explode": True,
+            "schema": {"type": "array", "items": {"type": "string", "enum": list(names)}},
+            "description": "Count the values of these facets over every row the filters keep "
+                           "(repeat it, or separate names by commas); the answer's `facets` "
+                           "holds each value with its count, most frequent first."}
 
 
 # What the API takes for a model version and a device. The documented forms are a subset
@@ -123,8 +134,16 @@ def openapi_document() -> dict:
                             _query("format", {"type": "string"}, "Source format, e.g. catalog."),
                             _query("min_ram", {"type": "integer", "minimum": 0}, "Bytes of RAM at least."),
                             _query("min_flash", {"type": "integer", "minimum": 0}, "Bytes of flash at least."),
-                            _sort(DEVICE_SORTS)],
-                        "responses": {"200": _json(_page_of("DeviceRow")), "400": PROBLEM}},
+                            _query("vendor", {"type": "string"}, "Vendor, e.g. Arduino."),
+                            _query("sensor", {"type": "string"}, "Has a sensor of this kind (or "
+                                   "a part of one), e.g. Microphone or InertialSensor."),
+                            _query("runtime", {"type": "string"}, "Runtime, e.g. TFLM."),
+                            _query("connectivity", {"type": "string"}, "Connectivity, e.g. BLE."),
+                            _query("fits", {"type": "string", "pattern": _MODEL_REF},
+                                   "The devices this model version fits (slug: its latest)."),
+                            _sort(DEVICE_SORTS), _facet(DEVICE_FACETS)],
+                        "responses": {"200": _json(_page_of("DeviceRow")), "400": PROBLEM,
+                                      "404": PROBLEM}},
                 "post": {"summary": "Register a device from a WoT TD, board manifest, Zephyr YAML or Turtle",
                          "security": _WRITE,
                          "requestBody": {"required": True, "content": {
@@ -145,7 +164,7 @@ def openapi_document() -> dict:
                                                       "Task, e.g. keyword-spotting (its IRI "
                                                       "or the ontology's name are accepted "
                                                       "too)."),
-                                               _sort(MODEL_SORTS)],
+                                               _sort(MODEL_SORTS), _facet(MODEL_FACETS)],
                         "responses": {"200": _json(_page_of("ModelRow")), "400": PROBLEM}},
                 "post": {"summary": "Register a .tflite model version (measured on TFLM)",
                          "security": _WRITE,
@@ -283,6 +302,12 @@ def openapi_document() -> dict:
                     "id": {"type": "string"}, "name": {"type": "string"}, "iri": {"type": "string"},
                     "kind": _NULLABLE_STR, "ram": _NULLABLE_INT, "flash": _NULLABLE_INT,
                     "core": _NULLABLE_STR, "format": _NULLABLE_STR, "incomplete": _NULLABLE_STR}},
+                "Facet": {"type": "object", "required": ["values", "more"], "properties": {
+                    "values": {"type": "array", "items": {
+                        "type": "object", "required": ["value", "count"], "properties": {
+                            "value": {"type": "string"}, "count": {"type": "integer"},
+                            "label": {"type": "string"}}}},
+                    "more": {"type": "integer", "description": "Values not listed."}}},
                 "Device": {"type": "object", "required": ["iri", "id", "name"], "properties": {
                     "iri": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"},
                     "ram": _NULLABLE_INT, "flash": _NULLABLE_INT, "core": _NULLABLE_STR,

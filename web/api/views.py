@@ -11,6 +11,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from tinyreg.registry.errors import Invalid
+from tinyreg.registry.facets import DEVICE_FACETS, MODEL_FACETS
 from tinyreg.registry.models.download import model_file
 from tinyreg.registry.paging import Paged
 
@@ -62,8 +63,9 @@ def paged_json(listing: Paged) -> Response:
 
 @bp.get("/devices")
 def devices():
-    return paged_json(current_registry().devices.list(args.device_filter(request.args),
-                                                      args.page(request.args)))
+    return paged_json(current_registry().devices.list(
+        args.device_filter(request.args), args.page(request.args),
+        args.facets(request.args, DEVICE_FACETS)))
 
 
 @bp.get("/devices/<path:device_id>")
@@ -89,8 +91,9 @@ def device_add():
 
 @bp.get("/models")
 def models():
-    return paged_json(current_registry().models.list(args.model_filter(request.args),
-                                                     args.page(request.args)))
+    return paged_json(current_registry().models.list(
+        args.model_filter(request.args), args.page(request.args),
+        args.facets(request.args, MODEL_FACETS)))
 
 
 @bp.get("/models/<path:ref>")

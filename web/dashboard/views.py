@@ -12,6 +12,7 @@ from tinyreg.registry.deployments import ACTIVE, STATUSES
 from tinyreg.registry.devices.rows import device_rows
 from tinyreg.registry.errors import TinyregError
 from tinyreg.registry.examples import bound_examples
+from tinyreg.registry.facets import DEVICE_FACETS, MODEL_FACETS
 from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.registry.listing import local_name, per_revision, version_ref
 from tinyreg.registry.paging import MAX_LIMIT, Page
@@ -55,9 +56,10 @@ def index():
 
 @bp.get("/models")
 def models():
-    listing = current_registry().models.list(parse.model_filter(request.args),
-                                             parse.page(request.args)).as_dict()
     fmt = wanted_format(request.args)
+    listing = current_registry().models.list(parse.model_filter(request.args),
+                                             parse.page(request.args),
+                                             () if fmt else tuple(MODEL_FACETS)).as_dict()
     if fmt:
         return table_response(listing, fmt, "models")
     return render_template("models.html", listing=listing, args=request.args)
@@ -75,9 +77,10 @@ def model(ref: str):
 
 @bp.get("/devices")
 def devices():
-    listing = current_registry().devices.list(parse.device_filter(request.args),
-                                              parse.page(request.args)).as_dict()
     fmt = wanted_format(request.args)
+    listing = current_registry().devices.list(parse.device_filter(request.args),
+                                              parse.page(request.args),
+                                              () if fmt else tuple(DEVICE_FACETS)).as_dict()
     if fmt:
         return table_response(listing, fmt, "devices")
     return render_template("devices.html", listing=listing, args=request.args)
