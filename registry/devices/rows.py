@@ -96,12 +96,14 @@ WHERE {
     { ?device tr:vendor ?value BIND(0 AS ?fact) }
     UNION { ?device tr:hasRuntime/tr:runtime ?value BIND(1 AS ?fact) }
     UNION { ?device tr:connectivity ?value BIND(2 AS ?fact) }
-    UNION { ?device tr:hasSensor/(ssn:hasSubSystem?) ?sensor . ?sensor a ?value
-            FILTER(STRSTARTS(STR(?value), STR(tr:)) && ?value != tr:Sensor) BIND(3 AS ?fact) }
+    UNION { ?device tr:hasSensor ?sensor . ?sensor a ?value BIND(3 AS ?fact) }
+    UNION { ?device tr:hasSensor ?sensor . ?sensor ssn:hasSubSystem ?part . ?part a ?value
+            BIND(3 AS ?fact) }
   }
 }
 """
 FACET_FIELDS = ("vendors", "runtimes", "connectivity", "sensors")
+_SENSOR_KIND, _ANY_SENSOR = 3, f"{TR}Sensor"
 
 
 def read_facet_rows(store, graphs: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
@@ -111,6 +113,8 @@ def read_facet_rows(store, graphs: list[str] | None = None) -> dict[str, dict[st
     facts: dict[str, list[set[str]]] = {}
     for iri, fact, value in zip(*(table.values(name) for name in ("device", "fact", "value"))):
         held = facts.setdefault(iri, [set() for _ in FACET_FIELDS])
+        if fact == _SENSOR_KIND and (not str(value).startswith(TR) or str(value) == _ANY_SENSOR):
+            continue  # sosa:Sensor and tr:Sensor say nothing a filter could use
         held[fact].add(str(value) if fact == 0 else local_name(value))
     return {iri: {name: sorted(values) for name, values in zip(FACET_FIELDS, f)}
             for iri, f in facts.items()}
