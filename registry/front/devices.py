@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 class DeviceFilter:
     """Devices whose identifier, name, core or kind contains `q` (any case); of one `kind`,
     `core` and source `format` (whole values, any case); with at least `min_ram` and
-    `min_flash` bytes (0 or None: no bound); with a `vendor`, a `sensor` of that kind (or a
+    `min_flash` bytes (0 or None: no bound) and at most `max_ram` (None: no bound; a device
+    of unknown RAM is not within it); with a `vendor`, a `sensor` of that kind (or a
     part of one), a `runtime` and a `connectivity` (whole values, any case); that the model
     version `fits` names fits (slug: its latest); ordered by `sort` (DEVICE_SORTS, -field
     for descending)."""
@@ -32,6 +33,7 @@ class DeviceFilter:
     min_ram: int | None = None
     min_flash: int | None = None
     sort: str = ""
+    max_ram: int | None = None
     vendor: str = ""
     sensor: str = ""
     runtime: str = ""
@@ -39,7 +41,7 @@ class DeviceFilter:
     fits: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("min_ram", "min_flash"):
+        for name in ("min_ram", "min_flash", "max_ram"):
             if getattr(self, name) is not None:
                 whole_number(name, getattr(self, name))
         sort_order(self.sort, DEVICE_SORTS)
@@ -54,6 +56,8 @@ class DeviceFilter:
             rows = [r for r in rows if (r["ram"] or 0) >= self.min_ram]
         if self.min_flash:
             rows = [r for r in rows if (r["flash"] or 0) >= self.min_flash]
+        if self.max_ram is not None:
+            rows = [r for r in rows if r["ram"] is not None and r["ram"] <= self.max_ram]
         return ordered(rows, self.sort, DEVICE_SORTS)
 
 

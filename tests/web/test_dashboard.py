@@ -147,6 +147,21 @@ def test_ram_chart_shows_every_bin_and_counts_every_device(client):
     assert sum(counts) == client.get("/api/stats").get_json()["devices"]
 
 
+def test_each_chart_bar_links_to_the_list_it_counts(client):
+    """Every bar of the overview's charts but "unknown" opens its list filtered to exactly
+    the devices or models it counts."""
+    html = page(client, "/")
+    checked = 0
+    for chart in re.findall(r'<div class="bars"[^>]*>(.*?)</div>\s*</figure>', html, re.S):
+        for href, count in re.findall(r'<span class="label"><a href="([^"]+)">.*?</a></span>.*?'
+                                      r'<span class="value">(\d+)</span>', chart, re.S):
+            url = html_lib.unescape(href)
+            api = url.replace("/devices?", "/api/devices?").replace("/models?", "/api/models?")
+            assert client.get(api).get_json()["total"] == int(count), url
+            checked += 1
+    assert checked > 20 and "max_ram=" in html
+
+
 def test_pages_print_words_not_ontology_terms(client):
     devices = page(client, "/devices?q=nano 33 ble sense")
     assert ">Cortex-M4F</span>" in devices and ">Microcontroller board</span>" in devices

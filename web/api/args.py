@@ -48,7 +48,8 @@ def text(args: Mapping[str, str], name: str) -> str:
 def device_filter(args: Mapping[str, str]) -> DeviceFilter:
     return DeviceFilter(q=text(args, "q"), kind=text(args, "kind"), core=text(args, "core"),
                         format=text(args, "format"), min_ram=whole(args, "min_ram"),
-                        min_flash=whole(args, "min_flash"), sort=text(args, "sort"),
+                        min_flash=whole(args, "min_flash"), max_ram=whole(args, "max_ram"),
+                        sort=text(args, "sort"),
                         vendor=text(args, "vendor"), sensor=text(args, "sensor"),
                         runtime=text(args, "runtime"), connectivity=text(args, "connectivity"),
                         fits=text(args, "fits"))

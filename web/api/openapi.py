@@ -134,6 +134,8 @@ def openapi_document() -> dict:
                             _query("format", {"type": "string"}, "Source format, e.g. catalog."),
                             _query("min_ram", {"type": "integer", "minimum": 0}, "Bytes of RAM at least."),
                             _query("min_flash", {"type": "integer", "minimum": 0}, "Bytes of flash at least."),
+                            _query("max_ram", {"type": "integer", "minimum": 0},
+                                   "Bytes of RAM at most (a device of unknown RAM is left out)."),
                             _query("vendor", {"type": "string"}, "Vendor, e.g. Arduino."),
                             _query("sensor", {"type": "string"}, "Has a sensor of this kind (or "
                                    "a part of one), e.g. Microphone or InertialSensor."),

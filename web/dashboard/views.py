@@ -41,9 +41,12 @@ def _overview(registry: Registry) -> dict[str, Any]:
         return {
             "stats": registry.stats(),
             "charts": [
-                counted("Devices by core", tallies["core"]),
-                bar_chart("Devices by RAM", size_buckets(tallies["ram"]), ordered=True),
-                counted("Models by task", Counter(r["task"] for r in registry.models.rows())),
+                counted("Devices by core", tallies["core"], field="core",
+                        endpoint="dashboard.devices"),
+                bar_chart("Devices by RAM", size_buckets(tallies["ram"]), ordered=True,
+                          endpoint="dashboard.devices"),
+                counted("Models by task", Counter(r["task"] for r in registry.models.rows()),
+                        field="task", endpoint="dashboard.models"),
             ],
         }
     return per_revision(registry, "web.overview", build)
