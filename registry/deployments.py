@@ -154,6 +154,21 @@ def status_counts(registry: Registry, rollout: str, wave: int | None = None) -> 
     return counts
 
 
+# Statuses of a deployment whose model reached its device.
+_INSTALLED = (ACTIVE, ROLLED_BACK, SUPERSEDED)
+
+
+def outcome(state: str, by_status: dict[str, int]) -> str:
+    """A rollout's state as people should read it: one that completed without installing
+    anything says so (every device refused it, or none took it) rather than "Completed"."""
+    if state != COMPLETED or any(by_status.get(s) for s in _INSTALLED):
+        return state
+    total = sum(by_status.values())
+    if total and by_status.get(REFUSED, 0) == total:
+        return "Refused: nothing sent"
+    return "Completed: nothing installed"
+
+
 _ROLLOUTS = _PREFIXES + """
 SELECT ?r ?started WHERE { GRAPH ?r { ?r a tr:Rollout OPTIONAL { ?r prov:startedAtTime ?started } } }
 ORDER BY DESC(?started) ?r"""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..deployments import STATUSES, list_rollouts, read_deployments, read_rollout
+from ..deployments import STATUSES, list_rollouts, outcome, read_deployments, read_rollout, status_counts
 from ..errors import Invalid, NotFound
 from ..paging import Page, Paged
 from ..references import resolve_deployment, resolve_device, resolve_model, resolve_rollout
@@ -75,7 +75,11 @@ class Deployments:
                  "selection": r.selection, "reason": r.reason} for r in rollouts]
 
     def rollout_list(self, page: Page = Page()) -> Paged[dict]:
-        return page.of(self.rollouts())
+        """A page of the rollouts, each with its `outcome` (rollouts.outcome)."""
+        listed = page.of(self.rollouts())
+        for r in listed.items:  # the page's only: one count query each
+            r["outcome"] = outcome(r["state"], status_counts(self.registry, r["rollout"]))
+        return listed
 
     def rollout(self, ref: str) -> dict[str, Any]:
         """A rollout's state and policy, and its deployments counted by status and wave."""
@@ -88,6 +92,7 @@ class Deployments:
             wave = by_wave.setdefault(d.wave, {})
             wave[d.status] = wave.get(d.status, 0) + 1
         return {"rollout": r.iri, "id": r.token, "version": r.version, "state": r.state,
+                "outcome": outcome(r.state, by_status),
                 "reason": r.reason, "waves": list(r.waves), "maxFailureRate": r.max_failure_rate,
                 "maxAttempts": r.max_attempts, "selection": r.selection, "started": r.started,
                 "ended": r.ended, "rollbackOf": r.rollback_of, "deployments": len(deployments),

@@ -109,3 +109,24 @@ def test_deployments_page_lists_rollouts_and_filters(client, pulled):
     chosen = page(client, f"/deployments?rollout={token}")
     assert "Completed" in chosen and "1 deployments of" in chosen
     assert "No deployment matches." in page(client, "/deployments?status=Failed")
+
+
+def test_a_rollout_every_device_refused_does_not_read_completed(loaded, client, pulled):
+    answer = client.get("/api/models/kws-tiny@1/devices?explain=1&limit=1000").get_json()
+    misfits = [row["iri"] for row in answer["items"] if not row["fits"]][:2]
+    plan = rollout.plan(loaded, resolve_model(loaded, "kws-tiny@1"), misfits)
+    assert not plan.accepted
+    iri = rollout.start(loaded, plan, rollout.Options(waves=(1,), timeout_s=10), "test: refused")
+    assert rollout.run(loaded, iri, rollout.Options(waves=(1,), timeout_s=10)).state == "Completed"
+    token = iri.rsplit("/", 1)[-1]
+    status = client.get(f"/api/rollouts/{token}").get_json()
+    assert (status["state"], status["outcome"], status["byStatus"]) == (
+        "Completed", "Refused: nothing sent", {"Refused": 2})
+    listed = {r["id"]: r for r in client.get("/api/rollouts").get_json()["items"]}
+    assert listed[token]["outcome"] == "Refused: nothing sent"
+    assert listed[pulled[0].rollout.rsplit("/", 1)[-1]]["outcome"] == "Completed"  # one installed
+    chosen = page(client, f"/deployments?rollout={token}")
+    tag = re.search(r'<h2>Rollout .*?</h2>', chosen, re.S).group(0)
+    assert "Refused: nothing sent" in tag and ">Completed<" not in tag
+    row = re.search(rf'<tr><td><a href="/deployments\?rollout={token}">.*?</tr>', page(client, "/deployments"), re.S)
+    assert "Refused: nothing sent" in row.group(0)

@@ -111,6 +111,9 @@ _STRINGS = {"type": "array", "items": {"type": "string"}}
 _BOOL_ROWS = {"type": "array", "items": {"type": "array", "items": {"type": "boolean"}}}
 _RESULTS = {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}
 _MATCH = {"$ref": "#/components/schemas/Match"}
+_OUTCOME = {"type": "string", "description": "The state as people read it: a completed rollout "
+            "that installed nothing says \"Refused: nothing sent\" (every device refused) or "
+            "\"Completed: nothing installed\"."}
 
 
 @functools.lru_cache(maxsize=1)
@@ -382,13 +385,15 @@ def openapi_document() -> dict:
                                    "sequence": {"type": ["integer", "null"]}}},
                 "Rollout": {"type": "object", "required": ["id", "rollout", "state"], "properties": {
                     "id": {"type": "string"}, "rollout": {"type": "string"}, "state": {"type": "string"},
+                    "outcome": _OUTCOME,
                     **{k: _NULLABLE_STR for k in ("version", "version_id", "started", "ended",
                                                    "selection", "reason")}}},
                 "RolloutStatus": {"type": "object",
                                   "required": ["rollout", "id", "state", "deployments", "byStatus", "byWave"],
                                   "properties": {
                                       "rollout": {"type": "string"}, "id": {"type": "string"},
-                                      "state": {"type": "string"}, "version": _NULLABLE_STR,
+                                      "state": {"type": "string"}, "outcome": _OUTCOME,
+                                      "version": _NULLABLE_STR,
                                       "waves": {"type": "array", "items": {"type": "integer"}},
                                       "deployments": {"type": "integer"},
                                       "byStatus": {"type": "object",
