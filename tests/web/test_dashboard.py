@@ -201,3 +201,21 @@ def test_a_table_exports_as_csv_and_json_with_its_filter_and_order(client):
     assert [m["id"] for m in as_json["items"]] == ["kws-tiny"]
     bad = client.get("/devices?_format=xls", headers={"Accept": "text/html"})
     assert bad.status_code == 400 and "`_format` must be one of csv, json" in bad.get_data(as_text=True)
+
+
+def test_the_fit_tables_of_a_model_and_a_device_export_as_the_page_shows_them(client):
+    import csv
+    import json
+    answer = client.get("/models/kws-tiny?_format=csv")
+    assert answer.status_code == 200 and 'filename="kws-tiny-v1-devices.csv"' in answer.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    fitting = client.get("/api/models/kws-tiny/devices?limit=1000").get_json()
+    assert [r["id"] for r in rows if r["fits"] == "True"] == [d["id"] for d in fitting["items"]]
+    assert len(rows) == client.get("/api/stats").get_json()["devices"] and "latency_ms" in rows[0]
+    misfit = next(r for r in rows if r["id"] == "st-nucleo-l4r5zi")
+    assert misfit["fits"] == "False" and "microphone" in misfit["reason"]
+    html = page(client, "/models/kws-tiny")
+    assert '/models/kws-tiny@1?_format=csv">CSV</a>' in html.split('id="compatible"')[1]
+    models = json.loads(client.get("/devices/arduino-nano-33-ble-sense?_format=json").get_data(as_text=True))
+    assert "kws-tiny@1" in [m["id"] for m in models["items"] if m["fits"]]
+    assert models["fitting"] == client.get("/api/devices/arduino-nano-33-ble-sense/models").get_json()["fitting"]

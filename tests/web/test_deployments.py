@@ -3,6 +3,8 @@ reference agent's poller collects its model through the /pull endpoints the app 
 (on waitress, as `tinyreg serve` runs it), checks it, test-loads it and reports."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import threading
@@ -130,3 +132,9 @@ def test_a_rollout_every_device_refused_does_not_read_completed(loaded, client, 
     assert "Refused: nothing sent" in tag and ">Completed<" not in tag
     row = re.search(rf'<tr><td><a href="/deployments\?rollout={token}">.*?</tr>', page(client, "/deployments"), re.S)
     assert "Refused: nothing sent" in row.group(0)
+    # The deployments table exports as the page shows it, with its filter.
+    exported = client.get(f"/deployments?rollout={token}&_format=csv")
+    assert 'filename="deployments.csv"' in exported.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
+    assert sorted(r["device"] for r in rows) == sorted(misfits)
+    assert {r["status"] for r in rows} == {"Refused"} and all(r["reason"] for r in rows)

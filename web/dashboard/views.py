@@ -24,7 +24,7 @@ from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from ..current import current_registry
 from .charts import bar_chart, counted, human_bytes, size_buckets
-from .export import table_response, wanted_format
+from .export import match_rows, table_response, wanted_format
 
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(human_bytes, "bytes")
@@ -71,11 +71,15 @@ def models():
 @bp.get("/models/<path:ref>")
 def model(ref: str):
     registry = current_registry()
+    fmt = wanted_format(request.args)
     view = registry.models.get(ref)
+    compat = _fits_and_misfits(devices_for, registry, view["iri"])
+    if fmt:  # the page's table of devices
+        return table_response(match_rows(compat), fmt, f"{view['id']}-v{view['version']}-devices")
     arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
                                                for r in view["arena_breakdown"]], unit=" B")
     return render_template("model.html", m=view, arena_chart=arena if arena.bars else None,
-                           compat=_fits_and_misfits(devices_for, registry, view["iri"]))
+                           compat=compat)
 
 
 @bp.get("/devices")
@@ -92,10 +96,14 @@ def devices():
 @bp.get("/devices/<path:device_id>")
 def device(device_id: str):
     registry = current_registry()
+    fmt = wanted_format(request.args)
     view = registry.devices.get(device_id)
+    compat = _fits_and_misfits(models_for, registry, view["iri"])
+    if fmt:  # the page's table of models
+        return table_response(match_rows(compat), fmt, f"{view['id']}-models")
     deployments = registry.deployments
     return render_template(
-        "device.html", d=view, compat=_fits_and_misfits(models_for, registry, view["iri"]),
+        "device.html", d=view, compat=compat,
         running=deployments.list(DeploymentFilter(device=view["iri"], status=ACTIVE)).items,
         history=deployments.list(DeploymentFilter(device=view["iri"]), Page(limit=RECENT)).as_dict())
 
@@ -105,9 +113,12 @@ def deployments():
     """Rollouts, and deployments filtered by device, model, rollout and status."""
     deployments = current_registry().deployments
     args = request.args
+    fmt = wanted_format(args)
+    listing = deployments.list(parse.deployment_filter(args), parse.page(args)).as_dict()
+    if fmt:  # the page's table of deployments
+        return table_response(listing, fmt, "deployments")
     return render_template(
-        "deployments.html", args=args,
-        listing=deployments.list(parse.deployment_filter(args), parse.page(args)).as_dict(),
+        "deployments.html", args=args, listing=listing,
         rollouts=deployments.rollout_list(Page(limit=RECENT)).as_dict(), statuses=STATUSES,
         chosen=deployments.rollout(args["rollout"]) if args.get("rollout") else None)
 
