@@ -85,8 +85,8 @@ def read_rows(store, graphs: list[str] | None = None) -> dict[str, dict[str, Any
 
 # What the lists' facets count, read apart and only when a facet is asked for: these facts
 # outnumber the listing's (a sensor states each kind the entailment gives it), and reading
-# them with the rows would make every cold start pay for them (3.4x the rows' own read,
-# bench/bench_facets.py).
+# them with the rows would make every cold start pay for them (1.7x the rows' own read at
+# 10,000 devices, bench/bench_facets.py).
 # A sensor counts under each of its kinds (an IMU is an inertial sensor too) and its
 # parts' kinds (the IMU's accelerometer).
 _FACET_FACTS = prefixes("tr", "ssn") + """
