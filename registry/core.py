@@ -25,7 +25,8 @@ from .front.devices import Devices
 from .front.models import Models
 from .intake import Intake
 from .keys import publish_key
-from .resources import ontology_graph
+from .migrate import DATA_VERSION, data_version, migrate
+from .resources import reference_graph
 from .settings import Settings, load_settings
 from .store import IRI, EmbeddedStore, QueryResult, Store
 from .vocab import FUNCTION_NS, ID, META_GRAPH, ONTOLOGY_IRI, TR
@@ -91,14 +92,16 @@ class Registry:
     # ---- set-up
     def init(self) -> dict[str, Any]:
         """Create the data directory and the signing key, load the shipped ontology graph
-        when it changed, and publish the registry's public key.
+        when it changed, bring the stored data to the current layout (registry.migrate)
+        and publish the registry's public key.
 
         Safe to run any number of times: the ontology graph is replaced only when its
-        content hash differs from the one stored.
+        content hash differs from the one stored, and a store already migrated is left as
+        it is.
         """
         self.data_path.mkdir(parents=True, exist_ok=True)
         self.artifacts_path.mkdir(parents=True, exist_ok=True)
-        onto = ontology_graph()
+        onto = reference_graph()
         digest = hashlib.sha256(onto.serialize(format="nt").encode()).hexdigest()
         stored = self.store.select(
             "SELECT ?h WHERE { GRAPH ?g { ?g <https://w3id.org/tinyreg/ontology#sourceDocument> ?h } }",
@@ -110,25 +113,30 @@ class Registry:
             graph.add((rdflib.URIRef(ONTOLOGY_IRI), TR.sourceDocument, rdflib.Literal(digest)))
             self.store.put_graph(ONTOLOGY_IRI, graph)
             loaded = True
+        migrated = migrate(self.store)
         publish_key(self.store, self.data_path)
-        entailed = self._entail_written()
+        # after a migration the renamed terms need their own entailments, whatever closure
+        # the store was written under before
+        entailed = self._entail_written(again=bool(migrated))
         return {"data_dir": str(self.data_path), "ontology_loaded": loaded,
-                "ontology_triples": len(onto), "graphs_entailed": entailed,
-                "revision": self.store.revision()}
+                "ontology_triples": len(onto), "migrated_to": migrated,
+                "graphs_entailed": entailed, "revision": self.store.revision()}
 
     def ensure_initialized(self) -> None:
-        """Run `init()` on first use of a data directory, and bring the entailments of a
-        store written before (or under other ontology axioms) in step (cheap when done)."""
-        if not self.store.has_graph(ONTOLOGY_IRI):
+        """Run `init()` on first use of a data directory or of a store written by an earlier
+        release, and bring the entailments of a store written before (or under other
+        ontology axioms) in step (cheap when done)."""
+        if not self.store.has_graph(ONTOLOGY_IRI) or data_version(self.store) < DATA_VERSION:
             self.init()
         else:
             self._entail_written()
 
-    def _entail_written(self, batch: int = 500) -> int:
+    def _entail_written(self, again: bool = False, batch: int = 500) -> int:
         """Write every entity graph again with the current closure's entailments, unless
-        the store says it was written under this closure; how many graphs were written."""
+        the store says it was written under this closure (and `again` is false); how many
+        graphs were written."""
         closure = self.store.entailment
-        if self.store.ask(_ENTAILED_UNDER, {"digest": closure.digest}):
+        if not again and self.store.ask(_ENTAILED_UNDER, {"digest": closure.digest}):
             return 0
         names = self.store.graph_names(under=ID)
         for start in range(0, len(names), batch):

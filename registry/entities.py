@@ -59,7 +59,7 @@ _DEVICE = _PREFIXES + """SELECT ?kind ?id ?name ?board ?vendor ?ram ?flash ?ramR
   VALUES ?kind { tr:MicrocontrollerBoard tr:LinuxDevice tr:Device }
   FILTER NOT EXISTS { ?d a ?narrower . ?narrower rdfs:subClassOf+ ?kind }  # the entailed kinds
   OPTIONAL { ?d tr:board ?board } OPTIONAL { ?d tr:vendor ?vendor }
-  OPTIONAL { ?d tr:ramBytes ?ram } OPTIONAL { ?d tr:flashBytes ?flash }
+  OPTIONAL { ?d tr:usableRamBytes ?ram } OPTIONAL { ?d tr:usableFlashBytes ?flash }
   OPTIONAL { ?d tr:reservedRamBytes ?ramReserve } OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
   OPTIONAL { ?d tr:hasProcessor ?p .
     OPTIONAL { ?p tr:mcu ?mcu } OPTIONAL { ?p tr:core ?core } OPTIONAL { ?p tr:clockHz ?clock }
@@ -78,8 +78,8 @@ _SENSORS = _PREFIXES + """SELECT ?sensor ?kind ?part WHERE {
 
 _RUNTIMES = _PREFIXES + """SELECT ?runtime ?version ?ramOverhead ?code WHERE {
   ?d tr:hasRuntime ?r . ?r tr:runtime ?runtime .
-  OPTIONAL { ?r tr:runtimeVersion ?version } OPTIONAL { ?r tr:ramOverheadBytes ?ramOverhead }
-  OPTIONAL { ?r tr:codeBytes ?code }
+  OPTIONAL { ?r tr:runtimeVersion ?version } OPTIONAL { ?r tr:runtimeRamBytes ?ramOverhead }
+  OPTIONAL { ?r tr:runtimeCodeBytes ?code }
 }"""
 
 _DEVICE_LISTS = _PREFIXES + """SELECT ?connectivity ?source ?group WHERE {

@@ -88,3 +88,9 @@ class Unavailable(TinyregError):
     """The store or a server it depends on cannot be reached or is locked."""
     status = 503
     title = "Unavailable"
+
+
+class MigrationFailed(TinyregError):
+    """The store's data could not be brought to the registry's data layout (registry.migrate)."""
+    status = 503
+    title = "Store not migrated"

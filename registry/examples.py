@@ -71,7 +71,7 @@ EXAMPLES = (DEVICES_FOR_MODEL, MODELS_FOR_DEVICE, BEST_MODEL_FOR_TASK, WHY_NOT)
 
 _FIRST_VERSION = prefixes("tr") + """
 SELECT ?v ?t WHERE { ?v a tr:ModelVersion OPTIONAL { ?v tr:task ?t } } ORDER BY ?v LIMIT 1"""
-_ROOMIEST_DEVICE = prefixes("tr") + "SELECT ?d WHERE { ?d tr:ramBytes ?r } ORDER BY DESC(?r) LIMIT 1"
+_ROOMIEST_DEVICE = prefixes("tr") + "SELECT ?d WHERE { ?d tr:usableRamBytes ?r } ORDER BY DESC(?r) LIMIT 1"
 
 
 def bound_examples(registry: Registry) -> list[dict[str, str]]:

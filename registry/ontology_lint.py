@@ -125,7 +125,10 @@ class _Checker:
             yield Finding("P22", str(term), "a property's name starts with a lowercase letter")
         yield from self._units(term, local, ranges)
         sides = [side for side in _SIDES if self._covers(domains, side)]
-        if len(sides) > 1 and g.value(term, QUDT.unit) is not None:
+        # A deprecated term keeps its old domain for the release it is retired in; its
+        # replacements are what must not be overloaded.
+        deprecated = g.value(term, OWL.deprecated) == Literal(True)
+        if len(sides) > 1 and g.value(term, QUDT.unit) is not None and not deprecated:
             yield Finding("overloaded", str(term), "one quantity for what a model version needs and "
                           "what a device offers; give each its own property")
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import DCTERMS, OWL, RDF
 
+from .runtime_costs import runtime_cost_graph
+
 _ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -105,6 +107,21 @@ def ontology_graph() -> rdflib.Graph:
         graph += part
         for prefix, namespace in part.namespaces():
             graph.bind(prefix, namespace, override=False)
+    return graph
+
+
+@functools.lru_cache(maxsize=1)
+def reference_graph() -> rdflib.Graph:
+    """What the registry loads as its ontology graph: the ontology with its modules and the
+    runtime cost table (runtime_costs.py), which the compatibility shapes read beside it.
+
+    Callers must not modify it: it is shared for the life of the process.
+    """
+    graph = rdflib.Graph()
+    graph += ontology_graph()
+    graph += runtime_cost_graph()
+    for prefix, namespace in ontology_graph().namespaces():
+        graph.bind(prefix, namespace, override=False)
     return graph
 
 

@@ -76,7 +76,7 @@ def budget_of(facts: DeviceFacts, free: dict[str, int | None]) -> Budget:
     runtimes = {str(r.runtime) for r in facts.runtimes}
     if facts.kind == TR.LinuxDevice or (str(TR.LiteRT) in runtimes and str(TR.TFLM) not in runtimes):
         return Budget("LiteRT", None, None)
-    return Budget("TFLM", free.get(str(TR.ramBytes)), free.get(str(TR.flashBytes)))
+    return Budget("TFLM", free.get(str(TR.usableRamBytes)), free.get(str(TR.usableFlashBytes)))
 
 
 @dataclass

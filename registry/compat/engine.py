@@ -1,9 +1,11 @@
 """The fleet engine: the compatibility shapes compiled to NumPy over a whole fleet.
 
 `Engine.load` reads the constraints from the shapes (shapes.py), the columns from the store
-(fleet.py) and compiles each constraint with its pattern (patterns.py). A pair fits when no
-constraint of severity sh:Violation reports it; other severities make it "warned". The
-answers are the same as pySHACL's on the same shapes, result by result (tests/compat).
+(fleet.py) and compiles each constraint with its pattern (patterns.py). A pair's two answers,
+runs and fits, are no where a constraint of their groups reports a violation, unknown where
+one reports trs:Unknown, else yes; warnings and notes make a pair "warned", headroom
+figures nothing. The results are the same as pySHACL's on the same shapes, result by result
+(tests/compat).
 
 After a write, `Engine.refreshed` asks the store's change log what was written: when no
 model version or device was, the compiled engine stays as it is; otherwise the fleet
@@ -13,6 +15,7 @@ takes a fraction of reading the fleet. The answers are those of an engine built 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +26,7 @@ from . import snapshot
 from .fleet import Fleet
 from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
-from .results import Matrix, Result, Verdict, render, sort_results
+from .results import SENSORS, UNKNOWN, Matrix, Result, Verdict, render, sort_results
 from .shapes import Constraint, read_constraints
 
 if TYPE_CHECKING:
@@ -36,6 +39,32 @@ _SAVED_KEY = "compat.snapshot"  # the revision of the snapshot on disk, as this 
 _BUILDING = threading.Lock()
 # A pattern's compiler lives beside the others in patterns.py, or in a module of its own.
 COMPILERS = {**PATTERNS, LatencyFit.__name__: LatencyFit}
+
+
+@dataclass
+class Outcomes:
+    """The answers for models x devices as boolean arrays: runs and fits are each yes,
+    no or unknown (neither `*_yes` nor `*_no`); `warned` marks pairs not refused that carry a
+    warning or a note."""
+    runs_no: np.ndarray
+    runs_unknown: np.ndarray
+    fits_no: np.ndarray
+    fits_unknown: np.ndarray
+    warned: np.ndarray
+
+    @property
+    def runs_yes(self) -> np.ndarray:
+        return ~self.runs_no & ~self.runs_unknown
+
+    @property
+    def fits_yes(self) -> np.ndarray:
+        return ~self.fits_no & ~self.fits_unknown
+
+    def runs(self, i: int, j: int) -> bool | None:
+        return None if self.runs_unknown[i, j] else not self.runs_no[i, j]
+
+    def fits(self, i: int, j: int) -> bool | None:
+        return None if self.fits_unknown[i, j] else not self.fits_no[i, j]
 
 
 class Engine:
@@ -98,19 +127,33 @@ class Engine:
             raise NotFound(f"no device {iri}") from None
 
     # ---- verdicts
+    def outcomes(self, models: np.ndarray, devices=slice(None), adjust: Adjust = NO_ADJUST) -> Outcomes:
+        """Both answers for models x devices."""
+        width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
+        shape = (len(models), width)
+        no = {group: np.zeros(shape, dtype=bool) for group in ("runs", "sensors")}
+        unknown = {group: np.zeros(shape, dtype=bool) for group in ("runs", "sensors")}
+        warned = np.zeros(shape, dtype=bool)
+        for compiled in self.compiled:
+            c = compiled.constraint
+            if not c.deciding:
+                continue
+            hits = compiled.violations(models, devices, adjust)
+            group = "sensors" if c.group == SENSORS else "runs"
+            target = no[group] if c.blocking else unknown[group] if c.severity == UNKNOWN else warned
+            np.logical_or(target, hits, out=target)
+        fits_no = no["runs"] | no["sensors"]
+        runs_unknown = unknown["runs"] & ~no["runs"]
+        fits_unknown = (unknown["runs"] | unknown["sensors"]) & ~fits_no
+        np.logical_and(warned, ~fits_no, out=warned)
+        return Outcomes(no["runs"], runs_unknown, fits_no, fits_unknown, warned)
+
     def verdicts(self, models: np.ndarray, devices=slice(None),
                  adjust: Adjust = NO_ADJUST) -> tuple[np.ndarray, np.ndarray]:
-        """(blocked, warned) for models x devices: blocked by a violation, or fitting with
-        a result of lower severity."""
-        width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
-        blocked = np.zeros((len(models), width), dtype=bool)
-        warned = np.zeros_like(blocked)
-        for compiled in self.compiled:
-            hits = compiled.violations(models, devices, adjust)
-            target = blocked if compiled.constraint.blocking else warned
-            np.logical_or(target, hits, out=target)
-        np.logical_and(warned, ~blocked, out=warned)
-        return blocked, warned
+        """(blocked, warned) for models x devices: not known to fit (refused or unknown),
+        or fitting with a warning or a note."""
+        found = self.outcomes(models, devices, adjust)
+        return ~found.fits_yes, found.warned & found.fits_yes
 
     def results(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> list[Result]:
         """Every result the shapes report for one pair, with its message filled in."""
@@ -123,14 +166,14 @@ class Engine:
                 out.append(Result(severity=c.severity, constraint=c.shape,
                                   message=render(c.message, variables),
                                   path=variables.get("path"), value=variables.get("value"),
-                                  figures=figures))
+                                  figures=figures, group=c.group))
         return sort_results(out)
 
     def verdict(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> Verdict:
-        blocked, _ = self.verdicts(np.array([model]), np.array([device]), adjust)
+        found = self.outcomes(np.array([model]), np.array([device]), adjust)
         timing = self.timing(model, device)
         return Verdict(self.fleet.models[model], self.fleet.devices[device],
-                       not blocked[0, 0], self.results(model, device, adjust),
+                       found.runs(0, 0), found.fits(0, 0), self.results(model, device, adjust),
                        latency=timing.as_dict() if timing else None)
 
     # ---- latency
@@ -147,16 +190,19 @@ class Engine:
         m = np.arange(len(self.fleet.models)) if models is None else np.asarray(models)
         d = slice(None) if devices is None else np.asarray(devices)
         width = len(self.fleet.devices) if devices is None else len(d)
-        fits = np.zeros((len(m), (width + 7) // 8), dtype=np.uint8)
-        warned = np.zeros_like(fits)
+        names = ("fits", "warned", "runs", "fits_unknown", "runs_unknown")
+        packed = {name: np.zeros((len(m), (width + 7) // 8), dtype=np.uint8) for name in names}
         step = max(1, _CHUNK_CELLS // max(width, 1))
         for start in range(0, len(m), step):
             rows = m[start:start + step]
-            blocked, warn = self.verdicts(rows, d)
-            fits[start:start + len(rows)] = np.packbits(~blocked, axis=1)
-            warned[start:start + len(rows)] = np.packbits(warn, axis=1)
+            found = self.outcomes(rows, d)
+            bits = {"fits": found.fits_yes, "warned": found.warned & found.fits_yes,
+                    "runs": found.runs_yes, "fits_unknown": found.fits_unknown,
+                    "runs_unknown": found.runs_unknown}
+            for name in names:
+                packed[name][start:start + len(rows)] = np.packbits(bits[name], axis=1)
         device_iris = self.fleet.devices if devices is None else [self.fleet.devices[i] for i in d]
-        return Matrix([self.fleet.models[i] for i in m], device_iris, fits, warned)
+        return Matrix([self.fleet.models[i] for i in m], device_iris, **packed)
 
 
 def fleet_engine(registry: Registry, constraints: tuple[Constraint, ...] | None = None) -> Engine:

@@ -36,11 +36,12 @@ _INSTALL_NODES = f"""{{ SELECT ?e ?i ?rt WHERE {{
     {{ SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?i tr:runtime ?rt }} }} }} }} }}"""
 _INSTALLS = prefixes("tr") + f"""
 SELECT ?e ?rt WHERE {{ {_INSTALL_NODES} }}"""
+_INSTALL_NODES_ONLY = f"""PREFIX tr: <{_TR}>
+SELECT ?e ?i ?rt WHERE {{ {_INSTALL_NODES} }}"""
 # The installs that state a number for ?p, with it (?i tells installs apart in one answer).
 _INSTALL_FIGURES = prefixes("tr") + f"""
 SELECT ?e ?i ?rt ?x WHERE {{ {_INSTALL_NODES}
   {{ SELECT ?e ?i ?x WHERE {{ GRAPH ?e {{ ?i ?p ?x }} FILTER(isNumeric(?x)) }} }} }}"""
-_RUNTIME_FIGURE = "SELECT ?x WHERE { ?rt ?p ?x }"
 # Which required classes a device's sensors and their sub-systems meet, as one number per
 # device whose bit j stands for required class j: CLASSES is replaced by a VALUES block of
 # (class, bit) for each class meeting required class j, so the store reads only those
@@ -127,69 +128,74 @@ class _Grouped:
 
 
 class ResourceFit(Compiled):
+    """need + the leanest runtime's cost against capacity - reserve, per outcome
+    (trs:outcome): short, in another region, usable unknown, or the headroom figures."""
+
     def __init__(self, constraint: Constraint, fleet: Fleet):
         super().__init__(constraint, fleet)
         c = constraint
+        self.outcome = c.param("outcome", "").rsplit("#", 1)[-1]
+        if self.outcome not in _OUTCOMES:
+            raise ValueError(f"{c.shape}: unknown trs:outcome {c.param('outcome')}")
         self.need_property = c.param("needProperty")
         self.capacity_property = c.param("capacityProperty")
         self.need, self.basis = _need(fleet, c)
         figure = c.param("runtimeFigureProperty")
         self.figures = RuntimeFigures(fleet, figure) if figure else None
-        self.capacity = fleet.numbers("device", self.capacity_property, pick=min)
+        n = len(fleet.devices)
+        self.usable = fleet.numbers("device", self.capacity_property, pick=min)
+        total = c.param("totalProperty")
+        self.total = fleet.numbers("device", total, pick=min) if total else np.full(n, np.nan)
+        self.capacity = np.where(np.isnan(self.usable), self.total, self.usable)
         reserve = c.param("reserveProperty")
         self.reserve = np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve \
-            else np.zeros(len(fleet.devices))
+            else np.zeros(n)
         overhead = c.param("overheadProperty")
-        self.overhead = self._leanest_overhead(fleet, overhead) if overhead \
-            else np.zeros(len(fleet.devices))
-        applies = fleet.in_class(c.param("deviceClass"))
-        # need + overhead <= capacity - reserve, as need <= slack; NaN (unknown) never compares.
-        self.slack = np.where(applies, self.capacity - self.reserve - self.overhead, np.inf)
-
-    @staticmethod
-    def _leanest_overhead(fleet: Fleet, prop: str) -> np.ndarray:
-        """Per device, the smallest overhead among its runtimes: the install's own figure,
-        else the runtime's typical one (ontology/runtimes.ttl), else 0."""
-        devices, installs = fleet.select("device", _INSTALLS)
-        stated, figures = fleet.select("device", _INSTALL_FIGURES, p=prop)
-        span = len(fleet.terms)
-        runtime = installs["rt"]
-        # Per (device, runtime): how many installs there are, and how many state a figure;
-        # the runtime's typical figure stands for the installs that do not.
-        pairs, count = np.unique(devices * span + runtime, return_counts=True)
-        with_figure = np.unique(np.stack([stated, figures["i"], figures["rt"]], axis=1), axis=0)
-        counted, owned = np.unique(with_figure[:, 0] * span + with_figure[:, 2], return_counts=True)
-        owned_by_pair = np.zeros(len(pairs), dtype=np.int64)
-        at = np.minimum(np.searchsorted(pairs, counted), max(len(pairs) - 1, 0))
-        known = pairs[at] == counted if len(pairs) else np.zeros(len(counted), dtype=bool)
-        owned_by_pair[at[known]] = owned[known]
-        bare = pairs[count > owned_by_pair]
-        bare_device, bare_runtime = bare // span, bare % span
-        typical = np.zeros(span)
-        for rt in np.unique(bare_runtime).tolist():
-            rows = fleet.reference(_RUNTIME_FIGURE, rt=fleet.terms.values[rt], p=prop)
-            typical[rt] = min((r["x"] for r in rows if is_number(r["x"])), default=0)
-        out = np.full(len(fleet.devices), np.nan)
-        np.fmin.at(out, bare_device, typical[bare_runtime])
-        np.fmin.at(out, stated, fleet.terms.numbers()[figures["x"]])
-        return np.nan_to_num(out, nan=0.0)
+        self.overhead, self.runtime_text, self.texts = leanest_runtime(fleet, overhead) if overhead \
+            else (np.zeros(n), np.zeros(n, dtype=np.int64), [NO_RUNTIME_COST])
+        self.applies = fleet.in_class(c.param("deviceClass"))
+        self.free = self.capacity - self.reserve
+        # need + cost <= capacity - reserve, as need <= slack; NaN (unknown) never compares,
+        # and a device the shape does not apply to has room for anything.
+        self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
+        region = c.param("regionProperty")
+        self.region_bytes, self.region_name = _largest_regions(fleet, region) if region \
+            else (np.full(n, np.nan), [None] * n)
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
         return self.need[models] + adjust.model.get(self.need_property, 0)
 
-    def _slacks(self, devices, adjust: Adjust) -> np.ndarray:
-        return self.slack[devices] + adjust.device.get(self.capacity_property, 0)
+    def _device(self, values: np.ndarray, devices, adjust: Adjust) -> np.ndarray:
+        """A per-device figure moved by a what-if on the capacity."""
+        return values[devices] + adjust.device.get(self.capacity_property, 0)
 
-    def violations(self, models, devices, adjust=NO_ADJUST):
-        needs, slacks = self._needs(models, adjust), self._slacks(devices, adjust)
-        out = needs[:, None] > slacks[None, :]
+    def _need_matrix(self, models, devices, adjust: Adjust) -> np.ndarray:
+        """models x devices: the need the shape takes for each pair (a runtime or NPU
+        figure where one applies, else the model's own)."""
+        width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
+        out = np.repeat(self._needs(models, adjust)[:, None], width, axis=1)
         if self.figures is not None and self.figures.need:
             delta = adjust.model.get(self.need_property, 0)
             for row in np.flatnonzero(np.isin(models, list(self.figures.need))).tolist():
-                # Where a runtime or NPU figure applies, it is the need; elsewhere the model's.
                 figure = self.figures.need[int(models[row])][devices] + delta
-                out[row] = np.where(np.isnan(figure), needs[row], figure) > slacks
+                out[row] = np.where(np.isnan(figure), out[row], figure)
         return out
+
+    def _reports(self, needs, devices, adjust: Adjust) -> np.ndarray:
+        """Which pairs (needs: models x devices, or one row) the shape's outcome reports."""
+        slack = self._device(self.slack, devices, adjust)
+        free = self._device(self.free, devices, adjust)
+        known = ~np.isnan(needs) & ~np.isnan(slack) & self.applies[devices]
+        if self.outcome == "Headroom":
+            return known
+        over = needs > slack
+        region = (self.region_bytes[devices] >= needs) & (self.overhead[devices] <= free)
+        if self.outcome == "UsableUnknown":
+            return known & np.isnan(self.usable[devices]) & (~over | region)
+        return over & (region if self.outcome == "InRegion" else ~region)
+
+    def violations(self, models, devices, adjust=NO_ADJUST):
+        return self._reports(self._need_matrix(models, devices, adjust), devices, adjust)
 
     def explain(self, model, device, adjust=NO_ADJUST):
         decided = self.figures.bases(model, device) if self.figures is not None else []
@@ -202,21 +208,127 @@ class ResourceFit(Compiled):
                     and self.figures.stands_in[device]:
                 basis = FALLBACK
             cases = [(self._needs(np.array([model]), adjust)[0], basis)]
-        return [v for need, basis in cases if (v := self._explain(need, basis, device, adjust))]
+        at = np.array([device])
+        return [self._explain(need, basis, device, adjust) for need, basis in cases
+                if self._reports(np.array([[need]]), at, adjust)[0, 0]]
 
-    def _explain(self, need, basis: str, device: int, adjust: Adjust) -> dict | None:
-        if not need > self._slacks(np.array([device]), adjust)[0]:
-            return None
-        capacity = self.capacity[device] + adjust.device.get(self.capacity_property, 0)
+    def _explain(self, need, basis: str, device: int, adjust: Adjust) -> dict:
+        c = self.constraint
+        delta = adjust.device.get(self.capacity_property, 0)
+        capacity = self.capacity[device] + delta
         overhead, reserve = self.overhead[device], self.reserve[device]
         total, free = need + overhead, capacity - reserve
         figures = {"need": need, "overhead": overhead, "total": total, "capacity": capacity,
                    "reserve": reserve, "free": free, "short": total - free}
         variables = {name: grouped(_int(v)) for name, v in figures.items()}
-        variables.update(label=self.constraint.param("resourceLabel"), value=_int(total),
-                         path=self.need_property, basis=basis,
-                         figures={k: _int(v) for k, v in figures.items()})
+        usable = not np.isnan(self.usable[device])
+        margin = total - free
+        variables.update(
+            label=c.param("resourceLabel"), needLabel=c.param("needLabel"), value=_int(total),
+            path=self.need_property, basis=basis, runtime=self.texts[self.runtime_text[device]],
+            capacityKind="usable" if usable else "total; no usable figure stated",
+            margin=f"{grouped(_int(margin))} B short" if margin > 0 else f"{grouped(_int(-margin))} B to spare",
+            region=self.region_name[device] or "an unnamed region")
+        if not np.isnan(self.region_bytes[device]):
+            variables["regionSize"] = grouped(_int(self.region_bytes[device]))
+        variables["figures"] = {
+            "resource": c.param("resourceLabel"), "needed": _int(total),
+            "items": [{"what": c.param("needLabel"), "bytes": _int(need), "basis": basis},
+                      {"what": variables["runtime"], "bytes": _int(overhead)}],
+            "capacity": _int(capacity), "capacity_kind": "usable" if usable else "total",
+            "reserved": _int(reserve), "available": _int(free), "difference": _int(free - total)}
+        if self.outcome == "InRegion":
+            variables["figures"]["region"] = {"name": variables["region"],
+                                              "bytes": _int(self.region_bytes[device])}
         return variables
+
+
+_OUTCOMES = ("Short", "InRegion", "UsableUnknown", "Headroom")
+NO_RUNTIME_COST = "no runtime installed"
+_CORES = f"""PREFIX tr: <{_TR}>
+SELECT ?e ?core WHERE {{ {{ SELECT ?e ?p WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor ?p }} }} }}
+  {{ SELECT ?e ?p ?core WHERE {{ GRAPH ?e {{ ?p tr:core ?core }} }} }} }}"""
+_COSTS = f"""PREFIX tr: <{_TR}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?rt ?core ?x ?source WHERE {{
+  ?c tr:costOfRuntime ?rt ; ?p ?x . OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}"""
+_REGIONS = f"""PREFIX tr: <{_TR}>
+PREFIX schema: <https://schema.org/>
+SELECT ?e ?r ?x ?name WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r . ?r ?p true ; tr:regionBytes ?x .
+  OPTIONAL {{ ?r schema:name ?name }} }} }}"""
+
+
+def leanest_runtime(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per device, what its leanest installed runtime costs (`prop`: RAM or code) and how
+    the shapes name that figure: (cost, text index, texts). A runtime's cost is the
+    install's own figure, else the registry's tr:RuntimeCost for it on a core of the device
+    (the smallest), else for any core, else 0; the leanest is the cheapest, first by IRI."""
+    n, values = len(fleet.devices), fleet.terms.values
+    devices, installs = fleet.select("device", _INSTALL_NODES_ONLY)
+    stated, figures = fleet.select("device", _INSTALL_FIGURES, p=prop)
+    numbers = fleet.terms.numbers()
+    own: dict[tuple[int, int], float] = {}
+    for d, i, x in zip(stated.tolist(), figures["i"].tolist(), numbers[figures["x"]].tolist()):
+        if not np.isnan(x):
+            own[d, i] = min(x, own.get((d, i), x))
+    cores: dict[int, set] = {}
+    found, columns = fleet.select("device", _CORES)
+    for d, core in zip(found.tolist(), columns["core"].tolist()):
+        cores.setdefault(d, set()).add(values[core])
+    by_core: dict[tuple[str, str], tuple[float, str]] = {}
+    any_core: dict[str, tuple[float, str]] = {}
+    for row in fleet.reference(_COSTS, p=prop):
+        if not is_number(row["x"]):
+            continue
+        entry = (float(row["x"]), lexical(row["source"]) if row["source"] is not None else "no source")
+        table, key = (by_core, (row["rt"], row["core"])) if row["core"] is not None else (any_core, row["rt"])
+        if key not in table or entry < table[key]:
+            table[key] = entry
+    texts: list[str] = [NO_RUNTIME_COST]
+    text_ids = {NO_RUNTIME_COST: 0}
+    best: dict[int, tuple[float, str, int]] = {}
+    for d, i, rt in zip(devices.tolist(), installs["i"].tolist(), installs["rt"].tolist()):
+        runtime = values[rt]
+        name = fleet.label(runtime)
+        if (d, i) in own:
+            cost, text = own[d, i], f"{name}, the device's own figure"
+        else:
+            on_cores = sorted((by_core[runtime, core] + (core,) for core in cores.get(d, ())
+                               if (runtime, core) in by_core))
+            if on_cores:
+                cost, source, core = on_cores[0]
+                text = f"{name} on {fleet.label(core)} ({source})"
+            elif runtime in any_core:
+                cost, source = any_core[runtime]
+                text = f"{name} ({source})"
+            else:
+                cost, text = 0.0, f"{name}, no figure stated"
+        key = (cost, str(runtime))
+        if d not in best or key < best[d][:2]:
+            best[d] = (cost, str(runtime), text_ids.setdefault(text, len(texts)))
+            if text_ids[text] == len(texts):
+                texts.append(text)
+    cost = np.zeros(n)
+    text = np.zeros(n, dtype=np.int64)
+    for d, (value, _, t) in best.items():
+        cost[d], text[d] = value, t
+    return cost, text, texts
+
+
+def _largest_regions(fleet: Fleet, prop: str) -> tuple[np.ndarray, list]:
+    """Per device, the largest region `prop` says the runtime can use (first by name on a
+    tie): its size (NaN where none) and its name."""
+    n, values = len(fleet.devices), fleet.terms.values
+    size, name = np.full(n, np.nan), [None] * n
+    devices, columns = fleet.select("device", _REGIONS, p=prop)
+    numbers = fleet.terms.numbers()
+    for d, x, label in zip(devices.tolist(), numbers[columns["x"]].tolist(), columns["name"].tolist()):
+        text = "" if values[label] is None else lexical(values[label])
+        if np.isnan(x):
+            continue
+        if np.isnan(size[d]) or x > size[d] or (x == size[d] and text < (name[d] or "")):
+            size[d], name[d] = x, text or None
+    return size, name
 
 
 BASES = ("measured", "estimated", "declared")
@@ -259,6 +371,8 @@ class FigureKnown(Compiled):
                                                "declaredProperty"))
         else:
             self.missing = ~fleet.has("device", c.param("figureProperty"))
+            if c.param("totalProperty"):
+                self.missing &= ~fleet.has("device", c.param("totalProperty"))
         self.applies = fleet.in_class(c.param("deviceClass"))
 
     def violations(self, models, devices, adjust=NO_ADJUST):
@@ -432,18 +546,27 @@ class FeatureRequirement(Compiled):
                     column[k] = j
             found = column[columns["f"]]
             self.has[devices[found >= 0], found[found >= 0]] = True
+        # Devices the shape looks at: those that state the feature, or those that do not.
+        self.considered = np.ones(len(fleet.devices), dtype=bool)
+        stated = c.param("whenStated")
+        if stated is not None:
+            states = np.zeros(len(fleet.devices), dtype=bool)
+            states[fleet.select("device", _FEATURES, p=c.param("featureProperty"))[0]] = True
+            self.considered = states if stated else ~states
         keys = [tuple(sorted({self.column[value_key(w)] for _, w in wants})) for wants in self.wants]
         self.groups = _Grouped(keys, self._lacks_any, len(fleet.devices))
 
     def _lacks_any(self, columns: tuple) -> np.ndarray:
         if not columns:
             return np.zeros(len(self.fleet.devices), dtype=bool)
-        return ~self.has[:, list(columns)].all(axis=1)
+        return ~self.has[:, list(columns)].all(axis=1) & self.considered
 
     def violations(self, models, devices, adjust=NO_ADJUST):
         return self.groups.rows(models, devices)
 
     def explain(self, model, device, adjust=NO_ADJUST):
+        if not self.considered[device]:
+            return []
         return [{"value": value, "label": self.fleet.label(value), "path": self.path}
                 for value, wanted in self.wants[model]
                 if not self.has[device, self.column[value_key(wanted)]]]

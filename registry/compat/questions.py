@@ -153,7 +153,7 @@ def what_if(registry: Registry, version_iri: str | None = None, device_iri: str 
     if version_iri is not None:
         if ram_delta:
             raise Invalid("a change of RAM is a device's; for a model version change its arena")
-        change = {str(TR.arenaBytes): arena_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
+        change = {str(TR.arenaBytes): arena_delta, str(TR.modelFlashBytes): flash_delta, **(deltas or {})}
         adjust = Adjust(model={k: v for k, v in change.items() if v})
         model = engine.model(version_iri)
         rows, columns = np.array([model]), slice(None)
@@ -164,7 +164,7 @@ def what_if(registry: Registry, version_iri: str | None = None, device_iri: str 
     else:
         if arena_delta:
             raise Invalid("a change of arena is a model version's; for a device change its RAM")
-        change = {str(TR.ramBytes): ram_delta, str(TR.flashBytes): flash_delta, **(deltas or {})}
+        change = {str(TR.usableRamBytes): ram_delta, str(TR.usableFlashBytes): flash_delta, **(deltas or {})}
         adjust = Adjust(device={k: v for k, v in change.items() if v})
         device = engine.device(device_iri)
         rows, columns = np.arange(len(fleet.models)), np.array([device])

@@ -3,6 +3,10 @@
 A `Result` is one SHACL validation result as the registry passes it on: its severity, the
 shape that produced it, the message, the path and the value. Both checkers (pySHACL and
 the fleet engine) produce them, so their answers compare field by field.
+
+A verdict has two answers, each True (yes), False (no) or None (unknown): `runs` (memory,
+runtime, operators, number format, accelerator) and `fits` (it runs, and the sensors its
+input needs are there). shapes/patterns.ttl defines how the shapes' groups make them.
 """
 from __future__ import annotations
 
@@ -14,7 +18,13 @@ import numpy as np
 
 SH = "http://www.w3.org/ns/shacl#"
 VIOLATION, WARNING, INFO = f"{SH}Violation", f"{SH}Warning", f"{SH}Info"
-SEVERITY_NAMES = {VIOLATION: "violation", WARNING: "warning", INFO: "info"}
+# A result saying the verdict depends on a fact nobody states (shapes/patterns.ttl).
+UNKNOWN = "https://w3id.org/tinyreg/shapes#Unknown"
+SEVERITY_NAMES = {VIOLATION: "violation", UNKNOWN: "unknown", WARNING: "warning", INFO: "info"}
+_ORDER = {VIOLATION: 0, UNKNOWN: 1, WARNING: 2, INFO: 3}
+# The groups of shapes/patterns.ttl; HEADROOM results state figures and decide nothing.
+_GROUPS = "https://w3id.org/tinyreg/shapes#"
+RUNS, SENSORS, HEADROOM = (f"{_GROUPS}{name}" for name in ("RunsGroup", "SensorGroup", "HeadroomGroup"))
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,7 @@ class Result:
     value: Any = None
     figures: dict = field(default_factory=dict, compare=False, hash=False)
     focus: str | None = None  # the node the result is about, when it is not the pair itself
+    group: str | None = field(default=None, compare=False, hash=False)  # RUNS, SENSORS, HEADROOM
 
     @property
     def level(self) -> str:
@@ -41,16 +52,18 @@ class Result:
             out["figures"] = self.figures
         if self.focus is not None:
             out["focus"] = self.focus
+        if self.group is not None:
+            out["group"] = self.group.rsplit("#", 1)[-1]
         return out
 
 
 def sort_results(results) -> list[Result]:
-    order = {VIOLATION: 0, WARNING: 1, INFO: 2}
-    return sorted(results, key=lambda r: (order.get(r.severity, 3), r.constraint, r.message))
+    return sorted(results, key=lambda r: (_ORDER.get(r.severity, 4), r.constraint, r.message))
 
 
 class BySeverity:
-    """Splits a `results` list into what refuses (violations) and what is kept (the rest)."""
+    """Splits a `results` list into what refuses (violations), what leaves the answer open
+    (unknowns), what is kept with a verdict (warnings and notes) and the figures (headroom)."""
     results: list[Result]
 
     @property
@@ -58,20 +71,50 @@ class BySeverity:
         return [r for r in self.results if r.severity == VIOLATION]
 
     @property
+    def unknowns(self) -> list[Result]:
+        return [r for r in self.results if r.severity == UNKNOWN]
+
+    @property
     def warnings(self) -> list[Result]:
-        return [r for r in self.results if r.severity != VIOLATION]
+        return [r for r in self.results
+                if r.severity not in (VIOLATION, UNKNOWN) and r.group != HEADROOM]
+
+
+def answers(results: list[Result]) -> tuple[bool | None, bool | None]:
+    """(runs, fits) from a pair's results, their groups set: no on a violation, else
+    unknown on an unknown, else yes; fits also asks the sensor group."""
+    def answer(groups) -> bool | None:
+        mine = [r.severity for r in results if r.group in groups]
+        return False if VIOLATION in mine else None if UNKNOWN in mine else True
+    return answer((RUNS,)), answer((RUNS, SENSORS))
+
+
+def answer_text(answer: bool | None) -> str:
+    return "unknown" if answer is None else "yes" if answer else "no"
 
 
 @dataclass
 class Verdict(BySeverity):
     model: str
     device: str
-    fits: bool
+    runs: bool | None
+    fits: bool | None
     results: list[Result]
     latency: dict | None = None  # the fastest estimate in ms with its band (latency_fit.Timing)
 
+    @property
+    def headroom(self) -> dict[str, dict]:
+        """Per resource (RAM, flash): what is needed, itemised, what is available, and the
+        difference (negative: short), from the headroom results (the fleet engine's)."""
+        out = {}
+        for r in self.results:
+            if r.group == HEADROOM and r.figures.get("resource"):
+                out[r.figures["resource"]] = {k: v for k, v in r.figures.items() if k != "resource"}
+        return out
+
     def as_dict(self) -> dict:
-        out = {"model": self.model, "device": self.device, "fits": self.fits,
+        out = {"model": self.model, "device": self.device, "runs": self.runs, "fits": self.fits,
+               "unknown": [r.message for r in self.unknowns], "headroom": self.headroom,
                "results": [r.as_dict() for r in self.results]}
         if self.latency is not None:
             out["latency_ms"] = self.latency
@@ -99,22 +142,36 @@ class Match:
 
 @dataclass
 class Matrix:
-    """Which model versions fit which devices, one bit per pair.
+    """Which model versions run on and fit which devices, one bit per pair and answer.
 
-    `fits` and `warned` hold rows of packed bits (numpy.packbits along each row): a fleet of
-    1,000 models and 100,000 devices takes 12.5 MB per matrix rather than 100 MB of bools.
+    Each array holds rows of packed bits (numpy.packbits along each row): a fleet of 1,000
+    models and 100,000 devices takes 12.5 MB per array rather than 100 MB of bools. `fits`
+    and `runs` mark the pairs answered yes, `fits_unknown` and `runs_unknown` those left
+    unknown (the rest are no); `warned` the fitting pairs with a warning or a note.
     """
     models: list[str]
     devices: list[str]
     fits: np.ndarray
     warned: np.ndarray
+    runs: np.ndarray | None = None
+    fits_unknown: np.ndarray | None = None
+    runs_unknown: np.ndarray | None = None
+
+    def _row(self, bits: np.ndarray, model_index: int) -> np.ndarray:
+        return np.unpackbits(bits[model_index], count=len(self.devices)).astype(bool)
 
     def row(self, model_index: int) -> np.ndarray:
-        """The bools of one model's row."""
-        return np.unpackbits(self.fits[model_index], count=len(self.devices)).astype(bool)
+        """The bools of one model's row: fits, yes."""
+        return self._row(self.fits, model_index)
 
     def warned_row(self, model_index: int) -> np.ndarray:
-        return np.unpackbits(self.warned[model_index], count=len(self.devices)).astype(bool)
+        return self._row(self.warned, model_index)
+
+    def runs_row(self, model_index: int) -> np.ndarray:
+        return self._row(self.runs, model_index)
+
+    def unknown_row(self, model_index: int, answer: str = "fits") -> np.ndarray:
+        return self._row(self.fits_unknown if answer == "fits" else self.runs_unknown, model_index)
 
     def counts(self) -> np.ndarray:
         """How many devices each model fits."""

@@ -1,7 +1,7 @@
 """One pair checked by pySHACL itself: the reference the fleet engine is held to.
 
 The data graph pySHACL validates holds the model version's graph, the device's graph, the
-ontology (classes, labels, runtimes), the shapes (the patterns read their parameters
+ontology (classes, labels, runtimes, their costs), the shapes (the patterns read their parameters
 through $currentShape) and one tr:DeploymentCandidate linking the two. It lives in an
 in-memory Oxigraph store: pySHACL runs the patterns' queries there in milliseconds, where
 rdflib's query parser alone takes a fifth of a second per query.
@@ -16,9 +16,9 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ..errors import NotFound
-from ..resources import ontology_graph
+from ..resources import reference_graph
 from ..vocab import TR
-from .results import VIOLATION, Result, Verdict, sort_results
+from .results import Result, Verdict, answers, sort_results
 from .shapes import candidate_shapes, compat_shapes
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ CANDIDATE = rdflib.URIRef("urn:tinyreg:candidate")
 
 @functools.lru_cache(maxsize=8)
 def _reference_ntriples(shapes: rdflib.Graph) -> str:
-    return ontology_graph().serialize(format="nt") + shapes.serialize(format="nt")
+    return reference_graph().serialize(format="nt") + shapes.serialize(format="nt")
 
 
 def candidate_ntriples(model: str, device: str) -> str:
@@ -65,11 +65,13 @@ def report_results(report: rdflib.Graph, shapes: rdflib.Graph) -> list[Result]:
             shape = shapes.value(None, SH.property, shape)
         path, value = report.value(node, SH.resultPath), report.value(node, SH.value)
         focus = report.value(node, SH.focusNode)
+        group = shapes.value(shape, SH.group)
         out.append(Result(severity=str(report.value(node, SH.resultSeverity)), constraint=str(shape),
                           message=str(report.value(node, SH.resultMessage) or ""),
                           path=str(path) if isinstance(path, rdflib.URIRef) else None,
                           value=None if value in (None, CANDIDATE) else plain_value(value),
-                          focus=None if focus in (None, CANDIDATE) else str(focus)))
+                          focus=None if focus in (None, CANDIDATE) else str(focus),
+                          group=None if group is None else str(group)))
     return sort_results(out)
 
 
@@ -91,4 +93,4 @@ def check_shacl(registry: Registry, version_iri: str, device_iri: str,
     results = validate_pair(store.get_graph(version_iri).serialize(format="nt"),
                             store.get_graph(device_iri).serialize(format="nt"),
                             version_iri, device_iri, shapes)
-    return Verdict(version_iri, device_iri, not any(r.severity == VIOLATION for r in results), results)
+    return Verdict(version_iri, device_iri, *answers(results), results)

@@ -18,13 +18,17 @@ from rdflib.namespace import RDF, SH
 from ..errors import Invalid
 from ..resources import shapes_graph
 from ..vocab import SHAPES_IRI, TR, local_name
-from .results import VIOLATION
+from .results import HEADROOM, RUNS, SENSORS, VIOLATION
 
 TRS = rdflib.Namespace(SHAPES_IRI + "#")
 # What a compatibility shape may say besides its pattern's parameters.
 _SHAPE_PREDICATES = {RDF.type, SH.targetClass, SH.sparql, SH.severity, SH.message, SH.deactivated,
                      SH.name, SH.description, SH.order, SH.group, rdflib.RDFS.label,
                      rdflib.RDFS.comment, rdflib.RDFS.seeAlso}
+
+
+# The parts of a verdict a shape can belong to (sh:group): see shapes/patterns.ttl.
+GROUPS = (RUNS, SENSORS, HEADROOM)
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,16 @@ class Constraint:
     severity: str
     message: str
     params: dict[str, Any]  # parameter local name -> value (IRIs as str, literals as Python)
+    group: str = RUNS  # RUNS, SENSORS or HEADROOM
 
     @property
     def blocking(self) -> bool:
         return self.severity == VIOLATION
+
+    @property
+    def deciding(self) -> bool:
+        """Whether its results take part in the verdict (headroom figures do not)."""
+        return self.group != HEADROOM
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
@@ -99,8 +109,12 @@ def _constraint(graph: rdflib.Graph, shape, pattern) -> Constraint:
     if len(messages) != 1:
         raise Invalid(f"compatibility shape {shape} needs exactly one sh:message")
     severity = graph.value(shape, SH.severity) or SH.Violation
+    groups = [str(g) for g in graph.objects(shape, SH.group)]
+    if len(groups) != 1 or groups[0] not in GROUPS:
+        raise Invalid(f"compatibility shape {shape} must be in one of the groups "
+                      f"{', '.join(local_name(g) for g in GROUPS)} (sh:group); it names {groups or 'none'}")
     return Constraint(shape=str(shape), pattern=local_name(pattern), severity=str(severity),
-                      message=str(messages[0]), params=params)
+                      message=str(messages[0]), params=params, group=groups[0])
 
 
 def to_python_literal(term) -> Any:

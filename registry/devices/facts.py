@@ -55,8 +55,27 @@ class Processor:
 class Runtime:
     runtime: URIRef
     version: str | None = None
-    ram_overhead: int | None = None
-    code_bytes: int | None = None
+    ram_overhead: int | None = None  # the device's own figures: tr:runtimeRamBytes
+    code_bytes: int | None = None  # tr:runtimeCodeBytes
+
+
+@dataclass
+class Region:
+    """A named block of memory (tr:MemoryRegion): an on-chip bank, external RAM or flash."""
+    name: str
+    kind: URIRef | None = None  # a tr:MemoryKind
+    size: int | None = None
+    on_chip: bool | None = None
+    takes_arena: bool | None = None  # the runtime can place a tensor arena there
+    takes_weights: bool | None = None  # the runtime can read a model's constants there in place
+
+
+@dataclass
+class Reserve:
+    """What the platform keeps of the total (tr:MemoryReserve), with its reason and source."""
+    reason: str
+    size: int | None = None  # None: present, size not established
+    source: str | None = None
 
 
 @dataclass
@@ -68,10 +87,15 @@ class DeviceFacts:
     kind: URIRef = TR.MicrocontrollerBoard
     board: str | None = None
     vendor: str | None = None
-    ram: int | None = None
-    flash: int | None = None
-    reserved_ram: int | None = None
+    ram: int | None = None  # usable: what an application can use (tr:usableRamBytes)
+    flash: int | None = None  # usable (tr:usableFlashBytes)
+    ram_total: int | None = None  # tr:totalRamBytes
+    flash_total: int | None = None  # tr:totalFlashBytes
+    reserved_ram: int | None = None  # what the device's own firmware keeps of the usable RAM
     reserved_flash: int | None = None
+    ram_reserves: list[Reserve] = field(default_factory=list)  # total - usable, item by item
+    flash_reserves: list[Reserve] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
     processor: Processor | None = None
     sensors: list[Sensor] = field(default_factory=list)
     runtimes: list[Runtime] = field(default_factory=list)
@@ -188,25 +212,34 @@ _LINUX_DEVICE = TR.LinuxDevice
 
 
 def check_figures(facts: DeviceFacts) -> None:
-    """Refuse figures no device has: memory negative, zero, or beyond any board of its
-    kind; clocks, core counts and runtime sizes beyond any device."""
+    """Refuse figures no device has: memory negative, zero, beyond any board of its kind,
+    or a part larger than its whole; clocks, core counts and runtime sizes beyond any
+    device."""
     limit = MAX_DEVICE_BYTES if facts.kind == _LINUX_DEVICE else MAX_MCU_BYTES
     for label, value in (("RAM", facts.ram), ("flash", facts.flash),
+                         ("total RAM", facts.ram_total), ("total flash", facts.flash_total),
                          ("reserved RAM", facts.reserved_ram),
-                         ("reserved flash", facts.reserved_flash)):
+                         ("reserved flash", facts.reserved_flash),
+                         *((f"region {r.name}", r.size) for r in facts.regions)):
         if value is None:
             continue
         if value < 0:
             raise Invalid(f"{label} is negative ({_shown(value)} bytes)")
         if value == 0 and not label.startswith("reserved"):
             raise Invalid(f"{label} is zero bytes")
-        if value > limit:
+        # External memory can exceed what a chip holds; a region still has the bound of any device.
+        high = MAX_DEVICE_BYTES if label.startswith("region") else limit
+        if value > high:
             raise Invalid(f"{label} of {_shown(value)} bytes is beyond any such device "
-                          f"(limit {limit} bytes); check the unit")
+                          f"(limit {high} bytes); check the unit")
     for label, total, reserved in (("RAM", facts.ram, facts.reserved_ram),
                                    ("flash", facts.flash, facts.reserved_flash)):
         if total is not None and reserved is not None and reserved > total:
             raise Invalid(f"reserved {label} ({reserved} bytes) exceeds the total ({total} bytes)")
+    for label, usable, total in (("RAM", facts.ram, facts.ram_total),
+                                 ("flash", facts.flash, facts.flash_total)):
+        if usable is not None and total is not None and usable > total:
+            raise Invalid(f"usable {label} ({usable} bytes) exceeds the total ({total} bytes)")
     # Below zero the description shapes say what is wrong; above these, nothing is a device.
     p = facts.processor
     others = [("the clock", p and p.clock_hz, MAX_CLOCK_HZ, "Hz"),
@@ -227,18 +260,19 @@ def _shown(value: int) -> str:
 
 def incomplete_reasons(facts: DeviceFacts) -> list[str]:
     # A Linux-class device loads models from its storage (microSD, NVMe), not from flash.
-    needed = [("RAM", facts.ram)]
+    needed = [("RAM", facts.ram, facts.ram_total)]
     if facts.kind != _LINUX_DEVICE:
-        needed.append(("flash", facts.flash))
-    return [f"no {label} figure" for label, value in needed if value is None]
+        needed.append(("flash", facts.flash, facts.flash_total))
+    return [f"no {label} figure" if total is None else f"no usable {label} figure"
+            for label, usable, total in needed if usable is None]
 
 
 # Predicates and classes as N-Triples text, written once.
 _TYPE, _NAME, _IDENT = f"<{RDF.type}>", f"<{SCHEMA.name}>", f"<{SCHEMA.identifier}>"
 _SAME_AS = f"<{OWL.sameAs}>"
 _FORMAT, _INCOMPLETE = f"<{TR.sourceFormat}>", f"<{TR.incomplete}>"
-_FIGURES = tuple(f"<{p}>" for p in (TR.ramBytes, TR.flashBytes, TR.reservedRamBytes,
-                                   TR.reservedFlashBytes))
+_FIGURES = tuple(f"<{p}>" for p in (TR.usableRamBytes, TR.usableFlashBytes, TR.totalRamBytes,
+                                   TR.totalFlashBytes, TR.reservedRamBytes, TR.reservedFlashBytes))
 _LABELS = tuple(f"<{p}>" for p in (TR.board, TR.vendor, SCHEMA.location))
 _PROCESSOR, _CORE, _MCU, _NPU = (f"<{p}>" for p in (TR.hasProcessor, TR.core, TR.mcu, TR.hasNPU))
 _CPU_FIGURES = (f"<{TR.clockHz}>", f"<{TR.coreCount}>")
@@ -247,8 +281,13 @@ _MICROCONTROLLER, _APPLICATION = f"<{TR.Microcontroller}>", f"<{TR.ApplicationPr
 _SENSOR, _SUBSYSTEM = f"<{TR.hasSensor}>", f"<{SSN.hasSubSystem}>"
 _RUNTIME_OF, _RUNTIME_INSTALL, _RUNTIME = (f"<{p}>" for p in (TR.hasRuntime, TR.RuntimeInstall,
                                                              TR.runtime))
-_RUNTIME_VERSION, _OVERHEAD, _CODE = (f"<{p}>" for p in (TR.runtimeVersion, TR.ramOverheadBytes,
-                                                         TR.codeBytes))
+_RUNTIME_VERSION, _OVERHEAD, _CODE = (f"<{p}>" for p in (TR.runtimeVersion, TR.runtimeRamBytes,
+                                                         TR.runtimeCodeBytes))
+_REGION, _REGION_CLASS, _KIND, _SIZE = (f"<{p}>" for p in (TR.memoryRegion, TR.MemoryRegion,
+                                                          TR.regionKind, TR.regionBytes))
+_REGION_BOOLS = tuple(f"<{p}>" for p in (TR.onChip, TR.takesArena, TR.takesWeights))
+_RESERVES = (f"<{TR.ramReserve}>", f"<{TR.flashReserve}>")
+_RESERVE_CLASS, _RESERVE_SIZE = f"<{TR.MemoryReserve}>", f"<{TR.reserveBytes}>"
 _CONNECTIVITY, _GROUP = f"<{TR.connectivity}>", f"<{TR.inGroup}>"
 _SOURCE, _DESCRIPTION = f"<{DCTERMS.source}>", f"<{DCTERMS.description}>"
 _PUBLIC_KEY = f"<{TR.devicePublicKey}>"
@@ -272,10 +311,15 @@ def to_record(facts: DeviceFacts, td_triples: Iterable[tuple[str, str, str]] = (
     for prop, value in zip(_LABELS, (facts.board, facts.vendor, facts.location)):
         if value:
             add(f"{dev} {prop} {nt.literal(value)} .\n")
-    for prop, value in zip(_FIGURES, (facts.ram, facts.flash, facts.reserved_ram,
-                                      facts.reserved_flash)):
+    for prop, value in zip(_FIGURES, (facts.ram, facts.flash, facts.ram_total, facts.flash_total,
+                                      facts.reserved_ram, facts.reserved_flash)):
         if value is not None:
             add(f"{dev} {prop} {nt.integer(value)} .\n")
+    for region in facts.regions:
+        _add_region(add, dev, region)
+    for prop, reserves in zip(_RESERVES, (facts.ram_reserves, facts.flash_reserves)):
+        for reserve in reserves:
+            _add_reserve(add, dev, prop, reserve)
     for reason in incomplete_reasons(facts):
         add(f"{dev} {_INCOMPLETE} {nt.literal(reason)} .\n")
     if facts.processor is not None:
@@ -329,6 +373,31 @@ def _add_processor(add, device: str, p: Processor) -> None:
             add(f"{node} {prop} {nt.boolean(value)} .\n")
     if p.npu is not None:
         add(f"{node} {_NPU} {term(p.npu)} .\n")
+
+
+def _add_region(add, device: str, region: Region) -> None:
+    node = nt.blank()
+    add(f"{device} {_REGION} {node} .\n")
+    add(f"{node} {_TYPE} {_REGION_CLASS} .\n")
+    add(f"{node} {_NAME} {nt.literal(region.name)} .\n")
+    if region.kind is not None:
+        add(f"{node} {_KIND} {term(region.kind)} .\n")
+    if region.size is not None:
+        add(f"{node} {_SIZE} {nt.integer(region.size)} .\n")
+    for prop, value in zip(_REGION_BOOLS, (region.on_chip, region.takes_arena, region.takes_weights)):
+        if value is not None:
+            add(f"{node} {prop} {nt.boolean(value)} .\n")
+
+
+def _add_reserve(add, device: str, prop: str, reserve: Reserve) -> None:
+    node = nt.blank()
+    add(f"{device} {prop} {node} .\n")
+    add(f"{node} {_TYPE} {_RESERVE_CLASS} .\n")
+    if reserve.size is not None:
+        add(f"{node} {_RESERVE_SIZE} {nt.integer(reserve.size)} .\n")
+    add(f"{node} {_DESCRIPTION} {nt.literal(reserve.reason)} .\n")
+    if reserve.source:
+        add(f"{node} {_SOURCE} {iri_or_text(reserve.source)} .\n")
 
 
 def _add_sensor(add, device: str, sensor: Sensor) -> None:

@@ -81,7 +81,7 @@ def load_catalog(registry: Registry) -> int:
 
 
 def list_devices(registry: Registry) -> list[dict]:
-    """One row per device, by identifier: name, kind, RAM and flash bytes, core, source
+    """One row per device, by identifier: name, kind, usable RAM and flash bytes, core, source
     format and why it is incomplete, if it is (rows.py; kept up to date from the change
     log rather than read whole after each write)."""
     return list(device_rows(registry).rows)

@@ -32,8 +32,8 @@ WHERE {
     UNION { ?device schema:identifier ?value BIND(1 AS ?fact) }
     UNION { ?device schema:name ?value BIND(2 AS ?fact) }
     UNION { ?device tr:sourceFormat ?value BIND(3 AS ?fact) }
-    UNION { ?device tr:ramBytes ?value BIND(4 AS ?fact) }
-    UNION { ?device tr:flashBytes ?value BIND(5 AS ?fact) }
+    UNION { ?device tr:usableRamBytes ?value BIND(4 AS ?fact) }
+    UNION { ?device tr:usableFlashBytes ?value BIND(5 AS ?fact) }
     UNION { ?device tr:hasProcessor ?processor . ?processor tr:core ?value BIND(6 AS ?fact) }
     UNION { ?device tr:incomplete ?value BIND(7 AS ?fact) }
   }

@@ -222,11 +222,18 @@ class _Node:
 _MCU_BOARD, _LINUX, _DEVICE, _TFLM, _LITERT = (
     TR.MicrocontrollerBoard, TR.LinuxDevice, TR.Device, TR.TFLM, TR.LiteRT)
 _P = {name: f"<{TR[name]}>" for name in (
-    "ramBytes", "flashBytes", "reservedRamBytes", "reservedFlashBytes", "board", "vendor",
+    "usableRamBytes", "usableFlashBytes", "totalRamBytes", "totalFlashBytes",
+    "reservedRamBytes", "reservedFlashBytes", "board", "vendor",
     "inGroup", "connectivity", "hasProcessor", "hasSensor", "hasRuntime", "core", "mcu",
     "clockHz", "coreCount", "hasFPU", "hasDSP", "hasHelium", "hasNPU", "runtime",
-    "runtimeVersion", "ramOverheadBytes", "codeBytes", "devicePublicKey")}
+    "runtimeVersion", "runtimeRamBytes", "runtimeCodeBytes", "devicePublicKey",
+    # deprecated terms (ontology 0.3.0), read as their replacements
+    "ramBytes", "flashBytes", "ramOverheadBytes", "codeBytes")}
 _NAME = f"<{SCHEMA.name}>"
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
 
 
 def _local(prop: str) -> str:
@@ -249,7 +256,9 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
         else:
             values.append(o)
     dev = _Node(subjects.get(device))
-    facts.ram, facts.flash = dev.int(_P["ramBytes"]), dev.int(_P["flashBytes"])
+    facts.ram = _first(dev.int(_P["usableRamBytes"]), dev.int(_P["ramBytes"]))
+    facts.flash = _first(dev.int(_P["usableFlashBytes"]), dev.int(_P["flashBytes"]))
+    facts.ram_total, facts.flash_total = dev.int(_P["totalRamBytes"]), dev.int(_P["totalFlashBytes"])
     facts.reserved_ram = dev.int(_P["reservedRamBytes"])
     facts.reserved_flash = dev.int(_P["reservedFlashBytes"])
     facts.board, facts.vendor = dev.text(_P["board"]), dev.text(_P["vendor"])
@@ -292,14 +301,15 @@ def _read_extension(triples: list[Triple], device: str, facts: DeviceFacts,
         if name is None:
             warnings.append("a runtime without a name was left out")
             continue
-        facts.runtimes.append(Runtime(name, runtime.text(_P["runtimeVersion"]),
-                                      runtime.int(_P["ramOverheadBytes"]),
-                                      runtime.int(_P["codeBytes"])))
+        facts.runtimes.append(Runtime(
+            name, runtime.text(_P["runtimeVersion"]),
+            _first(runtime.int(_P["runtimeRamBytes"]), runtime.int(_P["ramOverheadBytes"])),
+            _first(runtime.int(_P["runtimeCodeBytes"]), runtime.int(_P["codeBytes"]))))
     if stated:
         facts.kind = nt.to_rdflib(stated[0])
     elif facts.processor is not None:
         facts.kind = _LINUX if facts.processor.application else _MCU_BOARD
-    elif facts.ram is None and facts.flash is None:
+    elif all(v is None for v in (facts.ram, facts.flash, facts.ram_total, facts.flash_total)):
         facts.kind = _DEVICE  # a TD that says nothing TinyML: a Thing, not known as a board
     if not facts.runtimes and facts.kind in (_MCU_BOARD, _LINUX):
         facts.runtimes.append(Runtime(_LITERT if facts.kind == _LINUX else _TFLM))

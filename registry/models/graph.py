@@ -81,7 +81,7 @@ def version_graph(report: ModelReport, card: ModelCard, number: int,
 
 def _add_analysis(g: Graph, v: URIRef, report: ModelReport) -> None:
     a = report.analysis
-    g.add((v, TR.flashBytes, _int(a.flash_bytes)))
+    g.add((v, TR.modelFlashBytes, _int(a.flash_bytes)))
     g.add((v, TR.numberFormat, NUMBER_FORMATS[a.number_format]))
     g.add((v, TR.parameterCount, _int(a.parameter_count)))
     g.add((v, TR.macs, _int(a.macs)))

@@ -253,7 +253,7 @@ SELECT ?v ?name ?n ?measured ?measuredBy ?estimated ?estimatedBy ?declared ?decl
   OPTIONAL { ?v tr:estimatedArenaBytes ?estimated } OPTIONAL { ?v tr:estimateMethod ?estimatedBy }
   OPTIONAL { ?v tr:declaredArenaBytes ?declared } OPTIONAL { ?v tr:declaredIn ?declaredIn }
   OPTIONAL { ?v tr:declaredFlashBytes ?declaredFlash }
-  OPTIONAL { ?v tr:flashBytes ?flash } OPTIONAL { ?v tr:numberFormat ?format }
+  OPTIONAL { ?v tr:modelFlashBytes ?flash } OPTIONAL { ?v tr:numberFormat ?format }
   OPTIONAL { ?v tr:parameterCount ?params } OPTIONAL { ?v tr:macs ?macs }
   OPTIONAL { ?v tr:artifact ?a . ?a tr:sha256 ?sha ; tr:byteSize ?size }
 }

@@ -21,6 +21,21 @@ OPTIONS = """%(models)s ?m tr:maxLatencyMs ?budget ; tr:convMacs ?conv ; tr:dept
       ?cal tr:forCore ?core ; tr:forRuntime ?rt ; tr:macsPerCycle ?rate ; tr:bandFactor ?k ;
         tr:depthwiseWeight ?dwW ; tr:fullyConnectedWeight ?fcW .
       BIND ((?conv + ?dwW * ?dw + ?fcW * ?fc + ?el) / ?rate / ?clock * 1000 AS ?est)"""
+# Per device and runtime, what the runtime costs (?p: RAM or code): the install's own
+# figure, else the registry's cost for it on a core of the device (the least), else for any
+# core, else 0; and per device the least over its runtimes.
+COSTS = """{ SELECT ?d (MIN(?cost) AS ?%(name)s) WHERE {
+      ?d tr:hasRuntime ?install . ?install tr:runtime ?rt .
+      OPTIONAL { ?install tr:%(prop)s ?own }
+      OPTIONAL { SELECT ?d ?rt (MIN(?c) AS ?onCore) WHERE {
+          ?d tr:hasProcessor/tr:core ?core . ?k tr:costOfRuntime ?rt ; tr:costOnCore ?core ; tr:%(prop)s ?c }
+        GROUP BY ?d ?rt }
+      OPTIONAL { ?g tr:costOfRuntime ?rt ; tr:%(prop)s ?anyCore . FILTER NOT EXISTS { ?g tr:costOnCore ?x } }
+      BIND (COALESCE(?own, ?onCore, ?anyCore, 0) AS ?cost)
+    } GROUP BY ?d } """
+# Per device, the largest region that takes an arena or the weights (?p).
+REGION = """{ SELECT ?d (MAX(?size) AS ?%(name)s) WHERE {
+      ?d tr:memoryRegion ?region . ?region tr:%(prop)s true ; tr:regionBytes ?size } GROUP BY ?d }"""
 
 FITTING_PAIRS = """
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
@@ -31,34 +46,35 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
   ?m a tr:ModelVersion .
   ?deviceKind rdfs:subClassOf* tr:Device . ?d a ?deviceKind .
   BIND (EXISTS { ?d a/rdfs:subClassOf* tr:MicrocontrollerBoard } AS ?board)
-  # RAM: both figures known (measured, else estimated, else declared), arena + leanest
-  # runtime overhead <= RAM - reserve
+  # RAM: both figures known (measured, else estimated, else declared; the usable RAM: a
+  # total alone leaves the answer unknown), arena + the leanest runtime's cost <= RAM -
+  # reserve, or the arena in the largest region that takes one while the cost fits
   OPTIONAL { ?m tr:arenaBytes ?measuredArena } OPTIONAL { ?m tr:estimatedArenaBytes ?estimatedArena }
   OPTIONAL { ?m tr:declaredArenaBytes ?declaredArena }
   OPTIONAL { SELECT ?m ?d (MIN(?figure) AS ?figureArena) WHERE {
       %(models)s ?m tr:runtimeFigure ?f . ?f tr:figureRamBytes ?figure . %(applies)s } GROUP BY ?m ?d }
   BIND (COALESCE(?figureArena, ?measuredArena, ?estimatedArena, ?declaredArena) AS ?arena)
   # (a runtime figure refines a need the model states; it does not stand for a missing one)
-  FILTER (BOUND(?measuredArena) || BOUND(?estimatedArena) || BOUND(?declaredArena)) ?d tr:ramBytes ?ram .
+  FILTER (BOUND(?measuredArena) || BOUND(?estimatedArena) || BOUND(?declaredArena)) ?d tr:usableRamBytes ?ram .
   OPTIONAL { ?d tr:reservedRamBytes ?ramReserve }
-  OPTIONAL {
-    SELECT ?d (MIN(?ramCost) AS ?ramOverhead) (MIN(?codeCost) AS ?codeOverhead) WHERE {
-      ?d tr:hasRuntime ?install . ?install tr:runtime ?rt .
-      OPTIONAL { ?install tr:ramOverheadBytes ?ownRam } OPTIONAL { ?rt tr:ramOverheadBytes ?typicalRam }
-      OPTIONAL { ?install tr:codeBytes ?ownCode } OPTIONAL { ?rt tr:codeBytes ?typicalCode }
-      BIND (COALESCE(?ownRam, ?typicalRam, 0) AS ?ramCost)
-      BIND (COALESCE(?ownCode, ?typicalCode, 0) AS ?codeCost)
-    } GROUP BY ?d
-  }
-  FILTER (?arena + COALESCE(?ramOverhead, 0) <= ?ram - COALESCE(?ramReserve, 0))
-  # flash, on boards only: both figures known, model + runtime code <= flash - reserve
-  OPTIONAL { ?m tr:flashBytes ?measuredFlash } OPTIONAL { ?m tr:declaredFlashBytes ?declaredFlash }
+  OPTIONAL %(ram_costs)s
+  OPTIONAL %(arena_region)s
+  BIND (COALESCE(?ramOverhead, 0) AS ?ramCost) BIND (?ram - COALESCE(?ramReserve, 0) AS ?freeRam)
+  BIND (?arena + ?ramCost > ?freeRam AS ?arenaAway)
+  FILTER (!?arenaAway || (?arenaRegion >= ?arena && ?ramCost <= ?freeRam))
+  # flash, on boards only: both figures known, model + runtime code <= flash - reserve, or
+  # the model in the largest region that takes weights while the code fits
+  OPTIONAL { ?m tr:modelFlashBytes ?measuredFlash } OPTIONAL { ?m tr:declaredFlashBytes ?declaredFlash }
   OPTIONAL { SELECT ?m ?d (MIN(?figure) AS ?figureFlash) WHERE {
       %(models)s ?m tr:runtimeFigure ?f . ?f tr:figureFlashBytes ?figure . %(applies)s } GROUP BY ?m ?d }
-  BIND (COALESCE(?figureFlash, ?measuredFlash, ?declaredFlash) AS ?modelFlash) OPTIONAL { ?d tr:flashBytes ?flash }
+  BIND (COALESCE(?figureFlash, ?measuredFlash, ?declaredFlash) AS ?modelFlash) OPTIONAL { ?d tr:usableFlashBytes ?flash }
   OPTIONAL { ?d tr:reservedFlashBytes ?flashReserve }
+  OPTIONAL %(code_costs)s
+  OPTIONAL %(weights_region)s
+  BIND (COALESCE(?codeOverhead, 0) AS ?codeCost) BIND (?flash - COALESCE(?flashReserve, 0) AS ?freeFlash)
+  BIND (?board && ?modelFlash + ?codeCost > ?freeFlash AS ?weightsAway)
   FILTER (!?board || ((BOUND(?measuredFlash) || BOUND(?declaredFlash)) && BOUND(?flash) &&
-          ?modelFlash + COALESCE(?codeOverhead, 0) <= ?flash - COALESCE(?flashReserve, 0)))
+          (!?weightsAway || (?weightsRegion >= ?modelFlash && ?codeCost <= ?freeFlash))))
   # every required sensor class is met by a sensor or a part of one. Counted per pair: as a
   # nested FILTER NOT EXISTS, Oxigraph re-walks the class paths for every pair, 60x slower.
   OPTIONAL { SELECT ?m (COUNT(DISTINCT ?need) AS ?needs) WHERE { %(models)s ?m tr:requiresSensor ?need } GROUP BY ?m }
@@ -88,10 +104,12 @@ SELECT DISTINCT ?m ?d ?warned WHERE {
       BIND (IF(?est / ?k > ?budget, 1, 0) AS ?slow)
       BIND (IF(?est / ?k <= ?budget && ?est * ?k > ?budget, 1, 0) AS ?maybe) } GROUP BY ?m ?d }
   FILTER (COALESCE(?tooSlow, 0) = 0)
-  # float32 without an FPU: fits, with a warning; a RAM figure not measured: with a note
+  # float32 on a core without an FPU, or one whose FPU is not stated; a RAM figure not
+  # measured; an arena or weights in another region; a band straddling the latency budget:
+  # fits, with a warning or a note
   BIND (EXISTS { ?m tr:numberFormat tr:Float32 .
                  FILTER NOT EXISTS { { ?d tr:hasFPU true } UNION { ?d tr:hasProcessor/tr:hasFPU true } } }
-        || !BOUND(?measuredArena) || COALESCE(?mayBeSlow, 0) = 1 AS ?warned)
+        || !BOUND(?measuredArena) || ?arenaAway || ?weightsAway || COALESCE(?mayBeSlow, 0) = 1 AS ?warned)
 }"""
 
 
@@ -104,7 +122,10 @@ def fitting_pairs(store, model: str | None = None) -> dict[tuple[str, str], bool
     from tinyreg.registry.store import IRI
     from tinyreg.registry.store.terms import to_oxigraph
     inner = f"VALUES ?m {{ {to_oxigraph(IRI(model))} }}" if model else ""
-    options = OPTIONS % {"models": inner}
-    rows = store.select(FITTING_PAIRS % {"models": inner, "applies": APPLIES, "options": options},
-                        {"m": IRI(model)} if model else None)
+    parts = {"models": inner, "applies": APPLIES, "options": OPTIONS % {"models": inner},
+             "ram_costs": COSTS % {"name": "ramOverhead", "prop": "runtimeRamBytes"},
+             "code_costs": COSTS % {"name": "codeOverhead", "prop": "runtimeCodeBytes"},
+             "arena_region": REGION % {"name": "arenaRegion", "prop": "takesArena"},
+             "weights_region": REGION % {"name": "weightsRegion", "prop": "takesWeights"}}
+    rows = store.select(FITTING_PAIRS % parts, {"m": IRI(model)} if model else None)
     return {(r["m"], r["d"]): bool(r["warned"]) for r in rows}

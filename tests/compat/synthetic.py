@@ -1,11 +1,13 @@
 """Random model versions and devices in the registry's RDF contract, for tests and benchmarks.
 
 Figures are drawn so that many pairs land exactly on a boundary: a model's arena is often
-the free RAM of some device (RAM minus reserve minus the runtime's overhead) give or take
+the free RAM of some device (usable RAM minus reserve minus the runtime's cost) give or take
 one byte, so equality, one byte short and one byte spare all occur. Every feature a shape
-looks at varies: missing figures, reserves, runtime installs with and without their own
-overheads, several runtimes or none, sensors with sub-systems and equivalent classes,
-operators a runtime lacks, failed runtime checks, NPUs, float32 on cores without an FPU.
+looks at varies: missing figures, totals without a usable figure, reserves, runtime installs
+with and without their own costs, cores with a cost of their own in the registry's table,
+several runtimes or none, memory regions that take an arena or weights, sensors with
+sub-systems and equivalent classes, operators a runtime lacks, failed runtime checks, NPUs,
+float32 on cores without an FPU or with the FPU unstated.
 Output is N-Triples text per named graph, fast enough for 100,000 devices.
 """
 from __future__ import annotations
@@ -25,7 +27,10 @@ RAMS = [32768, 65536, 131072, 262144, 524288]
 FLASHES = [262144, 524288, 1048576, 2097152]
 RESERVES = [0, 8192, 16384]
 OWN_OVERHEADS = [0, 2048, 4096]
-TFLM_RAM, TFLM_CODE, LITERT = 4096, 20480, 1048576  # as ontology/runtimes.ttl states
+TFLM_RAM, TFLM_CODE, LITERT = 4096, 20480, 1048576  # as registry/runtime_costs.csv states
+TFLM_CODE_M3 = 22528  # TFLM's code on a Cortex-M3, a row of its own in that table
+CORES = ["CortexM4F", "CortexM3", "CortexM0Plus", "CortexM7"]
+REGIONS = [65536, 262144, 8388608]
 SENSORS = ["PDMMicrophone", "I2SMicrophone", "IMU", "IMU9DoF", "Accelerometer", "Camera",
            "Thermometer", "Magnetometer"]
 SUBSYSTEMS = {"IMU": ["Accelerometer", "Gyroscope"],
@@ -65,7 +70,7 @@ def _free_ram_figures() -> list[int]:
 
 
 def _free_flash_figures() -> list[int]:
-    return sorted({f - r - c for f in FLASHES for r in RESERVES for c in (TFLM_CODE, 0, 8192)})
+    return sorted({f - r - c for f in FLASHES for r in RESERVES for c in (TFLM_CODE, TFLM_CODE_M3, 0, 8192)})
 
 
 def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
@@ -78,11 +83,18 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
              f'{s} <{TR}sourceFormat> "catalog" .']
     if rng.random() > 0.05:
         ram = rng.choice(RAMS) if not linux else rng.choice([512, 1024, 4096]) * 1024 * 1024
-        lines.append(f"{s} <{TR}ramBytes> {_int(ram)} .")
+        # some state only the total (usable unknown), some both (the total larger)
+        if i % 8 == 3:
+            lines.append(f"{s} <{TR}totalRamBytes> {_int(ram)} .")
+        else:
+            lines.append(f"{s} <{TR}usableRamBytes> {_int(ram)} .")
+            if i % 3 == 0:
+                lines.append(f"{s} <{TR}totalRamBytes> {_int(ram + 32768)} .")
         if rng.random() < 0.5:
             lines.append(f"{s} <{TR}reservedRamBytes> {_int(rng.choice(RESERVES))} .")
     if not linux and rng.random() > 0.05:
-        lines.append(f"{s} <{TR}flashBytes> {_int(rng.choice(FLASHES))} .")
+        flash = rng.choice(FLASHES)
+        lines.append(f"{s} <{TR}{'totalFlashBytes' if i % 10 == 7 else 'usableFlashBytes'}> {_int(flash)} .")
         if rng.random() < 0.5:
             lines.append(f"{s} <{TR}reservedFlashBytes> {_int(rng.choice(RESERVES))} .")
     proc = f"_:p{i}"
@@ -100,6 +112,20 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
         lines += [f"{proc} <{TR}hasNPU> <{TR}EthosU55> .",
                   f"{proc} <{TR}npuMacs> {_int(128 if i % 2 else 256)} .",
                   f'{proc} <{TR}npuMemoryMode> "Shared_Sram" .']
+    # memory regions (by number): external RAM that takes an arena, or does not; flash that
+    # takes the weights; two of one size, told apart by name
+    if i % 6 == 5:
+        for k, (size, takes) in enumerate(((REGIONS[i % 3], True), (REGIONS[(i + 1) % 3], i % 4 == 1),
+                                           (REGIONS[i % 3], True))):
+            region = f"_:g{i}x{k}"
+            lines += [f"{s} <{TR}memoryRegion> {region} .", f"{region} {RDF_TYPE} <{TR}MemoryRegion> .",
+                      f"{region} <{TR}regionBytes> {_int(size)} .",
+                      f"{region} <{TR}takesArena> {_bool(takes)} .",
+                      f'{region} {NAME} "region {"ba"[k % 2]}{k}" .']
+    if i % 10 == 4:
+        region = f"_:h{i}"
+        lines += [f"{s} <{TR}memoryRegion> {region} .", f"{region} <{TR}regionBytes> {_int(8388608)} .",
+                  f"{region} <{TR}takesWeights> {_bool(True)} ."]
     for j, sensor in enumerate(rng.sample(SENSORS, rng.randint(0, 3))):
         node = f"_:s{i}x{j}"
         lines += [f"{s} <{TR}hasSensor> {node} .", f"{node} {RDF_TYPE} <{TR}{sensor}> ."]
@@ -119,9 +145,9 @@ def device_graph(i: int, rng: random.Random) -> tuple[str, str]:
         lines += [f"{s} <{TR}hasRuntime> {node} .", f"{node} {RDF_TYPE} <{TR}RuntimeInstall> .",
                   f"{node} <{TR}runtime> <{TR}{runtime}> ."]
         if rng.random() < 0.3:
-            lines.append(f"{node} <{TR}ramOverheadBytes> {_int(rng.choice(OWN_OVERHEADS))} .")
+            lines.append(f"{node} <{TR}runtimeRamBytes> {_int(rng.choice(OWN_OVERHEADS))} .")
         if rng.random() < 0.3:
-            lines.append(f"{node} <{TR}codeBytes> {_int(rng.choice([0, 8192]))} .")
+            lines.append(f"{node} <{TR}runtimeCodeBytes> {_int(rng.choice([0, 8192]))} .")
     return d, "\n".join(lines) + "\n"
 
 
@@ -142,7 +168,7 @@ def model_graph(i: int, rng: random.Random) -> tuple[str, str]:
         lines.append(f"{s} <{TR}{figure}> {_int(max(arena, 0))} .")
     if rng.random() > 0.03:
         flash = rng.choice(_free_flash_figures()) + rng.choice([-1, 0, 1])
-        figure = "declaredFlashBytes" if i % 13 == 4 else "flashBytes"
+        figure = "declaredFlashBytes" if i % 13 == 4 else "modelFlashBytes"
         lines.append(f"{s} <{TR}{figure}> {_int(max(flash, 0))} .")
     # Figures for other runtimes and NPUs, on some models (by number, like the above).
     if i % 5 == 1:

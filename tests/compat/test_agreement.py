@@ -11,7 +11,7 @@ import rdflib
 
 from tinyreg.registry import compat
 from tinyreg.registry.compat.engine import Engine
-from tinyreg.registry.compat.results import VIOLATION, WARNING
+from tinyreg.registry.compat.results import INFO, UNKNOWN, VIOLATION, WARNING, answers
 from tinyreg.registry.compat.shacl import validate_pair
 from tinyreg.registry.compat.shapes import read_constraints
 
@@ -35,12 +35,14 @@ def test_engine_and_pyshacl_agree_on_random_pairs(fleet):
         ours = engine.verdict(engine.model(m), engine.device(d))
         theirs = validate_pair(fleet.models[m], fleet.devices[d], m, d)
         assert _key(ours.results) == _key(theirs), (m, d)
-        assert ours.fits == (not any(r.severity == VIOLATION for r in theirs))
+        assert (ours.runs, ours.fits) == answers(theirs)
         fired.update(r.constraint for r in theirs)
-        verdicts[ours.fits, bool(ours.warnings)] += 1
-    # The sample exercised every constraint and every kind of verdict.
+        verdicts[ours.runs, ours.fits, bool(ours.warnings)] += 1
+    # The sample exercised every constraint and every kind of verdict: fits (with and
+    # without warnings), runs without the sensors, refused, and unknown either way.
     assert set(fired) == {c.shape for c in read_constraints()}
-    assert verdicts[True, False] and verdicts[True, True] and verdicts[False, False]
+    assert verdicts[True, True, False] and verdicts[True, True, True] and verdicts[True, False, False]
+    assert verdicts[False, False, False] and verdicts[None, None, False] and verdicts[None, False, False]
 
 
 def test_engine_matches_one_sparql_query_over_the_whole_matrix(fleet):
@@ -62,7 +64,8 @@ TR = "https://w3id.org/tinyreg/ontology#"
 DEVICE = "https://w3id.org/tinyreg/id/device/edge-board"
 RAM, RAM_RESERVE, OWN_OVERHEAD = 262144, 65536, 3000
 FLASH, FLASH_RESERVE = 1048576, 131072
-TFLM_CODE = 20480  # ontology/runtimes.ttl: the device states no code size of its own
+TFLM_CODE = 20480  # registry/runtime_costs.csv: the device states no code size of its own
+TFLM_SOURCE = "Warden and Situnayake, TinyML, 2019, ch. 17"
 FREE_RAM = RAM - RAM_RESERVE - OWN_OVERHEAD
 FREE_FLASH = FLASH - FLASH_RESERVE - TFLM_CODE
 
@@ -70,10 +73,10 @@ FREE_FLASH = FLASH - FLASH_RESERVE - TFLM_CODE
 def _device() -> str:
     g = rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{DEVICE}> a tr:MicrocontrollerBoard ; tr:ramBytes {RAM} ; tr:reservedRamBytes {RAM_RESERVE} ;
-            tr:flashBytes {FLASH} ; tr:reservedFlashBytes {FLASH_RESERVE} ;
+        <{DEVICE}> a tr:MicrocontrollerBoard ; tr:usableRamBytes {RAM} ; tr:reservedRamBytes {RAM_RESERVE} ;
+            tr:usableFlashBytes {FLASH} ; tr:reservedFlashBytes {FLASH_RESERVE} ;
             tr:hasProcessor [ a tr:Microcontroller ; tr:hasFPU true ] ;
-            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:ramOverheadBytes {OWN_OVERHEAD} ] .""")
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:runtimeRamBytes {OWN_OVERHEAD} ] .""")
     return g.serialize(format="nt")
 
 
@@ -81,7 +84,7 @@ def _model(name: str, arena: int, flash: int) -> tuple[str, str]:
     iri = f"https://w3id.org/tinyreg/id/model/{name}/v1"
     g = rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{iri}> a tr:ModelVersion ; tr:arenaBytes {arena} ; tr:flashBytes {flash} ;
+        <{iri}> a tr:ModelVersion ; tr:arenaBytes {arena} ; tr:modelFlashBytes {flash} ;
             tr:usesOperator [ tr:operator <https://w3id.org/tinyreg/op/CONV_2D> ] .""")
     return iri, g.serialize(format="nt")
 
@@ -94,29 +97,44 @@ def edges(registry):
     return registry, models
 
 
-def test_a_model_that_needs_exactly_the_free_memory_fits(edges):
+def test_a_model_that_needs_exactly_the_free_memory_fits_with_nothing_to_spare(edges):
     registry, models = edges
     exact = "https://w3id.org/tinyreg/id/model/exact/v1"
     for verdict in (compat.check(registry, exact, DEVICE), compat.check_shacl(registry, exact, DEVICE)):
-        assert verdict.fits and verdict.results == []
+        assert verdict.runs is True and verdict.fits is True
+        assert [r.constraint.rsplit("#", 1)[1] for r in verdict.results] == ["FlashHeadroom", "RamHeadroom"]
+        assert all(r.severity == INFO and r.message.endswith("; 0 B to spare") for r in verdict.results)
+    headroom = compat.check(registry, exact, DEVICE).headroom
+    assert headroom["RAM"] == {
+        "needed": FREE_RAM + OWN_OVERHEAD, "capacity": RAM, "capacity_kind": "usable",
+        "reserved": RAM_RESERVE, "available": RAM - RAM_RESERVE, "difference": 0,
+        "items": [{"what": "tensor arena", "bytes": FREE_RAM, "basis": "measured"},
+                  {"what": "TensorFlow Lite Micro, the device's own figure", "bytes": OWN_OVERHEAD}]}
+    assert headroom["flash"]["items"][1] == {"what": f"TensorFlow Lite Micro ({TFLM_SOURCE})",
+                                             "bytes": TFLM_CODE}
 
 
 @pytest.mark.parametrize("name, shape, message", [
-    ("ram-over", "RamFit", f"needs {FREE_RAM + OWN_OVERHEAD + 1:,} B of RAM (measured); "
-                           f"the device has {RAM - RAM_RESERVE:,} B free: 1 B short"),
-    ("flash-over", "FlashFit", f"needs {FREE_FLASH + TFLM_CODE + 1:,} B of flash (measured); "
-                               f"the device has {FLASH - FLASH_RESERVE:,} B free: 1 B short"),
+    ("ram-over", "RamFit", f"needs {FREE_RAM + OWN_OVERHEAD + 1:,} B of RAM: {FREE_RAM + 1:,} B tensor arena "
+                           f"(measured) + {OWN_OVERHEAD:,} B for TensorFlow Lite Micro, the device's own figure; "
+                           f"the device has {RAM - RAM_RESERVE:,} B free ({RAM:,} B usable less "
+                           f"{RAM_RESERVE:,} B reserved): 1 B short"),
+    ("flash-over", "FlashFit", f"needs {FREE_FLASH + TFLM_CODE + 1:,} B of flash: {FREE_FLASH + 1:,} B model "
+                               f"(measured) + {TFLM_CODE:,} B for TensorFlow Lite Micro ({TFLM_SOURCE}); "
+                               f"the device has {FLASH - FLASH_RESERVE:,} B free ({FLASH:,} B usable less "
+                               f"{FLASH_RESERVE:,} B reserved): 1 B short"),
 ])
 def test_one_byte_more_does_not_fit_and_says_so(edges, name, shape, message):
     registry, _ = edges
     iri = f"https://w3id.org/tinyreg/id/model/{name}/v1"
     engine, shacl = compat.check(registry, iri, DEVICE), compat.check_shacl(registry, iri, DEVICE)
     assert _key(engine.results) == _key(shacl.results)
-    assert not engine.fits and not shacl.fits
-    [result] = engine.results
+    assert (engine.runs, engine.fits) == (shacl.runs, shacl.fits) == (False, False)
+    [result] = engine.violations
     assert result.constraint.endswith("#" + shape) and result.severity == VIOLATION
     assert result.message == message
-    assert result.figures["short"] == 1
+    resource = "RAM" if shape == "RamFit" else "flash"
+    assert engine.headroom[resource]["difference"] == -1
 
 
 def test_the_engine_of_one_pair_and_of_the_fleet_agree(edges):
@@ -137,7 +155,7 @@ def test_float32_without_an_fpu_is_a_warning_not_a_violation(registry):
         model: _model("float", 1000, 1000)[1] + f"<{model}> <{TR}numberFormat> <{TR}Float32> .\n"})
     for verdict in (compat.check(registry, model, device), compat.check_shacl(registry, model, device)):
         assert verdict.fits
-        [warning] = verdict.results
+        [warning] = verdict.warnings
         assert warning.severity == WARNING and warning.constraint.endswith("#FloatNeedsFPU")
         assert warning.message.startswith("float32 model on a core without an FPU")
 
@@ -148,7 +166,7 @@ def test_sensors_nested_several_levels_deep_count(registry):
         iri = f"https://w3id.org/tinyreg/id/device/{name}"
         return iri, rdflib.Graph().parse(format="turtle", data=f"""
             @prefix tr: <{TR}> . @prefix ssn: <http://www.w3.org/ns/ssn/> .
-            <{iri}> a tr:MicrocontrollerBoard ; tr:ramBytes 262144 ; tr:flashBytes 1048576 ;
+            <{iri}> a tr:MicrocontrollerBoard ; tr:usableRamBytes 262144 ; tr:usableFlashBytes 1048576 ;
                 tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ] ;
                 tr:hasSensor [ a tr:IMU ; ssn:hasSubSystem [ a tr:Gyroscope ;
                     ssn:hasSubSystem [ a tr:{deep} ] ] ] .""").serialize(format="nt")
@@ -156,7 +174,7 @@ def test_sensors_nested_several_levels_deep_count(registry):
     graphs = dict([board("deep-magnetometer", "Magnetometer"), board("deep-accelerometer", "Accelerometer")])
     graphs[model] = rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{model}> a tr:ModelVersion ; tr:arenaBytes 1000 ; tr:flashBytes 1000 ;
+        <{model}> a tr:ModelVersion ; tr:arenaBytes 1000 ; tr:modelFlashBytes 1000 ;
             tr:requiresSensor tr:Magnetometer , tr:Gyroscope .""").serialize(format="nt")
     registry.store.put_graphs(graphs)
     engine = compat.fleet_engine(registry)
@@ -166,5 +184,5 @@ def test_sensors_nested_several_levels_deep_count(registry):
             continue
         ours = engine.verdict(engine.model(model), engine.device(device))
         assert _key(ours.results) == _key(validate_pair(graphs[model], text, model, device))
-        fits[device.rsplit("/", 1)[1]] = ours.fits
-    assert fits == {"deep-magnetometer": True, "deep-accelerometer": False}
+        fits[device.rsplit("/", 1)[1]] = ours.runs, ours.fits
+    assert fits == {"deep-magnetometer": (True, True), "deep-accelerometer": (True, False)}

@@ -157,4 +157,4 @@ def test_ontology_check_prints_counts(invoke):
     assert "classes:" in result.output and "object properties:" in result.output
     assert "consistent: yes" in result.output
     # The pitfall check's findings follow (tests/ontology/test_pitfalls.py holds which).
-    assert "pitfalls: 1" in result.output and "overloaded tr:flashBytes" in result.output
+    assert "pitfalls: none" in result.output

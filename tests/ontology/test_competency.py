@@ -1,9 +1,9 @@
 """The competency questions, run on registry data, against answers read from the same data.
 
 Each expected answer is worked out in Python from the triples the seed wrote (and the
-ontology's class hierarchy), not from the query under test. Two questions cannot be
-answered from today's data; their tests are strict xfails that name the issue that adds
-what they need, and fail the suite once they pass.
+ontology's class hierarchy), not from the query under test. A question that cannot be
+answered from the data yet says so in its header (Pending, Needs); its test is then a
+strict xfail that names the issue that adds what it needs, and fails once it passes.
 """
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ def _first_of(data, node, props):
 def _fits(data, device, model) -> bool:
     # The model's needs as the shapes take them: measured, else estimated, else declared.
     arena = _first_of(data, model, (TR.arenaBytes, TR.estimatedArenaBytes, TR.declaredArenaBytes))
-    flash = _first_of(data, model, (TR.flashBytes, TR.declaredFlashBytes))
-    ram, device_flash = _int(data, device, TR.ramBytes), _int(data, device, TR.flashBytes)
+    flash = _first_of(data, model, (TR.modelFlashBytes, TR.declaredFlashBytes))
+    ram, device_flash = _int(data, device, TR.usableRamBytes), _int(data, device, TR.usableFlashBytes)
     if None in (arena, flash, ram, device_flash):
         return False
     return (ram - (_int(data, device, TR.reservedRamBytes) or 0) >= arena
@@ -69,7 +69,7 @@ def _fits(data, device, model) -> bool:
 
 
 def _devices(data):
-    return sorted(set(data.subjects(TR.ramBytes, None)) & set(data.subjects(SCHEMA.name, None)))
+    return sorted(set(data.subjects(TR.usableRamBytes, None)) & set(data.subjects(SCHEMA.name, None)))
 
 
 def _versions(data):
@@ -170,21 +170,17 @@ def test_which_versions_were_measured_or_estimated(cq_registry, cq_data):
     assert all(r["method"] for r in rows if r["basis"] != "declared")
 
 
-# ---------------------------------------------------------------- not answerable yet
-
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 18 (device budgets): no device states its usable RAM yet")
 def test_which_boards_have_an_ethos_u55_and_512_kib_usable_ram(cq_registry, cq_data):
     registry, _ = cq_registry
-    usable = TR.usableRamBytes
     boards = {d for d in cq_data.subjects(RDF.type, TR.MicrocontrollerBoard)
               if any((p, TR.hasNPU, TR.EthosU55) in cq_data for p in cq_data.objects(d, TR.hasProcessor))}
     assert boards, "the catalog has boards with an Ethos-U55"
-    stated = {d: _int(cq_data, d, usable) for d in boards}
-    assert None not in stated.values(), "every such board states its usable RAM"
+    # A board that states no usable RAM is not known to have 512 KiB of it: not an answer.
+    stated = {d: _int(cq_data, d, TR.usableRamBytes) for d in boards}
     rows = _run(registry, "npu-boards-with-usable-ram", npu=TR.EthosU55, ram=512 * KiB)
-    expected = {str(d) for d, ram in stated.items() if ram >= 512 * KiB}
+    expected = {str(d) for d, ram in stated.items() if ram is not None and ram >= 512 * KiB}
     assert expected and {r["device"] for r in rows} == expected
+    assert {r["usable"] for r in rows} == {ram for d, ram in stated.items() if str(d) in expected}
 
 
 def test_which_runtime_produced_a_figure(cq_registry, cq_data):
