@@ -111,13 +111,14 @@ class Plan:
 
 
 def plan(registry: Registry, version_iri: str, devices: Iterable[str],
-         transport: str = targets.AUTO) -> Plan:
-    """Gate every device and pick how to reach it; writes nothing."""
+         transport: str = targets.AUTO, runs_only: bool = False) -> Plan:
+    """Gate every device (on `fits`, or on `runs` with `runs_only`) and pick how to reach
+    it; writes nothing."""
     devices = list(dict.fromkeys(devices))
     if not devices:
         raise Invalid("no devices selected")
     version = read_version(registry, version_iri)
-    verdicts = check_devices(registry, version_iri, devices)
+    verdicts = check_devices(registry, version_iri, devices, runs_only)
     forms = find_forms(registry, devices)
     planned = []
     for device in devices:

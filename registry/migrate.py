@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from .errors import MigrationFailed
 from .store import Store
 from .store.base import REVISION_SUBJECT
-from .vocab import ID, META_GRAPH, TR
+from .vocab import ID, META_GRAPH, prefixes
 
 log = logging.getLogger(__name__)
 
 DATA_VERSION = 2
 
-_PREFIX = f"PREFIX tr: <{TR}>\n"
+_PREFIX = prefixes("tr")
 _VERSION = (_PREFIX + f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{REVISION_SUBJECT}> "
             "tr:dataVersion ?v } }")
 # Entity graphs only: the ontology's graph declares the deprecated terms and must keep them.

@@ -9,11 +9,11 @@ from .engine import Engine, fleet_engine
 from ..references import resolve_device, resolve_model
 from .questions import (best_model, check, devices_for_model, latency_matrix, matrix,
                         models_for_device, what_if)
-from .results import Match, Matrix, Ranked, Result, Verdict, WhatIf
+from .results import HEADROOM, Match, Matrix, Ranked, Result, Verdict, WhatIf, answer_text
 from .shacl import check_shacl
 from .shapes import Constraint, read_constraints
 
-__all__ = ["Constraint", "Engine", "Match", "Matrix", "Ranked", "Result", "Verdict", "WhatIf",
-           "best_model", "check", "check_shacl", "devices_for_model", "fleet_engine",
+__all__ = ["HEADROOM", "Constraint", "Engine", "Match", "Matrix", "Ranked", "Result", "Verdict", "WhatIf",
+           "answer_text", "best_model", "check", "check_shacl", "devices_for_model", "fleet_engine",
            "latency_matrix", "matrix",
            "models_for_device", "read_constraints", "resolve_device", "resolve_model", "what_if"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..store import IRI
 from ..store.terms import values_block
-from ..vocab import OP, TR, prefixes
+from ..vocab import OP, TR, local_name, prefixes
 from .figures import RuntimeFigures
 from .fleet import Fleet, is_number, lexical, value_key
 from .results import grouped
@@ -36,7 +36,7 @@ _INSTALL_NODES = f"""{{ SELECT ?e ?i ?rt WHERE {{
     {{ SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?i tr:runtime ?rt }} }} }} }} }}"""
 _INSTALLS = prefixes("tr") + f"""
 SELECT ?e ?rt WHERE {{ {_INSTALL_NODES} }}"""
-_INSTALL_NODES_ONLY = f"""PREFIX tr: <{_TR}>
+_INSTALL_NODES_ONLY = prefixes("tr") + f"""
 SELECT ?e ?i ?rt WHERE {{ {_INSTALL_NODES} }}"""
 # The installs that state a number for ?p, with it (?i tells installs apart in one answer).
 _INSTALL_FIGURES = prefixes("tr") + f"""
@@ -134,7 +134,7 @@ class ResourceFit(Compiled):
     def __init__(self, constraint: Constraint, fleet: Fleet):
         super().__init__(constraint, fleet)
         c = constraint
-        self.outcome = c.param("outcome", "").rsplit("#", 1)[-1]
+        self.outcome = local_name(c.param("outcome", ""))
         if self.outcome not in _OUTCOMES:
             raise ValueError(f"{c.shape}: unknown trs:outcome {c.param('outcome')}")
         self.need_property = c.param("needProperty")
@@ -245,15 +245,13 @@ class ResourceFit(Compiled):
 
 _OUTCOMES = ("Short", "InRegion", "UsableUnknown", "Headroom")
 NO_RUNTIME_COST = "no runtime installed"
-_CORES = f"""PREFIX tr: <{_TR}>
+_CORES = prefixes("tr") + f"""
 SELECT ?e ?core WHERE {{ {{ SELECT ?e ?p WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor ?p }} }} }}
   {{ SELECT ?e ?p ?core WHERE {{ GRAPH ?e {{ ?p tr:core ?core }} }} }} }}"""
-_COSTS = f"""PREFIX tr: <{_TR}>
-PREFIX dcterms: <http://purl.org/dc/terms/>
+_COSTS = prefixes("tr", "dcterms") + f"""
 SELECT ?rt ?core ?x ?source WHERE {{
   ?c tr:costOfRuntime ?rt ; ?p ?x . OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}"""
-_REGIONS = f"""PREFIX tr: <{_TR}>
-PREFIX schema: <https://schema.org/>
+_REGIONS = prefixes("tr", "schema") + f"""
 SELECT ?e ?r ?x ?name WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r . ?r ?p true ; tr:regionBytes ?x .
   OPTIONAL {{ ?r schema:name ?name }} }} }}"""
 

@@ -15,7 +15,7 @@ from .. import words
 from ..errors import Invalid
 from ..store import IRI
 from ..vocab import TR, prefixes
-from .engine import Engine, current_engine, fleet_engine
+from .engine import Engine, Outcomes, current_engine, fleet_engine
 from .patterns import Adjust
 from .results import Match, Matrix, Ranked, Verdict, WhatIf
 
@@ -34,34 +34,37 @@ def check(registry: Registry, model_version_iri: str, device_iri: str) -> Verdic
 
 def devices_for_model(registry: Registry, version_iri: str, explain: bool = False,
                       limit: int | None = None, offset: int = 0,
-                      max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
-    """The devices the model version fits (with their warnings flagged); with `explain`,
-    every other device too, after them, with the results that rule it out. `offset` and
-    `limit` page the answer; only the page's pairs are explained. Each match carries the
-    fastest latency estimate where there is one; `max_latency_ms` keeps the devices whose
-    estimate is within it, `by_latency` lists the fastest first."""
+                      max_latency_ms: float | None = None, by_latency: bool = False,
+                      runs_only: bool = False) -> list[Match]:
+    """The devices the model version fits (with their warnings flagged), or with `runs_only`
+    those it runs on, sensors aside; with `explain`, every other device too, after them:
+    first those whose answer is unknown, then those refused, each with the results that say
+    why. `offset` and `limit` page the answer; only the page's pairs are explained. Each
+    match carries the fastest latency estimate where there is one; `max_latency_ms` keeps
+    the devices whose estimate is within it, `by_latency` lists the fastest first."""
     engine = fleet_engine(registry)
     model = engine.model(version_iri)
-    blocked, warned = engine.verdicts(np.array([model]))
+    found = engine.outcomes(np.array([model]))
     timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
-    return _matches(blocked[0], warned[0], engine.fleet.devices, engine.fleet.device_names,
+    return _matches(found, 0, engine.fleet.devices, engine.fleet.device_names,
                     lambda d: engine.results(model, d) if explain else [], explain, limit, offset,
-                    timing, max_latency_ms, by_latency)
+                    timing, max_latency_ms, by_latency, runs_only)
 
 
 def models_for_device(registry: Registry, device_iri: str, explain: bool = False,
                       limit: int | None = None, offset: int = 0,
-                      max_latency_ms: float | None = None, by_latency: bool = False) -> list[Match]:
-    """The model versions that fit the device; with `explain`, the others too, with why.
-    Latency as in `devices_for_model`."""
+                      max_latency_ms: float | None = None, by_latency: bool = False,
+                      runs_only: bool = False) -> list[Match]:
+    """The model versions that fit the device (or run on it, with `runs_only`); with
+    `explain`, the unknown and the refused too, with why. Latency as in `devices_for_model`."""
     engine = fleet_engine(registry)
     device = engine.device(device_iri)
     models = np.arange(len(engine.fleet.models))
-    blocked, warned = engine.verdicts(models, np.array([device]))
+    found = engine.outcomes(models, np.array([device]))
     timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
-    return _matches(blocked[:, 0], warned[:, 0], engine.fleet.models, engine.fleet.model_names,
+    return _matches(found, 1, engine.fleet.models, engine.fleet.model_names,
                     lambda m: engine.results(m, device) if explain else [], explain, limit, offset,
-                    timing, max_latency_ms, by_latency)
+                    timing, max_latency_ms, by_latency, runs_only)
 
 
 class _Timings:
@@ -86,19 +89,31 @@ def _timings(engine: Engine, models: np.ndarray, devices, at) -> _Timings | None
     return _Timings(latency, best, which, at)
 
 
-def _matches(blocked: np.ndarray, warned: np.ndarray, iris: list[str], names: list,
-             results, everything: bool, limit: int | None, offset: int = 0,
-             timings: _Timings | None = None, max_latency_ms: float | None = None,
-             by_latency: bool = False) -> list[Match]:
-    """Fitting entities first; with `everything`, the others after them."""
-    fitting, others = np.flatnonzero(~blocked), np.flatnonzero(blocked)
+def _matches(found: Outcomes, axis: int, iris: list[str], names: list, results, everything: bool,
+             limit: int | None, offset: int = 0, timings: _Timings | None = None,
+             max_latency_ms: float | None = None, by_latency: bool = False,
+             runs_only: bool = False) -> list[Match]:
+    """Entities answered yes first; with `everything`, the unknown, then the refused.
+    `axis` is the one of length 1 in `found` (0: one model, 1: one device)."""
+    def line(a: np.ndarray) -> np.ndarray:
+        return a[0] if axis == 0 else a[:, 0]
+    runs_no, runs_unknown = line(found.runs_no), line(found.runs_unknown)
+    fits_no, fits_unknown = line(found.fits_no), line(found.fits_unknown)
+    warned = line(found.warned) & ~fits_no & ~fits_unknown
+    no, unknown = (runs_no, runs_unknown) if runs_only else (fits_no, fits_unknown)
+    groups = [np.flatnonzero(~no & ~unknown), np.flatnonzero(unknown), np.flatnonzero(no)]
     if timings is not None and (max_latency_ms is not None or by_latency):
-        fitting, others = (_by_latency(ids, timings, max_latency_ms, by_latency)
-                           for ids in (fitting, others))
-    order = np.concatenate([fitting, others]) if everything else fitting
-    blocked, warned = blocked.tolist(), warned.tolist()  # reading Python lists per item: 8x faster
-    return [Match(iris[i], names[i], not blocked[i], warned[i], results(i),
-                  timings.as_dict(i) if timings is not None else None)
+        groups = [_by_latency(ids, timings, max_latency_ms, by_latency) for ids in groups]
+    order = np.concatenate(groups) if everything else groups[0]
+
+    def answer(nos, unknowns, i) -> bool | None:
+        return None if unknowns[i] else not nos[i]
+    # reading Python lists per item: 8x faster than numpy scalars
+    runs_no, runs_unknown, fits_no, fits_unknown, warned = (
+        a.tolist() for a in (runs_no, runs_unknown, fits_no, fits_unknown, warned))
+    return [Match(iris[i], names[i], answer(fits_no, fits_unknown, i), warned[i], results(i),
+                  timings.as_dict(i) if timings is not None else None,
+                  runs=answer(runs_no, runs_unknown, i))
             for i in order[offset:][:limit].tolist()]
 
 
@@ -172,16 +187,23 @@ def what_if(registry: Registry, version_iri: str | None = None, device_iri: str 
 
         def pair(i):
             return i, device
-    before, _ = engine.verdicts(rows, columns)
-    after, after_warned = engine.verdicts(rows, columns, adjust)
-    before, after, after_warned = before.ravel(), after.ravel(), after_warned.ravel()
+    before = engine.outcomes(rows, columns)
+    after = engine.outcomes(rows, columns, adjust)
+    fitted, fits = before.fits_yes.ravel(), after.fits_yes.ravel()
+    after_warned = after.warned.ravel()
 
-    def matches(indices, fits, results_adjust):
-        return [Match(iris[i], names[i], fits, bool(after_warned[i]) if fits else False,
-                      engine.results(*pair(i), results_adjust) if explain else [])
+    def matches(indices, found: Outcomes, results_adjust):
+        runs, runs_unknown = found.runs_yes.ravel(), found.runs_unknown.ravel()
+        fits_yes, fits_unknown = found.fits_yes.ravel(), found.fits_unknown.ravel()
+        return [Match(iris[i], names[i], None if fits_unknown[i] else bool(fits_yes[i]),
+                      bool(after_warned[i]) if fits_yes[i] else False,
+                      engine.results(*pair(i), results_adjust) if explain else [],
+                      runs=None if runs_unknown[i] else bool(runs[i]))
                 for i in indices]
-    return WhatIf(gained=matches(np.flatnonzero(before & ~after), True, Adjust()),
-                  lost=matches(np.flatnonzero(~before & after), False, adjust))
+    # Gained: fits after the change and not before; lost: the other way. Each pair is shown
+    # as it would be (gained) or is today (lost, explained against the change).
+    return WhatIf(gained=matches(np.flatnonzero(~fitted & fits), after, Adjust()),
+                  lost=matches(np.flatnonzero(fitted & ~fits), after, adjust))
 
 
 _EVALUATIONS = prefixes("tr", "schema") + """SELECT ?v ?value ?dataset ?slice WHERE {
@@ -221,18 +243,19 @@ def best_model(registry: Registry, device_iri: str, task: str, metric: str, *,
     device = engine.device(device_iri)
     candidates = [iri for iri in best if iri in engine.fleet.model_index]
     rows = np.array([engine.model(iri) for iri in candidates], dtype=np.int64)
-    blocked, _ = engine.verdicts(rows, np.array([device]))
+    found = engine.outcomes(rows, np.array([device]))
     timings = _timings(engine, rows, np.array([device]), lambda k: (k, 0))
     if max_latency_ms is not None:
         within = {k for k in range(len(rows)) if timings is not None
                   and timings.estimate(k) <= max_latency_ms}
         candidates = [iri for k, iri in enumerate(candidates) if k in within]
         keep = np.array(sorted(within), dtype=np.int64)
-        rows, blocked = rows[keep], blocked[keep]
+        rows = rows[keep]
+        found = engine.outcomes(rows, np.array([device]))
         timings = _timings(engine, rows, np.array([device]), lambda k: (k, 0))
     ranked = [Ranked(iri, engine.fleet.model_names[m], best[iri][0], best[iri][1],
-                     not blocked[k, 0], engine.results(m, device) if explain else [],
-                     timings.as_dict(k) if timings is not None else None)
+                     found.fits(k, 0) is True, engine.results(m, device) if explain else [],
+                     timings.as_dict(k) if timings is not None else None, runs=found.runs(k, 0))
               for k, (iri, m) in enumerate(zip(candidates, rows))]
     ranked.sort(key=lambda r: (not r.fits, r.value if lower else -r.value, r.iri))
     return [r for r in ranked if r.fits or explain]

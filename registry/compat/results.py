@@ -16,14 +16,16 @@ from typing import Any
 
 import numpy as np
 
+from ..vocab import SHAPES_IRI, local_name
+
 SH = "http://www.w3.org/ns/shacl#"
 VIOLATION, WARNING, INFO = f"{SH}Violation", f"{SH}Warning", f"{SH}Info"
 # A result saying the verdict depends on a fact nobody states (shapes/patterns.ttl).
-UNKNOWN = "https://w3id.org/tinyreg/shapes#Unknown"
+UNKNOWN = f"{SHAPES_IRI}#Unknown"
 SEVERITY_NAMES = {VIOLATION: "violation", UNKNOWN: "unknown", WARNING: "warning", INFO: "info"}
 _ORDER = {VIOLATION: 0, UNKNOWN: 1, WARNING: 2, INFO: 3}
 # The groups of shapes/patterns.ttl; HEADROOM results state figures and decide nothing.
-_GROUPS = "https://w3id.org/tinyreg/shapes#"
+_GROUPS = f"{SHAPES_IRI}#"
 RUNS, SENSORS, HEADROOM = (f"{_GROUPS}{name}" for name in ("RunsGroup", "SensorGroup", "HeadroomGroup"))
 
 
@@ -53,7 +55,7 @@ class Result:
         if self.focus is not None:
             out["focus"] = self.focus
         if self.group is not None:
-            out["group"] = self.group.rsplit("#", 1)[-1]
+            out["group"] = local_name(self.group)
         return out
 
 
@@ -93,6 +95,16 @@ def answer_text(answer: bool | None) -> str:
     return "unknown" if answer is None else "yes" if answer else "no"
 
 
+def headroom(results: list[Result]) -> dict[str, dict]:
+    """Per resource (RAM, flash): what is needed, itemised, what is available, and the
+    difference (negative: short), from the headroom results (the fleet engine's)."""
+    out = {}
+    for r in results:
+        if r.group == HEADROOM and r.figures.get("resource"):
+            out[r.figures["resource"]] = {k: v for k, v in r.figures.items() if k != "resource"}
+    return out
+
+
 @dataclass
 class Verdict(BySeverity):
     model: str
@@ -104,13 +116,7 @@ class Verdict(BySeverity):
 
     @property
     def headroom(self) -> dict[str, dict]:
-        """Per resource (RAM, flash): what is needed, itemised, what is available, and the
-        difference (negative: short), from the headroom results (the fleet engine's)."""
-        out = {}
-        for r in self.results:
-            if r.group == HEADROOM and r.figures.get("resource"):
-                out[r.figures["resource"]] = {k: v for k, v in r.figures.items() if k != "resource"}
-        return out
+        return headroom(self.results)
 
     def as_dict(self) -> dict:
         out = {"model": self.model, "device": self.device, "runs": self.runs, "fits": self.fits,
@@ -123,19 +129,27 @@ class Verdict(BySeverity):
 
 @dataclass
 class Match:
-    """One answer to "which devices for this model" (or models for this device)."""
+    """One answer to "which devices for this model" (or models for this device): `runs` and
+    `fits` each True, False or None (unknown), as in a Verdict."""
     iri: str
     name: str | None
-    fits: bool
+    fits: bool | None
     warned: bool  # fits, with results of a lower severity (e.g. float32 without an FPU)
     results: list[Result] = field(default_factory=list)  # filled when explanations are asked for
     latency: dict | None = None  # the fastest estimate in ms with its band, where there is one
+    runs: bool | None = None
+
+    @property
+    def unknowns(self) -> list[Result]:
+        return [r for r in self.results if r.severity == UNKNOWN]
 
     def as_dict(self) -> dict:
-        out = {"iri": self.iri, "name": self.name, "fits": self.fits, "warned": self.warned}
+        out = {"iri": self.iri, "name": self.name, "runs": self.runs, "fits": self.fits,
+               "warned": self.warned}
         if self.latency is not None:
             out["latency_ms"] = self.latency
         if self.results:
+            out["headroom"] = headroom(self.results)
             out["results"] = [r.as_dict() for r in self.results]
         return out
 
@@ -173,9 +187,19 @@ class Matrix:
     def unknown_row(self, model_index: int, answer: str = "fits") -> np.ndarray:
         return self._row(self.fits_unknown if answer == "fits" else self.runs_unknown, model_index)
 
-    def counts(self) -> np.ndarray:
-        """How many devices each model fits."""
-        return np.unpackbits(self.fits, axis=1, count=len(self.devices)).sum(axis=1)
+    def counts(self, answer: str = "fits") -> np.ndarray:
+        """How many devices each model fits (or runs on: answer="runs")."""
+        bits = self.fits if answer == "fits" else self.runs
+        return np.unpackbits(bits, axis=1, count=len(self.devices)).sum(axis=1)
+
+    def answer_rows(self, answer: str = "fits") -> list[list[bool | None]]:
+        """One answer (fits or runs) as rows of True, False and None (unknown)."""
+        out = []
+        for i in range(len(self.models)):
+            yes = (self.row(i) if answer == "fits" else self.runs_row(i)).tolist()
+            unknown = self.unknown_row(i, answer).tolist()
+            out.append([None if u else y for y, u in zip(yes, unknown)])
+        return out
 
     def fits_pair(self, model_index: int, device_index: int) -> bool:
         byte = self.fits[model_index, device_index >> 3]
@@ -199,10 +223,11 @@ class Ranked:
     fits: bool
     results: list[Result] = field(default_factory=list)
     latency: dict | None = None  # the fastest estimate in ms with its band, where there is one
+    runs: bool | None = None
 
     def as_dict(self) -> dict:
         out = {"iri": self.iri, "name": self.name, "value": self.value, "dataset": self.dataset,
-               "fits": self.fits}
+               "runs": self.runs, "fits": self.fits}
         if self.latency is not None:
             out["latency_ms"] = self.latency
         if self.results:

@@ -6,8 +6,10 @@ import io
 import json
 
 import pytest
+import rdflib
 
 from tinyreg.registry import Registry, load_settings
+from tinyreg.registry.vocab import TR
 
 from .test_questions import _board, _scored
 
@@ -31,7 +33,9 @@ def test_check_exit_codes(cli):
     assert fits.exit_code == 0 and fits.output.startswith("kws-small@1 fits board-64")
     too_big = cli("check", "kws-big@1", "board-64")
     assert too_big.exit_code == 1
-    assert "does not fit" in too_big.output and "B of RAM (measured); the device has 65,536 B free" in too_big.output
+    assert too_big.output.startswith("kws-big@1 does not fit board-64 (runs: no, fits: no)")
+    assert "RAM: needs 150,000 B of 65,536 B available, short by 84,464 B" in too_big.output
+    assert "150,000 B tensor arena (measured)" in too_big.output and "84,464 B short" in too_big.output
     by_iri = cli("check", "https://w3id.org/tinyreg/id/model/kws-big/v1", BOARD.format(256), "--shacl")
     assert by_iri.exit_code == 0
     for args in (("nope", "board-64"), ("kws-small", "no-such-board"), ("kws-small@x", "board-64")):
@@ -42,9 +46,30 @@ def test_check_exit_codes(cli):
 def test_check_json_carries_the_results(cli):
     out = cli("check", "kws-big", "board-64", "--format", "json")
     verdict = json.loads(out.output)
-    assert out.exit_code == 1 and verdict["fits"] is False
-    [result] = verdict["results"]
-    assert result["severity"] == "violation" and result["figures"]["short"] == 150_000 - 65_536
+    assert out.exit_code == 1 and verdict["runs"] is False and verdict["fits"] is False
+    [result] = [r for r in verdict["results"] if r["severity"] == "violation"]
+    assert result["figures"]["difference"] == 65_536 - 150_000 and result["group"] == "RunsGroup"
+    assert verdict["headroom"]["RAM"]["needed"] == 150_000 and verdict["headroom"]["RAM"]["available"] == 65_536
+
+
+def test_check_runs_apart_from_fits_when_a_sensor_is_missing(tmp_path, invoke, store_overrides):
+    registry = Registry(load_settings(environ={}, data_dir=str(tmp_path / "cli-data"), **store_overrides))
+    registry.init()
+    iri, graph = _scored("kws-mic", 40_000, "KeywordSpotting", "Accuracy", 0.9)
+    graph.add((rdflib.URIRef(iri), TR.requiresSensor, TR.Microphone))
+    registry.store.put_graphs({BOARD.format(64): _board(BOARD.format(64), 65536), iri: graph})
+    registry.close()
+    out = invoke("check", "kws-mic", "board-64", "--format", "json")
+    verdict = json.loads(out.output)
+    assert out.exit_code == 1 and verdict["runs"] is True and verdict["fits"] is False
+    [missing] = [r for r in verdict["results"] if r["group"] == "SensorGroup"]
+    assert missing["severity"] == "violation" and "microphone" in missing["message"].lower()
+    assert invoke("check", "kws-mic", "board-64", "--runs-only").exit_code == 0
+    listed = invoke("match", "--model", "kws-mic", "--explain")
+    assert "does not fit (runs)" in listed.output
+    assert json.loads(invoke("match", "--model", "kws-mic", "--runs-only", "--format", "json").output)[0]["runs"] is True
+    table = list(csv.reader(io.StringIO(invoke("matrix").output)))
+    assert table[1] == ["kws-mic@1", "r"]
 
 
 def test_match_both_ways(cli):
@@ -65,6 +90,7 @@ def test_matrix_csv_and_json(cli):
     assert sorted(table[1:]) == [["kws-big@1", "1", "0"], ["kws-small@1", "1", "1"]]
     data = json.loads(cli("matrix", "--format", "json").output)
     assert data["counts"] == [1, 2] and data["fits"] == [[True, False], [True, True]]
+    assert data["runs"] == data["fits"]
 
 
 def test_what_if_and_best(cli):

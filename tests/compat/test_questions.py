@@ -35,11 +35,15 @@ def test_explanations_say_why_each_other_device_is_ruled_out(fleet):
     everything = compat.devices_for_model(registry, model, explain=True)
     assert len(everything) == len(fleet.devices)
     fitting = [m for m in everything if m.fits]
-    assert everything[:len(fitting)] == fitting  # fitting devices come first
+    unknown = [m for m in everything if m.fits is None]
+    # fitting devices come first, then those whose answer is unknown, then the refused
+    assert everything[:len(fitting) + len(unknown)] == fitting + unknown
     for match in everything[len(fitting):]:
         verdict = compat.check(registry, model, match.iri)
-        assert not verdict.fits and _key(match.results) == _key(verdict.results)
-        assert any(r.severity.endswith("#Violation") for r in match.results)
+        assert verdict.fits is match.fits and verdict.runs is match.runs
+        assert _key(match.results) == _key(verdict.results)
+        decisive = "#Unknown" if match.fits is None else "#Violation"
+        assert any(r.severity.endswith(decisive) for r in match.results)
     assert len(compat.devices_for_model(registry, model, explain=True, limit=5)) == 5
 
 
@@ -57,7 +61,10 @@ def test_matrix_of_a_subset(fleet):
     part = compat.matrix(fleet.registry, models=models, devices=devices)
     assert part.models == models and part.devices == devices
     for i, m in enumerate(models):
-        assert list(part.row(i)) == [compat.check(fleet.registry, m, d).fits for d in devices]
+        verdicts = [compat.check(fleet.registry, m, d) for d in devices]
+        assert part.answer_rows("fits")[i] == [v.fits for v in verdicts]
+        assert part.answer_rows("runs")[i] == [v.runs for v in verdicts]
+        assert list(part.row(i)) == [v.fits is True for v in verdicts]
 
 
 # ---------------------------------------------------------------- what if
@@ -68,8 +75,8 @@ DEVICE = "https://w3id.org/tinyreg/id/device/what-if-board"
 def _board(iri: str, ram: int) -> rdflib.Graph:
     return rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{iri}> a tr:MicrocontrollerBoard ; tr:ramBytes {ram} ; tr:flashBytes 2097152 ;
-            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:ramOverheadBytes 0 ; tr:codeBytes 0 ] .""")
+        <{iri}> a tr:MicrocontrollerBoard ; tr:usableRamBytes {ram} ; tr:usableFlashBytes 2097152 ;
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:runtimeRamBytes 0 ; tr:runtimeCodeBytes 0 ] .""")
 
 
 def _version(name: str, arena: int) -> tuple[str, rdflib.Graph]:
@@ -79,7 +86,7 @@ def _version(name: str, arena: int) -> tuple[str, rdflib.Graph]:
         @prefix tr: <{TR}> . @prefix schema: <https://schema.org/> .
         <{family}> a tr:Model ; schema:name "{name}" ; tr:hasVersion <{iri}> .
         <{iri}> a tr:ModelVersion ; tr:versionOf <{family}> ; tr:versionNumber 1 ;
-            schema:name "{name} v1" ; tr:arenaBytes {arena} ; tr:flashBytes 1000 .""")
+            schema:name "{name} v1" ; tr:arenaBytes {arena} ; tr:modelFlashBytes 1000 .""")
 
 
 @pytest.fixture

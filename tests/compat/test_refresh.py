@@ -122,7 +122,7 @@ def test_what_the_log_cannot_vouch_for_is_read_again_whole(loaded, monkeypatch):
     _assert_same(engine, Engine.load(store), rng)
     # An update that cannot say what it wrote.
     store.update(f'INSERT DATA {{ GRAPH <{ID}device/syn-0> {{ <{ID}device/syn-0> '
-                 f'<https://w3id.org/tinyreg/ontology#ramBytes> 1 }} }} ;\n' + revision_update_text())
+                 f'<https://w3id.org/tinyreg/ontology#usableRamBytes> 1 }} }} ;\n' + revision_update_text())
     assert compat.fleet_engine(registry).origin == "full"
     # More writes than the log keeps.
     monkeypatch.setattr(changelog, "LOG_ENTRIES", 3)

@@ -70,7 +70,7 @@ def test_a_refusal_carries_the_offending_value():
         validate(graph.serialize(format="nt"), "device")  # N-Triples text, as importers write
     values = {r["path"].rsplit("#", 1)[-1]: r.get("value") for r in refused.value.extra["results"]
               if r["severity"] == "violation"}
-    assert values["ramBytes"] == -65536 and values["flashBytes"] == "512.5"
+    assert values["usableRamBytes"] == -65536 and values["usableFlashBytes"] == "512.5"
 
 
 def test_every_board_of_the_catalog_is_a_valid_description():
@@ -121,7 +121,7 @@ def test_a_candidate_shape_the_engine_cannot_compile_is_refused(tmp_path):
     from tinyreg.registry.compat.shapes import read_constraints
     shapes = _shapes_with(tmp_path, _PREAMBLE + """
         trs:Core a sh:NodeShape ; sh:targetClass tr:DeploymentCandidate ; sh:sparql trs:FigureKnown ;
-            trs:side tr:candidateDevice ; trs:figureProperty tr:ramBytes ; trs:resourceLabel "RAM" ;
+            trs:side tr:candidateDevice ; trs:figureProperty tr:usableRamBytes ; trs:resourceLabel "RAM" ;
             sh:message "m" ; sh:property [ sh:path tr:candidateDevice ; sh:minCount 1 ] .""")
     with pytest.raises(Invalid, match="not a parameter of FigureKnown"):
         read_constraints(shapes)

@@ -13,7 +13,7 @@ from tinyreg.registry.vocab import TR
 from .conftest import make_td
 
 KEY = Ed25519PrivateKey.generate().public_key()
-RAM, FLASH = str(TR.ramBytes), str(TR.flashBytes)
+RAM, FLASH = str(TR.usableRamBytes), str(TR.usableFlashBytes)
 
 
 def _td(name: str, **changes) -> dict:

@@ -199,12 +199,12 @@ def test_a_later_file_wins_and_importing_again_replaces(registry, tmp_path, monk
     folder = _fleet(tmp_path / "fleet", count=12)
     import_dir(registry, folder)
     kws = device_iri(device_id("urn:dev:ops:kws-node-17"))
-    assert [o.toPython() for o in show_device(registry, kws).objects(None, TR.ramBytes)] == [131072]
+    assert [o.toPython() for o in show_device(registry, kws).objects(None, TR.usableRamBytes)] == [131072]
     devices = {row["iri"] for row in list_devices(registry)}
     triples = _imported_triples(registry)
     (folder / "zz-same-device.jsonld").unlink()
     import_dir(registry, folder)
-    assert [o.toPython() for o in show_device(registry, kws).objects(None, TR.ramBytes)] == [262144]
+    assert [o.toPython() for o in show_device(registry, kws).objects(None, TR.usableRamBytes)] == [262144]
     assert {row["iri"] for row in list_devices(registry)} == devices
     assert _imported_triples(registry) == triples  # replaced, not added to
 

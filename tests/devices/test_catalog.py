@@ -27,8 +27,8 @@ def test_catalog_has_forty_sourced_boards_with_memory_and_core():
         g, dev = record.graph, URIRef(record.iri)
         linux = (dev, RDF.type, TR.LinuxDevice) in g
         assert str(g.value(dev, DCTERMS.source)).startswith("https://"), record.iri
-        assert g.value(dev, TR.ramBytes) is not None, record.iri
-        assert linux or g.value(dev, TR.flashBytes) is not None, record.iri
+        assert g.value(dev, TR.usableRamBytes) is not None, record.iri
+        assert linux or g.value(dev, TR.usableFlashBytes) is not None, record.iri
         assert g.value(g.value(dev, TR.hasProcessor), TR.core) is not None, record.iri
         runtime = g.value(g.value(dev, TR.hasRuntime), TR.runtime)
         assert runtime == (TR.LiteRT if linux else TR.TFLM), record.iri
@@ -38,7 +38,7 @@ def test_catalog_figures_are_exact_bytes_with_their_parts_noted():
     records = {r.iri: r for r in iter_catalog()}
     portenta = records[device_iri("arduino-portenta-h7")]
     dev = URIRef(portenta.iri)
-    assert portenta.graph.value(dev, TR.ramBytes).toPython() == (992 + 8 * 1024) * 1024
+    assert portenta.graph.value(dev, TR.usableRamBytes).toPython() == (992 + 8 * 1024) * 1024
     assert "8 MiB SDRAM" in " ".join(map(str, portenta.graph.objects(dev, DCTERMS.description)))
     alif = records[device_iri("alif-ensemble-e7-appkit")]
     cpu = alif.graph.value(URIRef(alif.iri), TR.hasProcessor)

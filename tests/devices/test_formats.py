@@ -32,7 +32,7 @@ def test_td_11_with_the_tinyml_extension_keeps_td_triples_on_the_device():
     assert (dev, OWL.sameAs, URIRef("urn:dev:ops:kws-node-17")) in g
     assert (dev, RDF.type, TR.MicrocontrollerBoard) in g
     assert (dev, RDF.type, TD.Thing) in g
-    assert g.value(dev, TR.ramBytes).toPython() == 262144
+    assert g.value(dev, TR.usableRamBytes).toPython() == 262144
     assert g.value(dev, TR.reservedRamBytes).toPython() == 65536
     assert str(g.value(dev, TD.title)) == "Keyword spotter, line 3"
     cpu = g.value(dev, TR.hasProcessor)
@@ -67,8 +67,8 @@ def test_td_without_memory_is_registered_and_incomplete():
 def test_zephyr_board_in_kib_with_core_from_the_soc():
     record = parse("zephyr-nrf5340dk.yaml")
     g, dev = record.graph, URIRef(record.iri)
-    assert g.value(dev, TR.ramBytes).toPython() == 448 * 1024
-    assert g.value(dev, TR.flashBytes).toPython() == 1024 * 1024
+    assert g.value(dev, TR.usableRamBytes).toPython() == 448 * 1024
+    assert g.value(dev, TR.usableFlashBytes).toPython() == 1024 * 1024
     cpu = g.value(dev, TR.hasProcessor)
     assert g.value(cpu, TR.core) == TR.CortexM33 and g.value(cpu, TR.hasDSP).toPython() is True
     assert set(g.objects(dev, TR.connectivity)) == {TR.Thread, TR.USB}

@@ -26,15 +26,15 @@ def test_devices_and_models_keep_the_facts_that_matter(imported):
     devices = {r.iri: r.graph for r in imported.devices}
     nano = devices[device_iri("nano33")]
     dev = URIRef(device_iri("nano33"))
-    assert nano.value(dev, TR.ramBytes).toPython() == 256_000  # kilobytes of 1000 bytes
-    assert nano.value(dev, TR.flashBytes).toPython() == 1_024_000
+    assert nano.value(dev, TR.usableRamBytes).toPython() == 256_000  # kilobytes of 1000 bytes
+    assert nano.value(dev, TR.usableFlashBytes).toPython() == 1_024_000
     assert {nano.value(s, __import__("rdflib").RDF.type) for s in nano.objects(dev, TR.hasSensor)} == {
         TR.Accelerometer, TR.Gyroscope, TR.Microphone}
     models = {m.iri: m.graph for m in imported.models}
     kws = URIRef(version_iri("kws-ds-cnn", 1))
     g = models[str(kws)]
     # Declared by the prototype, not measured: never under the measured properties.
-    assert g.value(kws, TR.arenaBytes) is None and g.value(kws, TR.flashBytes) is None
+    assert g.value(kws, TR.arenaBytes) is None and g.value(kws, TR.modelFlashBytes) is None
     assert g.value(kws, TR.declaredArenaBytes).toPython() == 8080
     assert g.value(kws, TR.declaredFlashBytes).toPython() == 52600
     assert g.value(kws, TR.macs).toPython() == 2_700_000

@@ -50,7 +50,7 @@ def test_adding_again_replaces_the_device_graph(registry):
     add_device(registry, data, "td11-tinyml.jsonld")
     add_device(registry, data.replace(b"262144", b"131072"), "td11-tinyml.jsonld")
     graph = show_device(registry, device_iri(device_id("urn:dev:ops:kws-node-17")))
-    assert [o.toPython() for o in graph.objects(None, TR.ramBytes)] == [131072]
+    assert [o.toPython() for o in graph.objects(None, TR.usableRamBytes)] == [131072]
 
 
 def test_add_refuses_a_bad_file_naming_it(registry):
@@ -64,7 +64,7 @@ def test_cli_add_list_show(invoke):
     listed = invoke("device", "list", "--format", "csv")
     assert "platformio-nano33ble,Arduino Nano 33 BLE,MicrocontrollerBoard,262144,983040,CortexM4F" in listed.output
     shown = invoke("device", "show", "platformio-nano33ble")
-    assert "tr:ramBytes 262144" in shown.output
+    assert "tr:usableRamBytes 262144" in shown.output
 
 
 def test_cli_import_reports_each_file_and_fails_when_one_did(invoke, mixed_dir):
@@ -110,8 +110,8 @@ def test_device_list_gives_one_row_per_device_whatever_its_graph_states_twice(re
 <{iri}> <{schema}identifier> "twice-stated" .
 <{iri}> <{schema}name> "Twice stated" .
 <{iri}> <{tr}sourceFormat> "turtle" .
-<{iri}> <{tr}ramBytes> "262144"^^<{XSD_INT}> .
-<{iri}> <{tr}ramBytes> "131072"^^<{XSD_INT}> .
+<{iri}> <{tr}usableRamBytes> "262144"^^<{XSD_INT}> .
+<{iri}> <{tr}usableRamBytes> "131072"^^<{XSD_INT}> .
 <{iri}> <{tr}hasProcessor> _:m4 .
 _:m4 <{tr}core> <{tr}CortexM4F> .
 <{iri}> <{tr}hasProcessor> _:m0 .

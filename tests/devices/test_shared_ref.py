@@ -28,5 +28,5 @@ def test_every_reference_file_registers_or_says_why(registry):
                                and "wot-td" not in r.path])
     rows = registry.store.select("""
         PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-        SELECT (COUNT(?d) AS ?n) WHERE { ?d tr:sourceFormat ?f ; tr:ramBytes ?ram }""")
+        SELECT (COUNT(?d) AS ?n) WHERE { ?d tr:sourceFormat ?f ; tr:usableRamBytes ?ram }""")
     assert rows[0]["n"] >= 300

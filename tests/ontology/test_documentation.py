@@ -68,7 +68,8 @@ def test_the_html_documents_every_term_with_what_a_user_needs(client):
     assert "domain tr:ModelVersion" in arena and "range xsd:integer" in arena
     assert "unit unit:BYTE ( quantitykind:InformationEntropy )" in arena
     assert "module tinyml" in arena
-    assert "domain one of tr:ModelVersion , tr:Device" in section("flashBytes")
+    assert "domain one of tr:ModelVersion , tr:Device" in section("flashBytes")  # the deprecated term
+    assert "domain tr:ModelVersion" in section("modelFlashBytes")
     assert "unit unit:HZ" in section("clockHz")
     assert "module deploy" in section("wave")
     assert "also a member of tr:SensorKind" in section("Microphone")
@@ -82,22 +83,18 @@ def test_the_html_documents_every_term_with_what_a_user_needs(client):
         assert ("not yet answerable" in block) == (not question.answerable)
 
 
-@pytest.mark.stores("embedded")  # documents a graph given here; the store plays no part
+@pytest.mark.stores("embedded")  # documents the shipped ontology; the store plays no part
 def test_deprecated_terms_are_shown_with_their_replacement(registry):
-    graph = rdflib.Graph()
-    graph += ontology_graph()
-    graph.add((TR.oldFlash, RDF.type, OWL.DatatypeProperty))
-    graph.add((TR.oldFlash, RDFS.label, rdflib.Literal("old flash", lang="en")))
-    graph.add((TR.oldFlash, OWL.deprecated, rdflib.Literal(True)))
-    graph.add((TR.oldFlash, DCTERMS.isReplacedBy, TR.flashBytes))
-    doc = document(graph, [(m, module_graph(m)) for m in modules()], competency_questions())
-    assert [t.curie for t in doc["deprecated"]] == ["tr:oldFlash"]
-    term = next(t for t in doc["properties"] if t.curie == "tr:oldFlash")
-    assert term.deprecated and term.replaced_by.curie == "tr:flashBytes"
+    doc = document(ontology_graph(), [(m, module_graph(m)) for m in modules()], competency_questions())
+    assert [t.curie for t in doc["deprecated"]] == ["tr:codeBytes", "tr:flashBytes", "tr:ramBytes",
+                                                    "tr:ramOverheadBytes"]
+    term = next(t for t in doc["properties"] if t.curie == "tr:flashBytes")
+    assert term.deprecated and [r.curie for r in term.replaced_by] == ["tr:modelFlashBytes",
+                                                                       "tr:usableFlashBytes"]
     app = create_app({"TESTING": True}, registry=registry)
     with app.test_request_context("/ontology"):
         page = render_template("ontology.html", doc=doc)
     assert 'id="deprecated"' in page and 'class="tag deprecated"' in page
-    assert 'use <a href="#flashBytes">tr:flashBytes</a> instead' in page
-    # The shipped ontology deprecates nothing yet: no such section there.
-    assert documentation()["deprecated"] == []
+    assert ('use <a href="#modelFlashBytes">tr:modelFlashBytes</a>, '
+            '<a href="#usableFlashBytes">tr:usableFlashBytes</a> instead') in page
+    assert [t.curie for t in documentation()["deprecated"]] == [t.curie for t in doc["deprecated"]]

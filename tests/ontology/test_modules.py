@@ -6,7 +6,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF
 
 from tinyreg.registry.reasoning import check_ontology
-from tinyreg.registry.resources import module_graph, modules, ontology_dir, ontology_graph
+from tinyreg.registry.resources import module_graph, modules, ontology_dir, ontology_graph, reference_graph
 from tinyreg.registry.vocab import ONTOLOGY_IRI, TR
 
 PROTOTYPE_NAMESPACES = ("http://tinyml-schema.org/", "https://w3id.org/tinyml-schema/")
@@ -100,9 +100,11 @@ def test_the_registry_loads_every_module_into_its_store(registry):
         SELECT DISTINCT ?g WHERE { GRAPH ?g {
           <http://tinyml-schema.org/networkschema#NeuralNetwork> rdfs:subClassOf tr:ModelVersion .
           <http://w3id.org/s3n/SmartSensor> rdfs:subClassOf tr:Device .
-          tr:TFLM tr:codeBytes ?code .
+          tr:TFLM tr:supportsOperator ?op .
+          ?cost tr:costOfRuntime tr:TFLM ; tr:runtimeCodeBytes ?code .
           tr:DeploymentCandidate a ?class .
           tr:Superseded a tr:DeploymentStatus .
           tr:arenaBytes rdfs:label ?label } }""")
     assert [r["g"] for r in rows] == [ONTOLOGY_IRI]
-    assert len(registry.store.get_graph(ONTOLOGY_IRI)) == len(ontology_graph()) + 1  # + its digest
+    # the ontology, the runtime cost table loaded beside it, and its digest
+    assert len(registry.store.get_graph(ONTOLOGY_IRI)) == len(reference_graph()) + 1

@@ -38,7 +38,7 @@ def test_device_as_json_and_as_rdf(client):
         response = client.get("/api/devices/arduino-nano-33-ble-sense", headers={"Accept": accept})
         assert response.mimetype == accept
         graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format=fmt)
-        assert (rdflib.URIRef(device_iri("arduino-nano-33-ble-sense")), TR.ramBytes,
+        assert (rdflib.URIRef(device_iri("arduino-nano-33-ble-sense")), TR.usableRamBytes,
                 rdflib.Literal(262144)) in graph
 
 

@@ -82,11 +82,15 @@ def test_heatmap_over_a_selection_links_each_cell_to_its_explanation(client):
     html = page(client, "/compat?q=nucleo&task=KeywordSpotting")
     rows = re.findall(r"<tr><th><a [^>]*>([^<]+)</a></th>", html)
     assert rows == ["kws-tiny@1"]
-    cells = re.findall(r'<td class="(fit|tight|misfit)"><a href="([^"]+)"', html)
+    cells = re.findall(r'<td class="(fit|tight|runs|unknown|misfit)"><a href="([^"]+)"', html)
     nucleos = [d for d in client.get("/api/devices", query_string={"q": "nucleo"}).get_json()["items"]]
-    assert len(cells) == len(nucleos) and {c for c, _ in cells} == {"misfit"}  # no microphone
+    # It runs on every Nucleo, none of which has a microphone: runs, does not fit.
+    assert len(cells) == len(nucleos) and {c for c, _ in cells} == {"runs"}
     explained = page(client, cells[0][1].replace("&amp;", "&"))
-    assert "It does not fit." in explained and "microphone" in explained
+    assert "It runs, but the device lacks a sensor it needs." in explained and "microphone" in explained
+    assert "runs: yes · fits: no" in explained
+    # the tiles state the headroom the reasons state
+    assert re.search(r"<b>[\d,]+ B</b>RAM needed: [\d,]+ B tensor arena", explained)
     assert "No model version or no device matches" in page(client, "/compat?mq=no-such-model")
 
 

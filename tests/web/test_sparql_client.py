@@ -9,9 +9,9 @@ from tinyreg.registry.vocab import device_iri
 
 NANO = device_iri("arduino-nano-33-ble-sense")
 SELECT = f"""PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-SELECT ?ram ?flash WHERE {{ <{NANO}> tr:ramBytes ?ram ; tr:flashBytes ?flash }}"""
+SELECT ?ram ?flash WHERE {{ <{NANO}> tr:usableRamBytes ?ram ; tr:usableFlashBytes ?flash }}"""
 CONSTRUCT = f"CONSTRUCT {{ <{NANO}> ?p ?o }} WHERE {{ <{NANO}> ?p ?o }}"
-RAM = (rdflib.URIRef(NANO), rdflib.URIRef("https://w3id.org/tinyreg/ontology#ramBytes"),
+RAM = (rdflib.URIRef(NANO), rdflib.URIRef("https://w3id.org/tinyreg/ontology#usableRamBytes"),
        rdflib.Literal(262144))
 
 

@@ -18,7 +18,7 @@ from .conftest import TOKEN, make_app
 NANO = device_iri("arduino-nano-33-ble-sense")
 SELECT_NANO = f"""PREFIX schema: <https://schema.org/>
 PREFIX tr: <https://w3id.org/tinyreg/ontology#>
-SELECT ?name ?ram WHERE {{ <{NANO}> schema:name ?name ; tr:ramBytes ?ram }}"""
+SELECT ?name ?ram WHERE {{ <{NANO}> schema:name ?name ; tr:usableRamBytes ?ram }}"""
 CONSTRUCT_NANO = f"CONSTRUCT {{ <{NANO}> ?p ?o }} WHERE {{ <{NANO}> ?p ?o }}"
 JSON = "application/sparql-results+json"
 
@@ -91,7 +91,7 @@ def test_construct_formats(client, accept, rdflib_format):
                           headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept
     graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format=rdflib_format)
-    assert (rdflib.URIRef(NANO), rdflib.URIRef("https://w3id.org/tinyreg/ontology#ramBytes"),
+    assert (rdflib.URIRef(NANO), rdflib.URIRef("https://w3id.org/tinyreg/ontology#usableRamBytes"),
             rdflib.Literal(262144)) in graph
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 from flask import jsonify, request
 
 from tinyreg.registry import Registry
-from tinyreg.registry.compat import (best_model, check, devices_for_model, latency_matrix,
+from tinyreg.registry.compat import (HEADROOM, best_model, check, devices_for_model, latency_matrix,
                                      matrix, models_for_device, resolve_device, resolve_model,
                                      what_if)
 from tinyreg.registry.errors import Invalid
@@ -58,7 +58,7 @@ def match_rows(matches, ident: Callable[[str], str]) -> list[dict[str, Any]]:
     for m in matches:
         row = m.as_dict()
         row["id"] = ident(m.iri)
-        row["reason"] = "; ".join(r.message for r in m.results)
+        row["reason"] = "; ".join(r.message for r in m.results if r.group != HEADROOM)
         rows.append(row)
     return rows
 
@@ -66,14 +66,16 @@ def match_rows(matches, ident: Callable[[str], str]) -> list[dict[str, Any]]:
 def _page(registry: Registry, question, iri: str, args: Mapping[str, str], fitting: int,
           everything: int,
           ident: Callable[[str], str]) -> dict[str, Any]:
-    """One page of a match question: fitting entities first, then (with `explain`) the
-    others; only the page's pairs are explained."""
+    """One page of a match question: fitting entities first (running ones with
+    `runs_only`), then (with `explain`) the unknown and the refused; only the page's pairs
+    are explained."""
     explain = flag(args, "explain")
     page = parse.page(args)
     offset, limit = page.offset, page.limit
     max_latency_ms, by_latency = latency_arg(args), _sort_arg(args)
     matches = question(registry, iri, explain=explain, limit=limit, offset=offset,
-                       max_latency_ms=max_latency_ms, by_latency=by_latency)
+                       max_latency_ms=max_latency_ms, by_latency=by_latency,
+                       runs_only=flag(args, "runs_only"))
     out = {"items": match_rows(matches, ident), "total": everything if explain else fitting,
            "fitting": fitting, "limit": limit, "offset": offset}
     if max_latency_ms is not None:
@@ -83,18 +85,22 @@ def _page(registry: Registry, question, iri: str, args: Mapping[str, str], fitti
 
 
 def devices_for(registry: Registry, version_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
-    """The devices a model version fits; `fitting` counts them over the whole fleet."""
+    """The devices a model version fits (or runs on); `fitting` counts them over the fleet."""
     row = matrix(registry, [version_iri])
     return {"model": version_iri, **_page(registry, devices_for_model, version_iri, args,
-                                          int(row.counts()[0]), len(row.devices), local_name)}
+                                          int(row.counts(_answer(args))[0]), len(row.devices), local_name)}
 
 
 def models_for(registry: Registry, device_iri: str, args: Mapping[str, str]) -> dict[str, Any]:
     """The model versions a device can run; `fitting` counts them."""
     column = matrix(registry, None, [device_iri])
     return {"device": device_iri, **_page(registry, models_for_device, device_iri, args,
-                                          int(column.counts().sum()), len(column.models),
+                                          int(column.counts(_answer(args)).sum()), len(column.models),
                                           version_ref)}
+
+
+def _answer(args: Mapping[str, str]) -> str:
+    return "runs" if flag(args, "runs_only") else "fits"
 
 
 def _listed(args: Mapping[str, str], name: str) -> list[str]:
@@ -117,7 +123,8 @@ def matrix_slice(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
     latency = latency_matrix(registry, full.models, full.devices[window])
     return {"models": full.models, "devices": full.devices[window],
             "total_devices": len(full.devices), "offset": offset, "limit": limit,
-            "fits": [full.row(i)[window].tolist() for i in range(len(full.models))],
+            "runs": [row[window] for row in full.answer_rows("runs")],
+            "fits": [row[window] for row in full.answer_rows("fits")],
             "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))],
             # the fastest estimate of each pair in ms, null where there is none
             "latency_ms": [[None if math.isnan(x) else round(float(x), 3) for x in row]

@@ -43,7 +43,11 @@ _FORMAT = _query("format", {"type": "string",
                  "Representation (instead of the Accept header).")
 _WRITE = [{"bearerAuth": []}]
 _EXPLAIN = _query("explain", {"type": "string", "enum": ["0", "1"]},
-                  "1: also the pairs that do not fit, each with the results that rule it out.")
+                  "1: also the pairs whose answer is unknown, then those that do not fit, each "
+                  "with the results that say why.")
+_RUNS_ONLY = _query("runs_only", {"type": "string", "enum": ["0", "1"]},
+                    "1: ask whether the model runs (memory, runtime, operators, number format, "
+                    "accelerator), leaving the sensors it names aside.")
 _LATENCY = [_query("max_latency_ms", {"type": "number", "minimum": 0},
                    "Only pairs whose estimated latency is at most this many ms (an unknown one is not)."),
             _query("sort", {"type": "string", "enum": ["fit", "latency"]},
@@ -109,6 +113,15 @@ _NULLABLE_INT = {"type": ["integer", "null"]}
 _NULLABLE_STR = {"type": ["string", "null"]}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _BOOL_ROWS = {"type": "array", "items": {"type": "array", "items": {"type": "boolean"}}}
+# yes, no or unknown (null) per pair
+_ANSWER = {"type": ["boolean", "null"]}
+_ANSWER_ROWS = {"type": "array", "items": {"type": "array", "items": _ANSWER}}
+_HEADROOM = {"type": "object", "additionalProperties": {
+    "type": "object", "required": ["needed", "items", "available", "difference"],
+    "properties": {"needed": {"type": "integer"}, "items": {"type": "array"},
+                   "capacity": {"type": "integer"}, "capacity_kind": {"enum": ["usable", "total"]},
+                   "reserved": {"type": "integer"}, "available": {"type": "integer"},
+                   "difference": {"type": "integer"}, "region": {"type": "object"}}}}
 _RESULTS = {"type": "array", "items": {"$ref": "#/components/schemas/Result"}}
 _MATCH = {"$ref": "#/components/schemas/Match"}
 _OUTCOME = {"type": "string", "description": "The state as people read it: a completed rollout "
@@ -207,13 +220,13 @@ def openapi_document() -> dict:
             "/api/models/{ref}/devices": {"get": {
                 "summary": "The devices a model version fits (fitting first); with explain=1 "
                            "the others too, each with the results that rule it out",
-                "parameters": [_path("ref", _MODEL_REF), _EXPLAIN] + _PAGE[:2] + _LATENCY,
+                "parameters": [_path("ref", _MODEL_REF), _EXPLAIN, _RUNS_ONLY] + _PAGE[:2] + _LATENCY,
                 "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
                               "400": PROBLEM, "404": PROBLEM}}},
             "/api/devices/{device_id}/models": {"get": {
                 "summary": "The model versions a device can run; with explain=1 the others too",
                 "parameters": [{"name": "device_id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}, _EXPLAIN] + _PAGE[:2] + _LATENCY,
+                                "schema": {"type": "string"}}, _EXPLAIN, _RUNS_ONLY] + _PAGE[:2] + _LATENCY,
                 "responses": {"200": _json({"$ref": "#/components/schemas/Matches"}),
                               "400": PROBLEM, "404": PROBLEM}}},
             "/api/models/{ref}/what-if": {"get": {
@@ -338,16 +351,20 @@ def openapi_document() -> dict:
                         "basis": {"enum": ["measured", "estimated", "declared", None]},
                         "source": _NULLABLE_STR}}}}},
                 "Result": {"type": "object", "required": ["severity", "constraint", "message"],
-                           "properties": {"severity": {"enum": ["violation", "warning", "info"]},
+                           "properties": {"severity": {"enum": ["violation", "unknown", "warning", "info"]},
+                                          "group": {"enum": ["RunsGroup", "SensorGroup", "HeadroomGroup"]},
                                           "constraint": {"type": "string"},
                                           "message": {"type": "string"}}},
-                "Verdict": {"type": "object", "required": ["model", "device", "fits", "results"],
+                "Verdict": {"type": "object",
+                            "required": ["model", "device", "runs", "fits", "unknown", "headroom", "results"],
                             "properties": {"model": {"type": "string"}, "device": {"type": "string"},
-                                           "fits": {"type": "boolean"}, "results": _RESULTS,
+                                           "runs": _ANSWER, "fits": _ANSWER, "unknown": _STRINGS,
+                                           "headroom": _HEADROOM, "results": _RESULTS,
                                            "latency_ms": _LATENCY_MS}},
-                "Match": {"type": "object", "required": ["iri", "id", "fits", "warned", "reason"],
+                "Match": {"type": "object", "required": ["iri", "id", "runs", "fits", "warned", "reason"],
                           "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
-                                         "name": _NULLABLE_STR, "fits": {"type": "boolean"},
+                                         "name": _NULLABLE_STR, "runs": _ANSWER, "fits": _ANSWER,
+                                         "headroom": _HEADROOM,
                                          "warned": {"type": "boolean"}, "reason": {"type": "string"},
                                          "results": _RESULTS, "latency_ms": _LATENCY_MS}},
                 "Matches": {"type": "object",
@@ -361,16 +378,18 @@ def openapi_document() -> dict:
                                           "gained_count": {"type": "integer"},
                                           "lost_count": {"type": "integer"}}},
                 "MatrixSlice": {"type": "object",
-                                "required": ["models", "devices", "fits", "warned", "total_devices"],
+                                "required": ["models", "devices", "runs", "fits", "warned", "total_devices"],
                                 "properties": {"models": _STRINGS, "devices": _STRINGS,
-                                               "fits": _BOOL_ROWS, "warned": _BOOL_ROWS,
+                                               "runs": _ANSWER_ROWS, "fits": _ANSWER_ROWS,
+                                               "warned": _BOOL_ROWS,
                                                "total_devices": {"type": "integer"},
                                                "latency_ms": {"type": "array", "items": {
                                                    "type": "array",
                                                    "items": {"type": ["number", "null"]}}}}},
-                "Ranked": {"type": "object", "required": ["iri", "id", "value", "fits"],
+                "Ranked": {"type": "object", "required": ["iri", "id", "value", "runs", "fits"],
                            "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
-                                          "value": {"type": "number"}, "fits": {"type": "boolean"},
+                                          "value": {"type": "number"}, "runs": _ANSWER,
+                                          "fits": {"type": "boolean"},
                                           "dataset": _NULLABLE_STR, "results": _RESULTS,
                                           "latency_ms": _LATENCY_MS}},
                 "Deployment": {"type": "object",

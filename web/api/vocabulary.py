@@ -52,7 +52,7 @@ class Term:
     kind: str = ""
     module: Ref | None = None
     deprecated: bool = False
-    replaced_by: Ref | None = None
+    replaced_by: list[Ref] = field(default_factory=list)  # tr:flashBytes has two successors
     parents: list[Ref] = field(default_factory=list)
     children: list[Ref] = field(default_factory=list)
     domain: list[Expression] = field(default_factory=list)
@@ -128,13 +128,13 @@ def document(graph: rdflib.Graph, parts: list[tuple[Module, rdflib.Graph]],
                 origin.setdefault(str(subject), Ref(module.name, _module_anchor(module), module.iri))
 
     def term(iri, kind: str) -> Term:
-        replaced = graph.value(iri, DCTERMS.isReplacedBy)
+        replaced = sorted(o for o in graph.objects(iri, DCTERMS.isReplacedBy) if isinstance(o, URIRef))
         return Term(str(iri), curie(str(iri)), str(iri)[len(str(TR)):], kind=kind,
                     label=_text(graph, iri, RDFS.label),
                     comment=_text(graph, iri, SKOS.definition, RDFS.comment),
                     module=origin.get(str(iri)),
                     deprecated=graph.value(iri, OWL.deprecated) == Literal(True),
-                    replaced_by=_ref(replaced) if isinstance(replaced, URIRef) else None)
+                    replaced_by=[_ref(r) for r in replaced])
 
     classes, properties, individuals = {}, {}, {}
     for kind in _CLASS_KINDS:

@@ -1,7 +1,11 @@
 """`tinyreg check | match | matrix | what-if | best`: which model fits which device, and why.
 
 Models are named by IRI, slug (the latest version) or slug@N; devices by IRI or slug.
-`check` exits 0 when the model version fits, 1 when it does not, 2 on a user error.
+Every answer has two parts: `runs` (memory, runtime, operators, number format, accelerator)
+and `fits` (it runs, and the sensors its input needs are on the device), each yes, no or
+unknown (a fact it depends on is not stated). `check` exits 0 when the answer asked for
+(fits, or runs with --runs-only) is yes, 1 when it is no, 3 when it is unknown, 2 on a user
+error.
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ from tinyreg.registry.words import metric_iri, task_iri, word
 from .base import UserError, cli, pass_state
 from .output import render_rows
 
-_MARKS = {"violation": "x", "warning": "!", "info": "i"}
+_MARKS = {"violation": "x", "unknown": "?", "warning": "!", "info": "i"}
+UNKNOWN_EXIT = 3
 
 
 def _result_lines(results) -> list[str]:
@@ -27,32 +32,62 @@ def _result_lines(results) -> list[str]:
             for r in results]
 
 
+def _said(answer: bool | None, what: str, warned: bool = False) -> str:
+    """fits / fits, with warnings / does not fit / unknown whether it fits."""
+    if answer is None:
+        return f"unknown whether it {what}"
+    if not answer:
+        return {"fits": "does not fit", "runs": "does not run"}[what]
+    return f"{what}, with warnings" if warned else what
+
+
+def _verdict_text(m, runs_only: bool = False) -> str:
+    """One line for a match: the answer asked for, and the other one where it differs."""
+    if runs_only:
+        return _said(m.runs, "runs", m.warned)
+    text = _said(m.fits, "fits", m.warned)
+    if m.fits is not True and m.runs is not None and m.runs != m.fits:
+        text += f" ({_said(m.runs, 'runs')})"
+    return text
+
+
 @cli.command()
 @click.argument("model")
 @click.argument("device")
 @click.option("--shacl", is_flag=True, help="Ask pySHACL itself instead of the fleet engine.")
+@click.option("--runs-only", is_flag=True,
+              help="Exit on whether it runs, leaving sensors aside (e.g. input over a serial link).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format.")
 @pass_state
-def check(state, model: str, device: str, shacl: bool, fmt: str) -> None:
-    """Does MODEL fit DEVICE? Exit code 0 if it fits, 1 if not; the reasons either way."""
+def check(state, model: str, device: str, shacl: bool, runs_only: bool, fmt: str) -> None:
+    """Does MODEL run on and fit DEVICE? Exit 0 yes, 1 no, 3 unknown; the reasons either way."""
     registry = state.registry()
     version, board = compat.resolve_model(registry, model), compat.resolve_device(registry, device)
     verdict = (compat.check_shacl if shacl else compat.check)(registry, version, board)
     if fmt == "json":
         click.echo(json.dumps(verdict.as_dict(), indent=2))
     else:
-        click.echo(f"{_version_name(version)} {'fits' if verdict.fits else 'does not fit'} {local_name(board)}")
-        for line in _result_lines(verdict.results):
+        click.echo(f"{_version_name(version)} {_said(verdict.fits, 'fits')} {local_name(board)} "
+                   f"(runs: {compat.answer_text(verdict.runs)}, fits: {compat.answer_text(verdict.fits)})")
+        for resource, h in verdict.headroom.items():
+            click.echo(f"  {resource}: needs {h['needed']:,} B of {h['available']:,} B available, "
+                       f"{'headroom' if h['difference'] >= 0 else 'short by'} {abs(h['difference']):,} B")
+        for line in _result_lines([r for r in verdict.results if r.group != compat.HEADROOM]):
             click.echo(line)
-    if not verdict.fits:
+    answer = verdict.runs if runs_only else verdict.fits
+    if answer is None:
+        raise click.exceptions.Exit(UNKNOWN_EXIT)
+    if not answer:
         raise click.exceptions.Exit(1)
 
 
 @cli.command()
 @click.option("--model", "model", help="List the devices this model version fits.")
 @click.option("--device", "device", help="List the model versions that fit this device.")
-@click.option("--explain", is_flag=True, help="Also list what does not fit, and why.")
+@click.option("--explain", is_flag=True,
+              help="Also list what is unknown and what does not fit, and why.")
+@click.option("--runs-only", is_flag=True, help="Ask whether it runs, leaving sensors aside.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--max-latency-ms", type=click.FloatRange(min=0), metavar="MS",
               help="Only pairs whose estimated latency is at most MS (an unknown one is not).")
@@ -61,38 +96,49 @@ def check(state, model: str, device: str, shacl: bool, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="Output format.")
 @pass_state
-def match(state, model: str | None, device: str | None, explain: bool, limit: int | None,
-          max_latency_ms: float | None, sort: str, fmt: str) -> None:
+def match(state, model: str | None, device: str | None, explain: bool, runs_only: bool,
+          limit: int | None, max_latency_ms: float | None, sort: str, fmt: str) -> None:
     """What fits what: the devices for --model, or the model versions for --device."""
     if (model is None) == (device is None):
         raise UserError("give either --model or --device")
     registry = state.registry()
     if model is not None:
         matches = compat.devices_for_model(registry, compat.resolve_model(registry, model),
-                                           explain=explain, limit=limit,
+                                           explain=explain, limit=limit, runs_only=runs_only,
                                            max_latency_ms=max_latency_ms, by_latency=sort == "latency")
     else:
         matches = compat.models_for_device(registry, compat.resolve_device(registry, device),
-                                           explain=explain, limit=limit,
+                                           explain=explain, limit=limit, runs_only=runs_only,
                                            max_latency_ms=max_latency_ms, by_latency=sort == "latency")
-    _print_matches(matches, fmt)
-    if fmt == "table" and not any(m.fits for m in matches):
-        what = "no device fits this model version" if model is not None else \
-            "no model version fits this device"
+    _print_matches(matches, fmt, runs_only)
+    if fmt == "table" and not any(m.runs if runs_only else m.fits for m in matches):
+        if model is not None:
+            what = f"no device {'runs' if runs_only else 'fits'} this model version"
+        else:
+            what = f"no model version {'runs on' if runs_only else 'fits'} this device"
         click.echo(what + ("" if explain else "; --explain says why for each"), err=True)
 
 
-def _print_matches(matches, fmt: str) -> None:
+def _print_matches(matches, fmt: str, runs_only: bool = False) -> None:
     if fmt == "json":
         click.echo(json.dumps([m.as_dict() for m in matches], indent=2))
         return
-    rows = [{"id": _version_name(m.iri), "name": m.name,
-             "verdict": ("fits, with warnings" if m.warned else "fits") if m.fits else "does not fit",
+    rows = [{"id": _version_name(m.iri), "name": m.name, "verdict": _verdict_text(m, runs_only),
              "latency_ms": latency_text(m.latency),
-             "why": "; ".join(r.message for r in m.results)} for m in matches]
+             "why": "; ".join(r.message for r in m.results if r.group != compat.HEADROOM)}
+            for m in matches]
     columns = ("id", "name", "verdict") + (("latency_ms",) if any(m.latency for m in matches) else ()) \
         + (("why",) if any(m.results for m in matches) else ())
     click.echo(render_rows(columns, rows, fmt))
+
+
+def _cell(fits: bool | None, runs: bool | None, warned: bool) -> str:
+    """One pair of the CSV matrix in one character."""
+    if fits is None:
+        return "?"
+    if fits:
+        return "w" if warned else "1"
+    return "r" if runs else "0"
 
 
 @cli.command()
@@ -101,16 +147,18 @@ def _print_matches(matches, fmt: str) -> None:
                                       "json: the same as lists.")
 @pass_state
 def matrix(state, fmt: str) -> None:
-    """Fit of every model version on every device: 1 fits, 0 does not (w: fits, warned)."""
+    """Every model version on every device: 1 fits, w fits with a warning, r runs but lacks
+    a sensor, ? unknown whether it fits, 0 does not fit."""
     result = compat.matrix(state.registry())
+    fits, runs = result.answer_rows("fits"), result.answer_rows("runs")
     rows = []
-    for i, version in enumerate(result.models):
-        fits, warned = result.row(i), result.warned_row(i)
-        rows.append([("w" if w else "1") if f else "0" for f, w in zip(fits, warned)])
+    for i in range(len(result.models)):
+        warned = result.warned_row(i).tolist()
+        rows.append([_cell(f, r, w) for f, r, w in zip(fits[i], runs[i], warned)])
     if fmt == "json":
         latency = compat.latency_matrix(state.registry(), result.models, result.devices)
         click.echo(json.dumps({"models": result.models, "devices": result.devices,
-                               "fits": [[cell != "0" for cell in row] for row in rows],
+                               "runs": runs, "fits": fits,
                                "warned": [[cell == "w" for cell in row] for row in rows],
                                "counts": [int(c) for c in result.counts()],
                                # the fastest estimate of each pair in ms, null where none
@@ -209,8 +257,9 @@ def best(state, device: str, task: str, metric: str, on_slice: str | None, expla
         click.echo(json.dumps([r.as_dict() for r in ranked], indent=2))
         return
     rows = [{"model": _version_name(r.iri), "name": r.name, "value": r.value, "dataset": r.dataset,
-             "verdict": "fits" if r.fits else "does not fit", "latency_ms": latency_text(r.latency),
-             "why": "; ".join(x.message for x in r.results if not r.fits)} for r in ranked]
+             "verdict": _said(r.fits, "fits"), "latency_ms": latency_text(r.latency),
+             "why": "; ".join(x.message for x in r.results if not r.fits and x.group != compat.HEADROOM)}
+            for r in ranked]
     click.echo(render_rows(("model", "name", "value", "dataset", "verdict", "latency_ms", "why"),
                            rows, fmt))
     if fmt == "table" and not rows:

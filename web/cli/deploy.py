@@ -138,9 +138,12 @@ def _report(registry: Registry, summary) -> None:
 @click.option("--retries", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Sends per device at most (the first and the retries).")
 @_run_options
+@click.option("--runs-only", is_flag=True,
+              help="Accept devices the model runs on even without the sensors it names "
+                   "(its input comes another way); by default a device must also have them.")
 @click.option("--dry-run", is_flag=True, help="Print what would be sent where, and stop.")
 @pass_state
-def deploy(state, model, devices, where, target, waves, max_failures, retries, dry_run,
+def deploy(state, model, devices, where, target, waves, max_failures, retries, runs_only, dry_run,
            pull_listen, **knobs) -> None:
     """Send MODEL (its latest version, or @VERSION) to the devices the compatibility
     shapes accept; refuse the others with the reason."""
@@ -155,7 +158,7 @@ def deploy(state, model, devices, where, target, waves, max_failures, retries, d
     chosen = named_devices(registry, list(devices)) if devices else where_devices(registry, where)
     if not chosen:
         raise UserError(f"--where {where!r} selects no device")
-    plan = rollouts.plan(registry, version, chosen, target)
+    plan = rollouts.plan(registry, version, chosen, target, runs_only=runs_only)
     if dry_run:
         for p in plan.devices:
             if p.target is None:

@@ -138,7 +138,8 @@ def _fits_and_misfits(question, registry, iri: str) -> dict[str, Any]:
         rows = rows + question(registry, iri, {"explain": "1", "offset": head["fitting"],
                                                "limit": SHOWN})["items"]
     return {"fitting": head["fitting"], "total": head["total"],
-            "fits": [r for r in rows if r["fits"]], "misfits": [r for r in rows if not r["fits"]]}
+            "fits": [r for r in rows if r["fits"]], "misfits": [r for r in rows if not r["fits"]],
+            "unknown": sum(r["fits"] is None for r in rows)}
 
 
 @bp.get("/compat")
