@@ -1,8 +1,8 @@
 """The bundled board catalog (`boards.yaml`), the registry's default demo data.
 
 The YAML keeps the figures as a person checks them against a datasheet ("320 KiB",
-"8 MiB SDRAM"); this module adds them up into exact bytes and writes what was added into
-the device's description, so the total stays traceable to its parts.
+"8 MiB SDRAM") and, where audited, the usable figures in exact bytes with the reserves
+between total and usable and the memory regions, each with its source (issue 18).
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from ..fields import Fields, describe
 from ..parsing import load_yaml
 from ..vocab import TR
 from .cores import core_traits, processor
-from .facts import DeviceFacts, DeviceRecord, Runtime, Sensor, bounded_decimal, to_bytes, to_record
+from .facts import (DeviceFacts, DeviceRecord, Region, Reserve, Runtime, Sensor, bounded_decimal,
+                    to_bytes, to_record)
 from .sensors import sensor_class
 
 # Beside the module, so the wheel carries it as package data like the contexts.
@@ -58,14 +59,7 @@ def board_facts(entry: Fields) -> DeviceFacts:
     facts = DeviceFacts(key=identifier, name=name, source_format="catalog",
                         kind=TR.LinuxDevice if linux else TR.MicrocontrollerBoard,
                         board=name, vendor=entry.text("vendor", scalar=True), sources=[source])
-    ram_parts = [_figure(entry, key) for key in ("sram", "ram", "ext_ram") if key in entry]
-    flash_parts = [_figure(entry, key) for key in ("flash", "ext_flash") if key in entry]
-    facts.ram = sum(b for b, _ in ram_parts) if ram_parts else None
-    facts.flash = sum(b for b, _ in flash_parts) if flash_parts else None
-    if len(ram_parts) > 1 or len(flash_parts) > 1:
-        facts.notes.append("; ".join(
-            f"{what} = {' + '.join(text for _, text in parts)}"
-            for what, parts in (("RAM", ram_parts), ("flash", flash_parts)) if len(parts) > 1))
+    _memory(entry, facts)
     note = entry.text("note")
     if note:
         facts.notes.append(note)
@@ -90,6 +84,46 @@ def board_facts(entry: Fields) -> DeviceFacts:
     runtime = entry.text("runtime") or ("LiteRT" if linux else "TFLM")
     facts.runtimes.append(Runtime(_named(runtime, _RUNTIMES, "runtime")))
     return facts
+
+
+_KINDS = {"sram": TR.InternalSRAM, "tcm": TR.TightlyCoupledMemory, "psram": TR.PSRAM,
+          "sdram": TR.SDRAM, "dram": TR.DRAM, "flash": TR.InternalFlash, "ext_flash": TR.ExternalFlash}
+
+
+def _memory(entry: Fields, facts: DeviceFacts) -> None:
+    """Total and usable RAM and flash, reserves and regions.
+
+    Where the entry states usable figures (`ram_usable`, `flash_usable`: bytes, null for
+    unknown) they are what verdicts read, and the totals are `ram_total` and `flash_total`.
+    Otherwise the on-chip figures (`sram` or `ram`, `flash`) are both total and usable; a
+    part without on-chip flash runs from its external flash (`ext_flash`). External RAM is
+    never counted in RAM: it is a region, where an arena goes only if the entry says so.
+    """
+    on_chip_ram = [_figure(entry, key) for key in ("sram", "ram") if key in entry]
+    flash = [_figure(entry, key) for key in ("flash", "ext_flash") if key in entry][:1]
+    if "ram_usable" in entry:
+        facts.ram, facts.ram_total = entry.integer("ram_usable"), entry.integer("ram_total")
+    else:
+        facts.ram = facts.ram_total = sum(b for b, _ in on_chip_ram) if on_chip_ram else None
+    if "flash_usable" in entry:
+        facts.flash, facts.flash_total = entry.integer("flash_usable"), entry.integer("flash_total")
+    else:
+        facts.flash = facts.flash_total = flash[0][0] if flash else None
+    for reserve in entry.mappings("reserves"):
+        memory = reserve.required("memory", scalar=True)
+        if memory not in ("ram", "flash"):
+            raise Invalid(f"{reserve.name('memory')} is {memory[:20]!r}, not ram or flash")
+        kept = facts.ram_reserves if memory == "ram" else facts.flash_reserves
+        kept.append(Reserve(reserve.required("reason"), reserve.integer("bytes"), reserve.text("source")))
+    for region in entry.mappings("regions"):
+        kind = region.text("kind", scalar=True)
+        if kind is not None and kind not in _KINDS:
+            raise Invalid(f"{region.name('kind')} {kind[:20]!r} is none of {', '.join(_KINDS)}")
+        facts.regions.append(Region(region.required("name", scalar=True), _KINDS.get(kind),
+                                    region.integer("bytes"), region.flag("on_chip"),
+                                    region.flag("arena"), region.flag("weights")))
+    if entry.text("memory_source"):
+        facts.notes.append(f"Usable memory: {entry.text('memory_source')}")
 
 
 def _named(word: str, known: dict, field: str):

@@ -12,6 +12,7 @@ import rdflib
 from tinyreg.registry import compat
 from tinyreg.registry.compat.results import UNKNOWN, WARNING
 from tinyreg.registry.devices.cores import processor
+from tinyreg.registry.vocab import TR
 
 PREFIXES = """@prefix tr: <https://w3id.org/tinyreg/ontology#> .
 @prefix schema: <https://schema.org/> .
@@ -95,6 +96,10 @@ def test_a_core_whose_fpu_is_optional_or_unknown_states_no_fpu():
     assert processor(mcu="XYZ1234").core is None and processor(mcu="XYZ1234").fpu is None
     assert processor(mcu="STM32U585AI").fpu is True  # the part family says
     assert processor(cpu="cortex-m0plus").fpu is False  # the core says
+    # families the patterns missed: their Cortex-M33 has an FPU and DSP instructions
+    for part in ("EFR32MG24B310F1536IM48", "EFR32BG24", "STM32U385RG", "R7FA6M4AF3CFB"):
+        found = processor(mcu=part)
+        assert (found.core, found.fpu, found.dsp) == (TR.CortexM33, True, True), part
 
 
 def test_a_device_without_memory_figures_is_unknown_not_refused(pairs):

@@ -58,6 +58,8 @@ def cq_seed(tmp_path_factory, demo_seed):
     shutil.copytree(demo_seed, data)
     with Registry(load_settings(environ={}, data_dir=str(data))) as registry:
         add_device(registry, (DATA / "devices" / "prototype.ttl").read_bytes(), "prototype.ttl")
+        # The catalog's Ethos-U55 kit states device totals only; this node states usable RAM.
+        add_device(registry, (DATA / "devices" / "ethos-u55-node.jsonld").read_bytes(), "ethos-u55-node.jsonld")
         deployed = _deploy(registry)
     return data, deployed
 
