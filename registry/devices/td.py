@@ -8,10 +8,15 @@ expanded RDF and rewritten in the device contract by `facts.to_record`.
 Identity: the device IRI is minted from the TD's `id` (`vocab.device_id`) so that every
 device lives under the registry's base and its graph name equals its IRI. The TD's triples
 are moved onto that IRI, and `owl:sameAs <id>` keeps the TD's own identity for directories
-and clients that know the Thing by it. A TD without an absolute IRI as `id` is refused.
+and clients that know the Thing by it. A TD without `id` (optional in TD 1.1) gets a urn:uuid
+derived from its content, with a warning; one whose `id` is not an absolute IRI is refused.
+A TD the JSON-LD processor refuses (a keyword spelt twice, "@id" beside "id") is read as TD
+JSON without the JSON-LD keywords TD JSON does not define, with a warning.
 """
 from __future__ import annotations
 
+import json
+import uuid
 from functools import lru_cache
 
 from pyld import jsonld
@@ -46,11 +51,15 @@ def parse_td(doc: dict) -> tuple[DeviceFacts, list[Triple], list[str]]:
     """Facts and the TD's own triples (on the device IRI, as N-Triples terms) of one TD."""
     warnings: list[str] = []
     doc = dict(doc)
+    original = doc.get("@context")
     doc["@context"] = _usable_contexts(doc.get("@context"), warnings, _looks_like_td(doc))
     thing_id = doc.get("id")
     if thing_id is None or thing_id == "":
-        raise Invalid("the Thing Description has no id; the registry needs one to know the "
-                      "device again when it is imported a second time")
+        # `id` is optional in TD 1.1: the registry still needs to know the device again.
+        thing_id = anonymous_id({k: v for k, v in doc.items() if k != "@context"} | {"@context": original})
+        doc["id"] = thing_id
+        warnings.append(f"the Thing Description has no id; it is registered as {thing_id}, "
+                        "derived from its content (the same file imports as the same device)")
     if not is_iri(as_text(thing_id, "id")):
         raise Invalid(f"the Thing Description's id {thing_id[:80]!r} is not an absolute IRI")
     title = Fields(doc).text("title")
@@ -90,7 +99,14 @@ def td_triples(doc: dict, base: str | None, warnings: list[str]) -> list[Triple]
     try:
         dataset = jsonld.to_rdf(doc, options)
     except jsonld.JsonLdError as exc:
-        raise Invalid(f"the Thing Description is not valid JSON-LD: {_pyld_message(exc)}") from None
+        # A TD is JSON first (TD 1.1, 5.3): consumers that read it as JSON ignore the JSON-LD
+        # keywords it may spell twice ("@id" beside "id"); read it so, once.
+        plain, dropped = _as_td_json(doc)
+        if not dropped:
+            raise Invalid(f"the Thing Description is not valid JSON-LD: {_pyld_message(exc)}") from None
+        warnings.append(f"the JSON-LD processor refused the TD ({_pyld_message(exc)}); it was read "
+                        f"as TD JSON, without {', '.join(sorted(dropped))}")
+        return td_triples(plain, base, warnings)
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError,
             RecursionError) as exc:
         # pyld assumes well-formed JSON-LD in places and fails with Python's own errors
@@ -115,6 +131,37 @@ def td_triples(doc: dict, base: str | None, warnings: list[str]) -> list[Triple]
         for t in triples:
             out.append((term(t["subject"]), f"<{t['predicate']['value']}>", term(t["object"])))
     return out
+
+
+# JSON-LD keywords a TD may use as the TD specification defines them; any other "@" member is
+# JSON-LD the TD's JSON form does not have.
+_TD_KEYWORDS = {"@context", "@type", "@language"}
+
+
+def _as_td_json(value, dropped: set[str] | None = None):
+    """The TD without the JSON-LD keywords TD JSON does not define, and which it had."""
+    dropped = set() if dropped is None else dropped
+    if isinstance(value, dict):
+        kept = {}
+        for key, member in value.items():
+            if key.startswith("@") and key not in _TD_KEYWORDS:
+                dropped.add(key)
+                continue
+            kept[key] = member if key == "@context" else _as_td_json(member, dropped)[0]
+        return kept, dropped
+    if isinstance(value, list):
+        return [_as_td_json(v, dropped)[0] for v in value], dropped
+    return value, dropped
+
+
+def anonymous_id(doc: dict) -> str:
+    """An id for a TD without one, derived from its content (its JSON with sorted keys), as
+    WoT Discovery gives anonymous TDs a urn:uuid: the same file imports as the same device."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return f"urn:uuid:{uuid.uuid5(_ANONYMOUS, text)}"
+
+
+_ANONYMOUS = uuid.UUID("9d0c4c1e-5f0a-5e4e-9a57-2f3a1b7c8d10")  # tinyreg's namespace for them
 
 
 @lru_cache(maxsize=4096)

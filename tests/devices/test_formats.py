@@ -86,7 +86,6 @@ def test_zephyr_board_without_memory_is_incomplete():
     ("invalid.yaml", "invalid YAML"),
     ("not-a-td.jsonld", "not a WoT Thing Description"),
     ("remote-context.jsonld", "only @context is remote and unknown"),
-    ("no-id.jsonld", "has no id"),
     ("negative-ram.json", "RAM is negative"),
     ("absurd-flash.yaml", "beyond any such device"),
     ("absurd-td.jsonld", "beyond any such device"),
@@ -95,3 +94,22 @@ def test_bad_input_is_refused_with_a_message_naming_the_problem(name, message):
     from tinyreg.registry.errors import Invalid
     with pytest.raises(Invalid, match=message):
         parse(f"bad/{name}")
+
+
+def test_a_td_without_id_gets_one_from_its_content_stable_across_imports():
+    first, again = parse("no-id.jsonld"), parse("no-id.jsonld")
+    assert first.iri == again.iri and first.iri.startswith("https://w3id.org/tinyreg/id/device/urn-uuid-")
+    assert any("has no id" in w and "derived from its content" in w for w in first.warnings)
+    reformatted = parse_device((DATA / "no-id.jsonld").read_text().replace(", ", ",\n  ").encode(), "other.jsonld")
+    assert reformatted.iri == first.iri  # the content decides, not the bytes
+    other = parse_device((DATA / "no-id.jsonld").read_text().replace("Thing without id", "Another").encode(), "x.jsonld")
+    assert other.iri != first.iri
+
+
+def test_a_td_the_json_ld_processor_refuses_is_read_as_td_json():
+    doc = (DATA / "td11-tinyml.jsonld").read_text().replace('"id": "urn:dev:ops:kws-node-17",',
+                                                           '"id": "urn:dev:ops:kws-node-17", "@id": "urn:x:1",')
+    record = parse_device(doc.encode(), "colliding.jsonld")
+    assert record.iri == device_iri(device_id("urn:dev:ops:kws-node-17"))
+    assert any("read as TD JSON, without @id" in w for w in record.warnings)
+    assert record.graph.value(URIRef(record.iri), TR.usableRamBytes).toPython() == 262144

@@ -54,8 +54,8 @@ def test_adding_again_replaces_the_device_graph(registry):
 
 
 def test_add_refuses_a_bad_file_naming_it(registry):
-    with pytest.raises(Invalid, match="no-id.jsonld: the Thing Description has no id"):
-        add_device(registry, (DATA / "bad" / "no-id.jsonld").read_bytes(), "no-id.jsonld")
+    with pytest.raises(Invalid, match="negative-ram.json: RAM is negative"):
+        add_device(registry, (DATA / "bad" / "negative-ram.json").read_bytes(), "negative-ram.json")
 
 
 def test_cli_add_list_show(invoke):
@@ -71,7 +71,7 @@ def test_cli_import_reports_each_file_and_fails_when_one_did(invoke, mixed_dir):
     result = invoke("device", "import", mixed_dir)
     assert result.exit_code == 2
     assert "ok      nano33ble.json: platformio, 1 device(s)" in result.output
-    assert "failed  bad/no-id.jsonld: the Thing Description has no id" in result.output
+    assert "failed  bad/negative-ram.json: RAM is negative" in result.output
     assert f"{len(GOOD)} of {len(GOOD) + len(list((DATA / 'bad').iterdir()))} files imported" in result.output
 
 

@@ -20,9 +20,11 @@ def test_every_reference_file_registers_or_says_why(registry):
     results = import_dir(registry, REF)
     assert len(results) > 300
     failed = {Path(r.path).name: r.error for r in results if not r.ok}
-    # The UNIBO plugfest TD maps a term to "@id" twice; a JSON-LD processor must refuse it.
-    assert set(failed) == {"UNIBO__imu_sensor.td.jsonld"}
-    assert "colliding keywords" in failed["UNIBO__imu_sensor.td.jsonld"]
+    assert failed == {}
+    # The UNIBO plugfest TD spells "@id" beside "id"; the JSON-LD processor refuses it, and it
+    # is read as TD JSON, as node-wot and TD directories read it, with a warning.
+    [unibo] = [r for r in results if Path(r.path).name == "UNIBO__imu_sensor.td.jsonld"]
+    assert any("colliding keywords" in w and "read as TD JSON" in w for w in unibo.warnings)
     boards = [r for r in results if r.format in ("platformio", "zephyr")]
     assert len(boards) == len([r for r in results if r.path.endswith((".json", ".yaml"))
                                and "wot-td" not in r.path])
