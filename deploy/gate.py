@@ -12,7 +12,7 @@ from typing import Iterable
 
 from tinyreg.registry import Registry, compat
 from tinyreg.registry.compat import Result
-from tinyreg.registry.compat.results import SENSORS, UNKNOWN, VIOLATION
+from tinyreg.registry.compat.results import FITS_ONLY, UNKNOWN, VIOLATION
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def check_devices(registry: Registry, version: str, devices: Iterable[str],
         if answer:
             verdicts[device] = GateVerdict(True, None)
             continue
-        asked = [r for r in verdict.results if not runs_only or r.group != SENSORS]
+        asked = [r for r in verdict.results if not runs_only or r.group not in FITS_ONLY]
         if answer is None:
             unknown = [r for r in asked if r.severity == UNKNOWN]
             verdicts[device] = GateVerdict(False, "unknown: " + explain(unknown))

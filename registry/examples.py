@@ -59,10 +59,11 @@ SELECT ?model ?name ?metric (MAX(?value) AS ?score) WHERE {
 } GROUP BY ?model ?name ?metric ORDER BY DESC(?score)""")
 
 WHY_NOT = Example(
-    "why-not", "Where does this model not fit, and why?", ("model",), _HEAD + """\
-SELECT ?device ?name ?runs ?why WHERE {
+    "why-not", "Where does this model not fit, or is not known to, and why?", ("model",), _HEAD + """\
+SELECT ?device ?name ?fits ?runs ?why WHERE {
   ?device a tr:Device ; schema:name ?name .
-  FILTER(!trf:fits(?model, ?device))
+  BIND(trf:fits(?model, ?device) AS ?fits)   # no value: unknown, a fact is not stated
+  FILTER(!BOUND(?fits) || !?fits)
   BIND(trf:runs(?model, ?device) AS ?runs)   # true: only a sensor is missing
   BIND(trf:why(?model, ?device) AS ?why)
 } ORDER BY DESC(?runs) ?name""")

@@ -139,7 +139,7 @@ class Calls:
     def device(self, term: Any) -> int | None:
         return self._index(term, "device")
 
-    def answers(self, model: int) -> tuple[np.ndarray, np.ndarray]:
+    def answers(self, model: int) -> tuple[list, list]:
         """(runs, fits) of one model version on every device of the fleet."""
         if model not in self._rows:
             self._rows[model] = runs_and_fits(self.engine, model)
@@ -179,30 +179,16 @@ class Calls:
         return index.get(iri)
 
 
-# What a model needs around it rather than to run: a missing sensor or a latency budget the
-# device's estimate is over leaves "runs" true and "fits" false.
-FITS_ONLY = ("SensorCoverage", "LatencyFit")
+def runs_and_fits(engine: Any, model: int) -> tuple[list, list]:
+    """Per device, whether the model version runs on it (memory, runtime, operators, number
+    format, accelerator) and whether it fits it (it runs, and the sensors are there): True,
+    False, or None where the answer depends on a fact the device or model does not state
+    (the engine's two answers, compat.engine.Outcomes)."""
+    found = engine.outcomes(np.array([model]))
 
-
-def runs_and_fits(engine: Any, model: int) -> tuple[np.ndarray, np.ndarray]:
-    """Whether a model version runs on each device (every blocking constraint holds but
-    sensor coverage and the latency budget) and fits it (all of them hold)."""
-    rows, devices = np.array([model]), slice(None)
-    width = len(engine.fleet.devices)
-    runs_blocked = np.zeros(width, dtype=bool)
-    sensors_blocked = np.zeros(width, dtype=bool)
-    for compiled in engine.compiled:
-        constraint = compiled.constraint
-        if not constraint.blocking:
-            continue
-        target = sensors_blocked if constraint.pattern in FITS_ONLY else runs_blocked
-        np.logical_or(target, compiled.violations(rows, devices, _no_adjust())[0], out=target)
-    return ~runs_blocked, ~(runs_blocked | sensors_blocked)
-
-
-def _no_adjust() -> Any:
-    from .compat.patterns import NO_ADJUST
-    return NO_ADJUST
+    def answer(no: np.ndarray, unknown: np.ndarray) -> list:
+        return [None if u else not n for n, u in zip(no[0].tolist(), unknown[0].tolist())]
+    return answer(found.runs_no, found.runs_unknown), answer(found.fits_no, found.fits_unknown)
 
 
 def _term(value: Any) -> Any:
@@ -229,14 +215,16 @@ def _pair(calls: Calls, version: Any, device: Any) -> tuple[int, int] | None:
 
 
 def _answer(calls: Calls, version: Any, device: Any, which: int) -> bool | None:
-    """Answer `which` (0: runs, 1: fits) of the pair, None when either names nothing."""
+    """Answer `which` (0: runs, 1: fits) of the pair; None (no value) when either names
+    nothing, or when the answer is unknown (a fact it depends on is not stated)."""
     pair = _pair(calls, version, device)
-    return None if pair is None else bool(calls.answers(pair[0])[which][pair[1]])
+    return None if pair is None else calls.answers(pair[0])[which][pair[1]]
 
 
 @sparql_function("fits", ("version", "device"), "xsd:boolean",
                  "Whether the model version fits the device: it runs there and the sensors "
-                 "its input needs are on the board (the compatibility shapes).",
+                 "its input needs are on the board (the compatibility shapes); no value "
+                 "when that is unknown.",
                  by_version=True)
 def fits(calls: Calls, version: Any, device: Any) -> bool | None:
     return _answer(calls, version, device, 1)
@@ -244,7 +232,8 @@ def fits(calls: Calls, version: Any, device: Any) -> bool | None:
 
 @sparql_function("runs", ("version", "device"), "xsd:boolean",
                  "Whether the model version runs on the device: memory, flash, operators, "
-                 "runtime and number format, whatever sensors it needs.",
+                 "runtime and number format, whatever sensors it needs; no value when that "
+                 "is unknown.",
                  by_version=True)
 def runs(calls: Calls, version: Any, device: Any) -> bool | None:
     return _answer(calls, version, device, 0)
@@ -252,12 +241,14 @@ def runs(calls: Calls, version: Any, device: Any) -> bool | None:
 
 @sparql_function("why", ("version", "device"), "xsd:string",
                  "What the compatibility shapes report for the pair, most severe first, "
-                 "joined by '; ' (empty when there is nothing to report).")
+                 "joined by '; ' (empty when there is nothing to report); the headroom "
+                 "figures are in the API's verdicts.")
 def why(calls: Calls, version: Any, device: Any) -> str | None:
     pair = _pair(calls, version, device)
     if pair is None:
         return None
-    return "; ".join(r.message for r in calls.engine.results(*pair))
+    from .compat import HEADROOM  # here: the core imports no engine at import time
+    return "; ".join(r.message for r in calls.engine.results(*pair) if r.group != HEADROOM)
 
 
 def _latency(calls: Calls, version: Any, device: Any, end: int) -> float | None:

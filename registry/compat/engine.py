@@ -26,7 +26,7 @@ from . import snapshot
 from .fleet import Fleet
 from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
-from .results import SENSORS, UNKNOWN, Matrix, Result, Verdict, render, sort_results
+from .results import FITS_ONLY, UNKNOWN, Matrix, Result, Verdict, render, sort_results
 from .shapes import Constraint, read_constraints
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class Engine:
             if not c.deciding:
                 continue
             hits = compiled.violations(models, devices, adjust)
-            group = "sensors" if c.group == SENSORS else "runs"
+            group = "sensors" if c.group in FITS_ONLY else "runs"
             target = no[group] if c.blocking else unknown[group] if c.severity == UNKNOWN else warned
             np.logical_or(target, hits, out=target)
         fits_no = no["runs"] | no["sensors"]

@@ -26,7 +26,10 @@ SEVERITY_NAMES = {VIOLATION: "violation", UNKNOWN: "unknown", WARNING: "warning"
 _ORDER = {VIOLATION: 0, UNKNOWN: 1, WARNING: 2, INFO: 3}
 # The groups of shapes/patterns.ttl; HEADROOM results state figures and decide nothing.
 _GROUPS = f"{SHAPES_IRI}#"
-RUNS, SENSORS, HEADROOM = (f"{_GROUPS}{name}" for name in ("RunsGroup", "SensorGroup", "HeadroomGroup"))
+RUNS, SENSORS, BUDGET, HEADROOM = (f"{_GROUPS}{name}" for name in (
+    "RunsGroup", "SensorGroup", "BudgetGroup", "HeadroomGroup"))
+# The groups that decide "fits" but not "runs": what a model needs around it.
+FITS_ONLY = (SENSORS, BUDGET)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def answers(results: list[Result]) -> tuple[bool | None, bool | None]:
     def answer(groups) -> bool | None:
         mine = [r.severity for r in results if r.group in groups]
         return False if VIOLATION in mine else None if UNKNOWN in mine else True
-    return answer((RUNS,)), answer((RUNS, SENSORS))
+    return answer((RUNS,)), answer((RUNS, *FITS_ONLY))
 
 
 def answer_text(answer: bool | None) -> str:

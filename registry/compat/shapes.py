@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, SH
 from ..errors import Invalid
 from ..resources import shapes_graph
 from ..vocab import SHAPES_IRI, TR, local_name
-from .results import HEADROOM, RUNS, SENSORS, VIOLATION
+from .results import BUDGET, HEADROOM, RUNS, SENSORS, VIOLATION
 
 TRS = rdflib.Namespace(SHAPES_IRI + "#")
 # What a compatibility shape may say besides its pattern's parameters.
@@ -28,7 +28,7 @@ _SHAPE_PREDICATES = {RDF.type, SH.targetClass, SH.sparql, SH.severity, SH.messag
 
 
 # The parts of a verdict a shape can belong to (sh:group): see shapes/patterns.ttl.
-GROUPS = (RUNS, SENSORS, HEADROOM)
+GROUPS = (RUNS, SENSORS, BUDGET, HEADROOM)
 
 
 @dataclass(frozen=True)

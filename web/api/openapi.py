@@ -352,7 +352,7 @@ def openapi_document() -> dict:
                         "source": _NULLABLE_STR}}}}},
                 "Result": {"type": "object", "required": ["severity", "constraint", "message"],
                            "properties": {"severity": {"enum": ["violation", "unknown", "warning", "info"]},
-                                          "group": {"enum": ["RunsGroup", "SensorGroup", "HeadroomGroup"]},
+                                          "group": {"enum": ["RunsGroup", "SensorGroup", "BudgetGroup", "HeadroomGroup"]},
                                           "constraint": {"type": "string"},
                                           "message": {"type": "string"}}},
                 "Verdict": {"type": "object",
