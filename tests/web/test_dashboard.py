@@ -70,7 +70,7 @@ def test_list_pages_show_facets_with_counts_that_keep_the_filters(client):
 
 def test_device_page_shows_hardware_and_models(client):
     html = page(client, "/devices/arduino-nano-33-ble-sense")
-    for text in ("256 KiB", "1 MiB", "Cortex-M4F", "nRF52840", "PDM microphone", "TFLM"):
+    for text in ("256 KiB", "960 KiB", "Cortex-M4F", "nRF52840", "PDM microphone", "TFLM"):
         assert text in html, text
     models = re.search(r'<section class="card" id="compatible">.*?</section>', html, re.S).group(0)
     answer = client.get("/api/devices/arduino-nano-33-ble-sense/models?explain=1").get_json()
