@@ -26,11 +26,11 @@ PREFIX tr: <{TR}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX ssn: <http://www.w3.org/ns/ssn/>
 SELECT DISTINCT ?device WHERE {{
-  ?model tr:arenaBytes ?arena ; tr:flashBytes ?mflash ; tr:requiresSensor ?need .
+  ?model tr:arenaBytes ?arena ; tr:modelFlashBytes ?mflash ; tr:requiresSensor ?need .
   ?cls rdfs:subClassOf* ?need .
   ?s a ?cls .
   ?device tr:hasSensor|tr:hasSensor/ssn:hasSubSystem ?s .
-  ?device a tr:MicrocontrollerBoard ; tr:ramBytes ?ram ; tr:flashBytes ?flash .
+  ?device a tr:MicrocontrollerBoard ; tr:usableRamBytes ?ram ; tr:usableFlashBytes ?flash .
   FILTER(?ram >= ?arena && ?flash >= ?mflash)
 }}"""
 
@@ -41,9 +41,9 @@ def fleet_ntriples(n: int, seed: int = 7) -> dict[str, str]:
     for i in range(n):
         d = f"https://w3id.org/tinyreg/id/device/bench-{i}"
         lines = [f"<{d}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{TR}MicrocontrollerBoard> .",
-                 f'<{d}> <{TR}ramBytes> "{rng.choice([64, 128, 256, 512, 1024]) * 1024}"'
+                 f'<{d}> <{TR}usableRamBytes> "{rng.choice([64, 128, 256, 512, 1024]) * 1024}"'
                  f"^^<http://www.w3.org/2001/XMLSchema#integer> .",
-                 f'<{d}> <{TR}flashBytes> "{rng.choice([256, 512, 1024, 2048]) * 1024}"'
+                 f'<{d}> <{TR}usableFlashBytes> "{rng.choice([256, 512, 1024, 2048]) * 1024}"'
                  f"^^<http://www.w3.org/2001/XMLSchema#integer> ."]
         for j, sensor in enumerate(rng.sample(SENSORS, 2)):
             s = f"_:s{i}x{j}"
@@ -56,7 +56,7 @@ def fleet_ntriples(n: int, seed: int = 7) -> dict[str, str]:
 
 
 MODEL = (f'<https://w3id.org/tinyreg/id/model/m/v1> <{TR}arenaBytes> "200000"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
-         f'<https://w3id.org/tinyreg/id/model/m/v1> <{TR}flashBytes> "300000"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+         f'<https://w3id.org/tinyreg/id/model/m/v1> <{TR}modelFlashBytes> "300000"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
          f'<https://w3id.org/tinyreg/id/model/m/v1> <{TR}requiresSensor> <{TR}Microphone> .\n')
 
 
