@@ -70,8 +70,8 @@ def calibration_turtle(factors: Factors | None = None) -> str:
         "",
         f"<{MODULE_IRI}>",
         "    a owl:Ontology ;",
-        f"    owl:versionIRI <{ONTOLOGY_IRI}/0.2.0/latency-calibration> ;",
-        '    owl:versionInfo "0.2.0" ;',
+        f"    owl:versionIRI <{ONTOLOGY_IRI}/0.3.0/latency-calibration> ;",
+        '    owl:versionInfo "0.3.0" ;',
         '    dcterms:title "tinyreg reference data: latency calibration per core and runtime"@en ;',
         '    dcterms:description "For each core and runtime of the ontology, the rate, operator weights '
         'and band of the latency estimate, fitted to MLPerf Tiny v0.5-v1.1 published results. '

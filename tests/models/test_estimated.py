@@ -22,9 +22,9 @@ CRASH_EVERYWHERE = "crash-below:1000000000"
 def _board(iri: str, ram: int) -> rdflib.Graph:
     return rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{iri}> a tr:MicrocontrollerBoard ; tr:ramBytes {ram} ; tr:flashBytes 2097152 ;
-            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:ramOverheadBytes 0 ;
-                            tr:codeBytes 0 ] .""")
+        <{iri}> a tr:MicrocontrollerBoard ; tr:usableRamBytes {ram} ; tr:usableFlashBytes 2097152 ;
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:TFLM ; tr:runtimeRamBytes 0 ;
+                            tr:runtimeCodeBytes 0 ] .""")
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ def _board(name: str, ram: int, runtime: str = "TFLM", npu: str = "") -> tuple[s
     iri = DEVICE.format(name)
     return iri, rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{iri}> a tr:MicrocontrollerBoard ; tr:ramBytes {ram} ; tr:flashBytes 4194304 ;
+        <{iri}> a tr:MicrocontrollerBoard ; tr:usableRamBytes {ram} ; tr:usableFlashBytes 4194304 ;
             tr:hasProcessor [ a tr:Microcontroller ; tr:hasFPU true {npu} ] ;
-            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:{runtime} ; tr:ramOverheadBytes 0 ;
-                            tr:codeBytes 0 ] .""")
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:{runtime} ; tr:runtimeRamBytes 0 ;
+                            tr:runtimeCodeBytes 0 ] .""")
 
 
 def _ram_result(verdict):
@@ -189,9 +189,9 @@ def test_litert_ram_is_measured_here_and_decides_on_litert_devices(registry, vis
     iri = DEVICE.format("gateway")
     gateway = rdflib.Graph().parse(format="turtle", data=f"""
         @prefix tr: <{TR}> .
-        <{iri}> a tr:LinuxDevice ; tr:ramBytes {litert["ram"] - 1} ;
+        <{iri}> a tr:LinuxDevice ; tr:usableRamBytes {litert["ram"] - 1} ;
             tr:hasProcessor [ a tr:ApplicationProcessor ; tr:hasFPU true ] ;
-            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:LiteRT ; tr:ramOverheadBytes 0 ] .""")
+            tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:LiteRT ; tr:runtimeRamBytes 0 ] .""")
     registry.store.put_graphs({iri: gateway})
     [short] = _ram_result(_both(registry, model, iri))
     assert short.message.startswith(f"needs {litert['ram']:,} B of RAM (measured by LiteRT ")

@@ -39,8 +39,8 @@ def test_a_registered_version_carries_what_tflm_measured(registry):
     assert graph.value(v, TR.arenaMethod) == TR.TFLMRecordingAllocator
     categories = {str(graph.value(n, TR.category)) for n in graph.objects(v, TR.arenaAllocation)}
     assert categories == {u.category for u in tflm.arena.breakdown}
-    assert graph.value(v, TR.flashBytes).toPython() % 16 == 0
-    assert graph.value(v, TR.flashBytes).toPython() >= len(data)
+    assert graph.value(v, TR.modelFlashBytes).toPython() % 16 == 0
+    assert graph.value(v, TR.modelFlashBytes).toPython() >= len(data)
     assert graph.value(v, TR.numberFormat) == TR.Int8
     assert (v, TR.requiresSensor, TR.PDMMicrophone) in graph
     assert (v, TR.runsOn, TR.TFLM) in graph and (v, TR.runsOn, TR.LiteRT) in graph
