@@ -65,15 +65,15 @@ def test_a_vendor_figure_decides_on_devices_with_that_runtime(registry, vision):
     assert not verdict.fits
     # On a TFLM device the measurement is its runtime's own figure...
     [ram] = _ram_result(verdict)
-    assert ram.message.startswith(f"needs {arena:,} B of RAM (measured); ")
+    assert ram.message.startswith(f"needs {arena:,} B of RAM: {arena:,} B tensor arena (measured) + ")
     # ...on a device whose runtime has no figure, it stands in, and the verdict says so.
     [ram] = _ram_result(_both(registry, model, plumerai))
-    assert ram.message.startswith(f"needs {arena:,} B of RAM ({FALLBACK}); ")
+    assert ram.message.startswith(f"needs {arena:,} B of RAM: {arena:,} B tensor arena ({FALLBACK}) + ")
     # A smaller STM32 device: the message names the vendor's figure and its source.
     small, _ = small_board = _board("stm-small", vendor_ram - 1, runtime="XCubeAI")
     registry.store.put_graphs(dict([small_board]))
     [short] = _ram_result(_both(registry, model, small))
-    assert short.message.startswith(f"needs {vendor_ram:,} B of RAM (declared by X-CUBE-AI 10.2); ")
+    assert short.message.startswith(f"needs {vendor_ram:,} B of RAM: {vendor_ram:,} B tensor arena (declared by X-CUBE-AI 10.2) + ")
 
 
 def test_figures_from_the_command_line(invoke, tmp_path):
@@ -115,12 +115,12 @@ def test_an_ethos_u55_device_gets_a_verdict_from_velas_figures(registry, vision)
         if not fits:
             [short] = [r for r in _ram_result(verdict) if r.severity == VIOLATION]
             assert short.message.startswith(
-                f"needs {result.sram_bytes:,} B of RAM (estimated by {source}); ")
+                f"needs {result.sram_bytes:,} B of RAM: {result.sram_bytes:,} B tensor arena (estimated by {source}) + ")
     # Another MAC configuration is another compilation: TFLM's figure stands in, named.
     other, graph = _board("u55-256", result.sram_bytes, npu=U55.format(macs=256))
     registry.store.put_graphs({other: graph})
     [ram] = _ram_result(_both(registry, model, other))
-    assert ram.message.startswith(f"needs {arena:,} B of RAM ({FALLBACK}); ")
+    assert ram.message.startswith(f"needs {arena:,} B of RAM: {arena:,} B tensor arena ({FALLBACK}) + ")
 
 
 def test_vela_needs_the_npus_configuration(registry, vision):
@@ -159,7 +159,7 @@ figures:
     registry.store.put_graphs({small: graph})
     [short] = _ram_result(_both(registry, result.iri, small))
     assert short.message.startswith(
-        "needs 41,210 B of RAM (declared by X-CUBE-AI 10.2 report); ")
+        "needs 41,210 B of RAM: 41,210 B tensor arena (declared by X-CUBE-AI 10.2 report) + ")
 
 
 @pytest.mark.parametrize("figure, message", [
@@ -194,7 +194,7 @@ def test_litert_ram_is_measured_here_and_decides_on_litert_devices(registry, vis
             tr:hasRuntime [ a tr:RuntimeInstall ; tr:runtime tr:LiteRT ; tr:runtimeRamBytes 0 ] .""")
     registry.store.put_graphs({iri: gateway})
     [short] = _ram_result(_both(registry, model, iri))
-    assert short.message.startswith(f"needs {litert['ram']:,} B of RAM (measured by LiteRT ")
+    assert short.message.startswith(f"needs {litert['ram']:,} B of RAM: {litert['ram']:,} B tensor arena (measured by LiteRT ")
 
 
 def test_the_model_page_and_api_show_each_figure_with_its_basis(registry, vision):
