@@ -98,10 +98,11 @@ def test_a_shape_the_checker_cannot_compile_is_refused_by_name(tmp_path):
 
 def test_the_refusal_names_the_first_violation_and_counts_the_rest():
     text = next(iter_catalog()).ntriples().replace(
-        '<https://w3id.org/tinyreg/ontology#ramBytes> "', '<https://w3id.org/tinyreg/ontology#ramBytes> "-')
+        '<https://w3id.org/tinyreg/ontology#usableRamBytes> "', '<https://w3id.org/tinyreg/ontology#usableRamBytes> "-')
     with pytest.raises(Invalid) as caught:
         validate(text, "device")
     assert caught.value.detail.startswith(
-        "the device description breaks its shape: tr:ramBytes is one positive integer count of bytes (ramBytes of https://")
+        "the device description breaks its shape: tr:usableRamBytes is one positive integer count of "
+        "bytes, no more than tr:totalRamBytes (usableRamBytes of https://")
     assert [r["message"] for r in caught.value.extra["results"] if r["severity"] == "violation"] == [
-        "tr:ramBytes is one positive integer count of bytes"]
+        "tr:usableRamBytes is one positive integer count of bytes, no more than tr:totalRamBytes"]
