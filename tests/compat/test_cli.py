@@ -72,6 +72,24 @@ def test_check_runs_apart_from_fits_when_a_sensor_is_missing(tmp_path, invoke, s
     assert table[1] == ["kws-mic@1", "r"]
 
 
+def test_check_says_unknown_once_and_bounds_the_headroom_by_the_total(tmp_path, invoke, store_overrides):
+    registry = Registry(load_settings(environ={}, data_dir=str(tmp_path / "cli-data"), **store_overrides))
+    registry.init()
+    board = BOARD.format("total")
+    graph = _board(board, 65536)
+    graph.remove((rdflib.URIRef(board), TR.usableRamBytes, None))
+    graph.add((rdflib.URIRef(board), TR.totalRamBytes, rdflib.Literal(65536)))
+    registry.store.put_graphs({board: graph, **dict([_scored("kws-small", 40_000, "KeywordSpotting",
+                                                              "Accuracy", 0.9)])})
+    registry.close()
+    out = invoke("check", "kws-small", "board-total")
+    assert out.exit_code == 3
+    assert out.output.startswith("kws-small@1 unknown whether it fits board-total (runs: unknown, fits: unknown)")
+    assert "RAM: needs 40,000 B of 65,536 B in all (usable not stated), at most 25,536 B to spare" in out.output
+    assert "  ? unknown: usable RAM. The device states 65,536 B of RAM in all" in out.output
+    assert "unknown: unknown" not in out.output
+
+
 def test_match_both_ways(cli):
     devices = cli("match", "--model", "kws-big", "--format", "json")
     assert [m["iri"] for m in json.loads(devices.output)] == [BOARD.format(256)]

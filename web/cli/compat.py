@@ -28,8 +28,21 @@ UNKNOWN_EXIT = 3
 
 
 def _result_lines(results) -> list[str]:
-    return [f"  {_MARKS.get(r.level, '-')} {r.level}: {r.message}  [{local_name(r.constraint)}]"
-            for r in results]
+    # an unknown's message already begins "unknown: <what is missing>"
+    return [f"  {_MARKS.get(r.level, '-')} "
+            + (r.message if r.message.startswith(f"{r.level}: ") else f"{r.level}: {r.message}")
+            + f"  [{local_name(r.constraint)}]" for r in results]
+
+
+def _headroom_line(resource: str, h: dict) -> str:
+    """needed of available, and the difference; against a total when no usable figure is
+    stated, which bounds the headroom without giving it."""
+    if h["capacity_kind"] != "usable":
+        return (f"  {resource}: needs {h['needed']:,} B of {h['available']:,} B in all (usable not "
+                f"stated), {'at most' if h['difference'] >= 0 else 'short by'} "
+                f"{abs(h['difference']):,} B{' to spare' if h['difference'] >= 0 else ''}")
+    return (f"  {resource}: needs {h['needed']:,} B of {h['available']:,} B available, "
+            f"{'headroom' if h['difference'] >= 0 else 'short by'} {abs(h['difference']):,} B")
 
 
 def _said(answer: bool | None, what: str, warned: bool = False) -> str:
@@ -71,8 +84,7 @@ def check(state, model: str, device: str, shacl: bool, runs_only: bool, fmt: str
         click.echo(f"{_version_name(version)} {_said(verdict.fits, 'fits')} {local_name(board)} "
                    f"(runs: {compat.answer_text(verdict.runs)}, fits: {compat.answer_text(verdict.fits)})")
         for resource, h in verdict.headroom.items():
-            click.echo(f"  {resource}: needs {h['needed']:,} B of {h['available']:,} B available, "
-                       f"{'headroom' if h['difference'] >= 0 else 'short by'} {abs(h['difference']):,} B")
+            click.echo(_headroom_line(resource, h))
         for line in _result_lines([r for r in verdict.results if r.group != compat.HEADROOM]):
             click.echo(line)
     answer = verdict.runs if runs_only else verdict.fits
