@@ -67,7 +67,7 @@ def td(index: int) -> dict:
         "@context": ["https://www.w3.org/2022/wot/td/v1.1", "https://w3id.org/tinyreg/td/v1"],
         "id": f"urn:dev:bench:{index:04d}", "@type": "Thing", "title": f"Bench board {index}",
         "securityDefinitions": {"nosec_sc": {"scheme": "nosec"}}, "security": "nosec_sc",
-        "ramBytes": 262144, "reservedRamBytes": 65536, "flashBytes": 1048576,
+        "usableRamBytes": 262144, "reservedRamBytes": 65536, "usableFlashBytes": 1048576,
         "processor": {"mcu": "nRF52840", "core": "CortexM4F", "clockHz": 64000000},
         "runtimes": [{"runtime": "TFLM"}],
     }
