@@ -83,6 +83,9 @@ def test_a_migrated_store_answers_what_it_answered(old, answers):
     assert ours == answers["fits"]
     assert sum(fits for row in ours.values() for fits, _ in row.values()) > 100
     assert list_devices(old) == answers["devices"]
+    # the migrated graphs carry the RDFS entailments of the new release: every device is a tr:Device
+    typed = old.store.select("SELECT DISTINCT ?d WHERE { ?d a <https://w3id.org/tinyreg/ontology#Device> }")
+    assert len(typed) == len(answers["devices"])
     flash = {r["v"]: r["f"] for r in old.store.select(
         "SELECT ?v ?f WHERE { ?v a <https://w3id.org/tinyreg/ontology#ModelVersion> ; "
         "<https://w3id.org/tinyreg/ontology#modelFlashBytes> ?f }")}
