@@ -17,7 +17,7 @@ from ..store import IRI
 from ..vocab import TR, prefixes
 from .engine import Engine, Outcomes, current_engine, fleet_engine
 from .patterns import Adjust
-from .results import Match, Matrix, Ranked, Verdict, WhatIf
+from .results import HEADROOM, UNKNOWN, VIOLATION, Match, Matrix, Ranked, Verdict, WhatIf
 
 if TYPE_CHECKING:
     from ..core import Registry
@@ -139,6 +139,34 @@ def latency_matrix(registry: Registry, models: list[str], devices: list[str]) ->
         out, _ = engine.latency.fastest(np.array([engine.model(m) for m in models]),
                                         np.array([engine.device(d) for d in devices]))
     return out
+
+
+def misfit_reasons(registry: Registry, models: list[str], devices: list[str],
+                   fits: list[list[bool | None]]) -> list[list[str | None]]:
+    """For each pair that does not fit (`fits` False, or None: unknown), the first result
+    that rules it out or leaves it unknown, as its message says it ("needs 180000 B of RAM
+    ...; 65536 B short"); None where it fits. The engine's own results for each such pair,
+    in memory: no query per cell."""
+    engine = fleet_engine(registry)
+    rows = [engine.model(m) for m in models]
+    columns = [engine.device(d) for d in devices]
+    out: list[list[str | None]] = []
+    for m, row in zip(rows, fits):
+        reasons = []
+        for d, ok in zip(columns, row):
+            results = [] if ok else [r for r in engine.results(m, d) if r.group != HEADROOM]
+            first = next((r for r in results if r.severity == VIOLATION),
+                         next((r for r in results if r.severity == UNKNOWN), None))
+            reasons.append(first.message if first is not None else None)
+        out.append(reasons)
+    return out
+
+
+def version_names(registry: Registry, versions: list[str]) -> list[str]:
+    """The names of these model versions as the engine holds them (e.g. "KWS tiny v1")."""
+    engine = fleet_engine(registry)
+    names = engine.fleet.model_names
+    return [str(names[engine.model(v)]) for v in versions]
 
 
 def matrix(registry: Registry, models: list[str] | None = None,

@@ -82,12 +82,18 @@ def test_device_page_shows_hardware_and_models(client):
 
 def test_heatmap_over_a_selection_links_each_cell_to_its_explanation(client):
     html = page(client, "/compat?q=nucleo&task=KeywordSpotting")
-    rows = re.findall(r"<tr><th><a [^>]*>([^<]+)</a></th>", html)
-    assert rows == ["kws-tiny@1"]
-    cells = re.findall(r'<td class="(fit|tight|runs|unknown|misfit)"><a href="([^"]+)"', html)
+    rows = re.findall(r'<tr><th><a [^>]*title="([^"]+)">([^<]+)</a></th>', html)
+    assert rows == [("kws-tiny@1", "KWS tiny v1")]  # the model's name, its reference on hover
+    cells = re.findall(r'<td class="(fit|tight|runs|unknown|misfit)"><a href="([^"]+)" title="([^"]+)"', html)
     nucleos = [d for d in client.get("/api/devices", query_string={"q": "nucleo"}).get_json()["items"]]
     # It runs on every Nucleo, none of which has a microphone: runs, does not fit.
-    assert len(cells) == len(nucleos) and {c for c, _ in cells} == {"runs"}
+    assert len(cells) == len(nucleos) and {c for c, _, _ in cells} == {"runs"}
+    # Each cell's hover says what rules it out, as the engine's results say it.
+    for _, href, title in cells:
+        device = re.search(r"device=([^&\"]+)", href).group(1)
+        verdict = client.get("/api/compat/check", query_string={"model": "kws-tiny@1", "device": device}).get_json()
+        first = next(r for r in verdict["results"] if r["severity"] == "violation")
+        assert f"does not fit as it is: {first['message']}" in html_lib.unescape(title), title
     explained = page(client, cells[0][1].replace("&amp;", "&"))
     assert "It runs, but the device lacks a sensor it needs." in explained and "microphone" in explained
     assert "runs: yes · fits: no" in explained

@@ -10,8 +10,8 @@ from flask import jsonify, request
 
 from tinyreg.registry import Registry
 from tinyreg.registry.compat import (HEADROOM, best_model, check, devices_for_model, latency_matrix,
-                                     matrix, models_for_device, resolve_device, resolve_model,
-                                     what_if)
+                                     matrix, misfit_reasons, models_for_device, resolve_device,
+                                     resolve_model, version_names, what_if)
 from tinyreg.registry.errors import Invalid
 
 from ..current import current_registry
@@ -121,14 +121,19 @@ def matrix_slice(registry: Registry, args: Mapping[str, str]) -> dict[str, Any]:
         raise Invalid(f"the slice has more than {MAX_MATRIX_CELLS:,} cells; "
                       "list fewer models or ask for fewer devices (limit)")
     latency = latency_matrix(registry, full.models, full.devices[window])
-    return {"models": full.models, "devices": full.devices[window],
-            "total_devices": len(full.devices), "offset": offset, "limit": limit,
-            "runs": [row[window] for row in full.answer_rows("runs")],
-            "fits": [row[window] for row in full.answer_rows("fits")],
-            "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))],
-            # the fastest estimate of each pair in ms, null where there is none
-            "latency_ms": [[None if math.isnan(x) else round(float(x), 3) for x in row]
-                           for row in latency]}
+    fits = [row[window] for row in full.answer_rows("fits")]
+    out = {"models": full.models, "model_names": version_names(registry, full.models),
+           "devices": full.devices[window],
+           "total_devices": len(full.devices), "offset": offset, "limit": limit,
+           "runs": [row[window] for row in full.answer_rows("runs")],
+           "fits": fits,
+           "warned": [full.warned_row(i)[window].tolist() for i in range(len(full.models))],
+           # the fastest estimate of each pair in ms, null where there is none
+           "latency_ms": [[None if math.isnan(x) else round(float(x), 3) for x in row]
+                          for row in latency]}
+    if flag(args, "reasons"):  # what rules out each pair that does not fit, for tooltips
+        out["reasons"] = misfit_reasons(registry, full.models, out["devices"], fits)
+    return out
 
 
 # A change of a petabyte is not a question anyone means; the bound keeps the sums exact.

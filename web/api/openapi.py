@@ -261,7 +261,10 @@ def openapi_document() -> dict:
                     _query("models", {"type": "string", "pattern": _MODEL_LIST},
                            "Comma-separated model versions (slug or slug@N)."),
                     _query("devices", {"type": "string", "pattern": _DEVICE_LIST},
-                           "Comma-separated device identifiers.")] + _PAGE[:2],
+                           "Comma-separated device identifiers."),
+                    _query("reasons", {"type": "boolean"}, "Add `reasons`: for each pair that "
+                           "does not fit, the first result that rules it out (null where it fits).")
+                ] + _PAGE[:2],
                 "responses": {"200": _json({"$ref": "#/components/schemas/MatrixSlice"}),
                               "400": PROBLEM, "404": PROBLEM}}},
             "/api/compat/best": {"get": {
@@ -383,9 +386,13 @@ def openapi_document() -> dict:
                                                "runs": _ANSWER_ROWS, "fits": _ANSWER_ROWS,
                                                "warned": _BOOL_ROWS,
                                                "total_devices": {"type": "integer"},
+                                               "model_names": _STRINGS,
                                                "latency_ms": {"type": "array", "items": {
                                                    "type": "array",
-                                                   "items": {"type": ["number", "null"]}}}}},
+                                                   "items": {"type": ["number", "null"]}}},
+                                               "reasons": {"type": "array", "items": {
+                                                   "type": "array",
+                                                   "items": {"type": ["string", "null"]}}}}},
                 "Ranked": {"type": "object", "required": ["iri", "id", "value", "runs", "fits"],
                            "properties": {"iri": {"type": "string"}, "id": {"type": "string"},
                                           "value": {"type": "number"}, "runs": _ANSWER,

@@ -153,7 +153,7 @@ def compat():
     models = ",".join(registry.models.latest(choice)[:MAX_LIMIT]) if choice.chosen else ""
     grid = None
     if devices.items and (models or not choice.chosen):
-        grid = matrix_slice(registry, {"models": models, "limit": str(MAX_LIMIT),
+        grid = matrix_slice(registry, {"models": models, "limit": str(MAX_LIMIT), "reasons": "1",
                                        "devices": ",".join(d["id"] for d in devices.items)})
     names = {d["iri"]: d["name"] for d in devices.items}
     return render_template("compat.html", grid=grid, listing=devices.as_dict(), names=names,
