@@ -42,9 +42,10 @@ def check_devices(registry: Registry, version: str, devices: Iterable[str],
             verdicts[device] = GateVerdict(True, None)
             continue
         asked = [r for r in verdict.results if not runs_only or r.group not in FITS_ONLY]
-        if answer is None:
+        if answer is None:  # each unknown's message begins "unknown: <what is missing>"
             unknown = [r for r in asked if r.severity == UNKNOWN]
-            verdicts[device] = GateVerdict(False, "unknown: " + explain(unknown))
+            verdicts[device] = GateVerdict(False, explain(unknown) if unknown else
+                                           "unknown: a fact the verdict needs is not stated")
         else:
             verdicts[device] = GateVerdict(False, explain(r for r in asked if r.severity == VIOLATION))
     return verdicts

@@ -80,6 +80,30 @@ def test_compatibility_questions_explain_misfits(client):
     assert [(r["id"], r["value"]) for r in best["items"]] == [("kws-tiny@1", 0.9)]
 
 
+def test_answers_say_runs_and_fits_apart_with_headroom_and_unknowns(client):
+    check = client.get("/api/compat/check", query_string={
+        "model": "kws-tiny", "device": "st-nucleo-l4r5zi"}).get_json()
+    assert (check["runs"], check["fits"], check["unknown"]) == (True, False, [])
+    ram = check["headroom"]["RAM"]
+    assert ram["difference"] == ram["available"] - ram["needed"] > 0
+    assert ram["needed"] == sum(item["bytes"] for item in ram["items"])
+    # The Alif kit states totals only: unknown, with what is missing, neither yes nor no.
+    alif = client.get("/api/compat/check", query_string={
+        "model": "kws-tiny", "device": "alif-ensemble-e7-appkit"}).get_json()
+    assert alif["runs"] is None and alif["unknown"] and all(
+        m.startswith("unknown: usable") for m in alif["unknown"])
+    # Asked for runs, the boards without a microphone count too.
+    fitting = client.get("/api/models/kws-tiny/devices", query_string={"limit": 1000}).get_json()
+    running = client.get("/api/models/kws-tiny/devices", query_string={
+        "limit": 1000, "runs_only": "1"}).get_json()
+    assert running["fitting"] == len(running["items"]) > fitting["fitting"]
+    assert "st-nucleo-l4r5zi" in {r["id"] for r in running["items"]}
+    assert all(r["runs"] for r in running["items"])
+    grid = client.get("/api/compat/matrix", query_string={
+        "models": "kws-tiny@1", "devices": "st-nucleo-l4r5zi,alif-ensemble-e7-appkit"}).get_json()
+    assert grid["runs"] == [[True, None]] and grid["fits"] == [[False, None]]
+
+
 def test_compatibility_pages_explain_only_what_they_show(client):
     fitting = client.get("/api/models/kws-tiny/devices", query_string={"limit": 1000}).get_json()
     assert fitting["total"] == fitting["fitting"] == len(fitting["items"])
