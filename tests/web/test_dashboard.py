@@ -37,6 +37,18 @@ def test_no_page_loads_anything_from_another_host(client):
         assert not re.search(r'(src|href)="(https?:)?//', html.split("<main>")[0]), url
 
 
+def test_the_arena_chart_adds_up_to_the_measured_arena(client):
+    version = client.get("/api/models/kws-tiny").get_json()
+    html = page(client, "/models/kws-tiny")
+    chart = re.search(r'aria-label="Bytes by allocation">(.*?)</div>\s*</figure>', html, re.S).group(1)
+    bars = dict(re.findall(r'<span class="label">([^<]+)</span>.*?<span class="value">(\d+) B</span>', chart, re.S))
+    persistent = sum(r["bytes"] for r in version["arena_breakdown"])
+    assert 0 < persistent < version["measured_arena_bytes"]
+    rest = int(bars.pop("Non-persistent: tensor buffers (planned), padding"))
+    assert rest == version["measured_arena_bytes"] - persistent
+    assert sum(map(int, bars.values())) == persistent
+
+
 def test_model_page_lists_devices_with_reasons(client):
     html = page(client, "/models/kws-tiny")
     assert "CONV_2D" in html and "TFLMRecordingAllocator" in html

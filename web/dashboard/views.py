@@ -76,10 +76,22 @@ def model(ref: str):
     compat = _fits_and_misfits(devices_for, registry, view["iri"])
     if fmt:  # the page's table of devices
         return table_response(match_rows(compat), fmt, f"{view['id']}-v{view['version']}-devices")
-    arena = bar_chart("Bytes by allocation", [(r["category"], r["bytes"])
-                                               for r in view["arena_breakdown"]], unit=" B")
+    arena = bar_chart("Bytes by allocation", _arena_parts(view), unit=" B")
     return render_template("model.html", m=view, arena_chart=arena if arena.bars else None,
                            compat=compat)
+
+
+# TFLM's recording allocator itemises the arena's persistent tail; what the measured arena
+# holds beyond it is the head: the tensors' buffers the memory planner lays out (and padding).
+NON_PERSISTENT = "Non-persistent: tensor buffers (planned), padding"
+
+
+def _arena_parts(view: dict[str, Any]) -> list[tuple[str, int]]:
+    """The arena's recorded allocations and, from the measured arena, the rest."""
+    parts = [(r["category"], r["bytes"]) for r in view["arena_breakdown"]]
+    measured = view["measured_arena_bytes"]
+    rest = measured - sum(b for _, b in parts) if parts and measured is not None else 0
+    return parts + [(NON_PERSISTENT, rest)] if rest > 0 else parts
 
 
 @bp.get("/devices")
