@@ -135,6 +135,54 @@ def model_view(registry: Registry, ref: str) -> dict[str, Any]:
     }
 
 
+_HISTORY = prefixes("tr", "schema", "dcterms", "prov") + """
+SELECT ?v ?n ?created ?previous ?measured ?estimated ?declared ?flash ?format ?params ?macs
+       ?size ?sha ?source ?trained WHERE {
+  ?v tr:versionOf ?model .
+  GRAPH ?v { ?v tr:versionNumber ?n .
+    OPTIONAL { ?v prov:generatedAtTime ?created } OPTIONAL { ?v prov:wasRevisionOf ?previous }
+    OPTIONAL { ?v tr:arenaBytes ?measured } OPTIONAL { ?v tr:estimatedArenaBytes ?estimated }
+    OPTIONAL { ?v tr:declaredArenaBytes ?declared } OPTIONAL { ?v tr:modelFlashBytes ?flash }
+    OPTIONAL { ?v tr:numberFormat ?format } OPTIONAL { ?v tr:parameterCount ?params }
+    OPTIONAL { ?v tr:macs ?macs } OPTIONAL { ?v dcterms:source ?source }
+    OPTIONAL { ?v tr:trainedOn/schema:name ?trained }
+    OPTIONAL { ?v tr:artifact ?a . ?a tr:sha256 ?sha ; tr:byteSize ?size } }
+} ORDER BY DESC(?n)"""
+# Versions a model page compares side by side, newest first.
+HISTORY_SHOWN = 8
+
+
+def model_versions(registry: Registry, ref: str, limit: int = HISTORY_SHOWN) -> list[dict[str, Any]]:
+    """The newest `limit` versions of the model `ref` names, newest first, each with the
+    figures a comparison shows and its lineage: the version it is a revision of
+    (prov:wasRevisionOf), when it was made, its source and training data."""
+    from .models.register import ARENA_BASES
+    model = _model_of(registry, ref)
+    out = []
+    for r in registry.store.select(_HISTORY, {"model": IRI(model)})[:limit]:
+        basis = next((b for b in ARENA_BASES if r[b] is not None), None)
+        out.append({"iri": r["v"], "version": int(r["n"]), "ref": f"{local_name(model)}@{int(r['n'])}",
+                    "created": _iso(r["created"]), "revision_of": r["previous"],
+                    "arena_bytes": r[basis] if basis else None, "arena_basis": basis,
+                    "flash_bytes": r["flash"], "number_format": local_name(r["format"]),
+                    "parameters": r["params"], "macs": r["macs"], "file_bytes": r["size"],
+                    "sha256": r["sha"], "source": r["source"], "trained_on": r["trained"]})
+    return out
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else None if value is None else str(value)
+
+
+def _model_of(registry: Registry, ref: str) -> str:
+    """The IRI of the model whose version `ref` names."""
+    rows = registry.store.select(_PREFIXES + "SELECT ?model WHERE { GRAPH ?v { ?v tr:versionOf ?model } }",
+                                 {"v": IRI(resolve_model(registry, ref))})
+    if not rows:
+        raise NotFound(f"model version {ref} names no model")
+    return rows[0]["model"]
+
+
 def _figure(row: dict[str, Any]) -> dict[str, Any]:
     """A runtime's or NPU configuration's figures, with how they were obtained and by whom."""
     return {"runtime": local_name(row["runtime"]), "npu": local_name(row["npu"]),

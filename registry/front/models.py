@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import rdflib
 
 from .. import facets as faceting
-from ..entities import model_view
+from ..entities import model_versions, model_view
 from ..listing import MODEL_SORTS, matching, ordered, sort_order
 from ..paging import Faceted, Page, Paged
 from ..references import resolve_model
@@ -85,6 +85,11 @@ class Models:
     def get(self, ref: str) -> dict[str, Any]:
         """One model version with everything its page shows."""
         return model_view(self.registry, ref)
+
+    def versions(self, ref: str) -> list[dict[str, Any]]:
+        """The model's newest versions, newest first, with the figures a comparison shows
+        and each one's lineage (entities.model_versions)."""
+        return model_versions(self.registry, ref)
 
     def graph(self, ref: str) -> rdflib.Graph:
         return self.registry.store.get_graph(self.resolve(ref))

@@ -205,6 +205,13 @@ def openapi_document() -> dict:
                                 "schema": {"type": "string", "pattern": _MODEL_REF}}, _FORMAT],
                 "responses": {"200": _rdf_or_json({"$ref": "#/components/schemas/ModelVersion"}),
                               "400": PROBLEM, "404": PROBLEM, "406": PROBLEM}}},
+            "/api/models/{ref}/versions": {"get": {
+                "summary": "The model's newest versions (8), newest first, with the figures "
+                           "the model page compares and each one's lineage (revision_of)",
+                "parameters": [_path("ref", _MODEL_REF)],
+                "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/VersionFigures"}}}}),
+                    "400": PROBLEM, "404": PROBLEM}}},
             "/api/models/{ref}/file": {"get": {
                 "summary": "The version's .tflite file as stored (read-only: no token). The "
                            "ETag is the file's SHA-256 as the registry holds it",
@@ -323,6 +330,13 @@ def openapi_document() -> dict:
                     "id": {"type": "string"}, "name": {"type": "string"}, "iri": {"type": "string"},
                     "kind": _NULLABLE_STR, "ram": _NULLABLE_INT, "flash": _NULLABLE_INT,
                     "core": _NULLABLE_STR, "format": _NULLABLE_STR, "incomplete": _NULLABLE_STR}},
+                "VersionFigures": {"type": "object", "required": ["iri", "version", "ref"], "properties": {
+                    "iri": {"type": "string"}, "version": {"type": "integer"}, "ref": {"type": "string"},
+                    "revision_of": _NULLABLE_STR, "created": _NULLABLE_STR,
+                    "arena_bytes": _NULLABLE_INT, "arena_basis": _NULLABLE_STR,
+                    "flash_bytes": _NULLABLE_INT, "number_format": _NULLABLE_STR,
+                    "parameters": _NULLABLE_INT, "macs": _NULLABLE_INT, "file_bytes": _NULLABLE_INT,
+                    "sha256": _NULLABLE_STR, "source": _NULLABLE_STR, "trained_on": _NULLABLE_STR}},
                 "Facet": {"type": "object", "required": ["values", "more"], "properties": {
                     "values": {"type": "array", "items": {
                         "type": "object", "required": ["value", "count"], "properties": {

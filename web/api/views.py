@@ -102,6 +102,11 @@ def model(ref: str):
     return _entity(lambda: models.get(ref), lambda: models.graph(ref), ref)
 
 
+@bp.get("/models/<path:ref>/versions")
+def model_versions(ref: str):
+    return jsonify({"items": current_registry().models.versions(ref)})
+
+
 @bp.get("/models/<path:ref>/file")
 def model_download(ref: str):
     """The version's stored .tflite bytes. Read-only, so no token, as for every GET; the

@@ -78,7 +78,7 @@ def model(ref: str):
         return table_response(match_rows(compat), fmt, f"{view['id']}-v{view['version']}-devices")
     arena = bar_chart("Bytes by allocation", _arena_parts(view), unit=" B")
     return render_template("model.html", m=view, arena_chart=arena if arena.bars else None,
-                           compat=compat)
+                           compat=compat, history=registry.models.versions(view["iri"]))
 
 
 # TFLM's recording allocator itemises the arena's persistent tail; what the measured arena
