@@ -55,6 +55,11 @@ def test_deploy_reports_each_refusal_and_exits_1(tinyreg, fleet):
     listed = json.loads(tinyreg("deployments", "--device", "urn:dev:test:a", "--format", "json").output)
     assert [d["status"] for d in listed] == ["Active"]
     assert rollout_id in tinyreg("rollout", "list").output
+    # A rollout every device refused says so, not "completed".
+    refused = tinyreg("deploy", "conv", "--device", "urn:dev:test:small", code=1).output
+    assert "refused: nothing sent (1 refused)" in refused and "completed" not in refused
+    refused_id = refused.split("rollout ", 1)[1].split(":", 1)[0]
+    assert f"rollout {refused_id}: refused: nothing sent" in tinyreg("rollout", "status", refused_id).output
 
 
 def test_deploy_then_roll_back_from_the_command_line(tinyreg, fleet):

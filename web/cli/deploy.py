@@ -18,6 +18,7 @@ import click
 from tinyreg.deploy.selection import named_devices, where_devices
 from tinyreg.deploy.targets import AUTO, available
 from tinyreg.registry import Registry
+from tinyreg.registry.deployments import outcome
 from tinyreg.registry.errors import Unavailable
 from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.registry.keys import parse_public_key, public_key_text, publish_key
@@ -111,7 +112,7 @@ def _run(registry: Registry, rollout_iri: str, options, total: int, listen: str 
 def _report(registry: Registry, summary) -> None:
     token = summary.rollout.rsplit("/", 1)[-1]
     counts = ", ".join(f"{n} {status.lower()}" for status, n in sorted(summary.counts.items()))
-    click.echo(f"rollout {token}: {summary.state.lower()} ({counts})")
+    click.echo(f"rollout {token}: {outcome(summary.state, summary.counts).lower()} ({counts})")
     for d in registry.deployments.records(DeploymentFilter(rollout=summary.rollout)):
         if d["status"] in ("Refused", "Failed"):
             click.echo(f"  {d['status'].lower()}: {d['device_id'] or d['device']}: {d['reason']}")
@@ -204,7 +205,7 @@ def rollout_show(state, rollout_id: str, fmt: str) -> None:
         click.echo(json.dumps({**info, "deploymentList": deployments}, indent=2, default=str))
         return
     counts = ", ".join(f"{n} {s.lower()}" for s, n in sorted(info["byStatus"].items()))
-    click.echo(f"rollout {info['id']}: {info['state'].lower()} ({counts})")
+    click.echo(f"rollout {info['id']}: {info['outcome'].lower()} ({counts})")
     if info["reason"]:
         click.echo(f"reason: {info['reason']}")
     click.echo(render_rows(_DEPLOYMENT_COLUMNS, deployments, fmt))
