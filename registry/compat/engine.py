@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _CHUNK_CELLS = 6_400_000
 _CACHE_KEY = "compat"
 _SAVED_KEY = "compat.snapshot"  # the revision of the snapshot on disk, as this process knows it
+_REFRESHING_KEY = "compat.refreshing"  # true while a thread brings the engine up to date
 _BUILDING = threading.Lock()
 # A pattern's compiler lives beside the others in patterns.py, or in a module of its own.
 COMPILERS = {**PATTERNS, LatencyFit.__name__: LatencyFit}
@@ -114,6 +115,10 @@ class Engine:
         return Engine(self.constraints, fleet, origin="refreshed")
 
     # ---- indexes
+    def knows(self, iri: str) -> bool:
+        """Whether `iri` is one of the engine's model versions or devices."""
+        return iri in self.fleet.model_index or iri in self.fleet.device_index
+
     def model(self, iri: str) -> int:
         try:
             return self.fleet.model_index[iri]
@@ -216,24 +221,36 @@ def fleet_engine(registry: Registry, constraints: tuple[Constraint, ...] | None 
     with _BUILDING:
         engine = current_engine(registry, constraints)
         if engine is None:
-            cached = registry.cache.get(_CACHE_KEY)
-            saved = registry.cache.get(_SAVED_KEY)
-            if cached is None:
-                cached = snapshot.load(registry, constraints)
-                # Refreshed from the snapshot, it is worth saving for the next process.
-                saved = None if cached is None or cached.revision != registry.store.revision() \
-                    else cached.revision
-            if cached is not None and cached.constraints is constraints \
-                    and cached.fleet.store is registry.store:
-                engine = cached if cached.revision == registry.store.revision() \
-                    else cached.refreshed()
-            if engine is None:
-                engine = Engine.load(registry.store, constraints)
-            registry.cache[_CACHE_KEY] = engine
-            if snapshot.due(engine, saved):
-                snapshot.save(registry, engine)
-                saved = engine.revision
-            registry.cache[_SAVED_KEY] = saved
+            registry.cache[_REFRESHING_KEY] = True
+            try:
+                engine = _brought_up(registry, constraints)
+            finally:
+                registry.cache[_REFRESHING_KEY] = False
+    return engine
+
+
+def _brought_up(registry: Registry, constraints: tuple[Constraint, ...]) -> Engine:
+    """The engine at the store's revision now: the held one (or the snapshot's) refreshed
+    from the change log, else one built whole; the caller holds _BUILDING."""
+    engine = None
+    cached = registry.cache.get(_CACHE_KEY)
+    saved = registry.cache.get(_SAVED_KEY)
+    if cached is None:
+        cached = snapshot.load(registry, constraints)
+        # Refreshed from the snapshot, it is worth saving for the next process.
+        saved = None if cached is None or cached.revision != registry.store.revision() \
+            else cached.revision
+    if cached is not None and cached.constraints is constraints \
+            and cached.fleet.store is registry.store:
+        engine = cached if cached.revision == registry.store.revision() \
+            else cached.refreshed()
+    if engine is None:
+        engine = Engine.load(registry.store, constraints)
+    registry.cache[_CACHE_KEY] = engine
+    if snapshot.due(engine, saved):
+        snapshot.save(registry, engine)
+        saved = engine.revision
+    registry.cache[_SAVED_KEY] = saved
     return engine
 
 
@@ -246,3 +263,20 @@ def current_engine(registry: Registry,
             and engine.constraints is constraints:
         return engine
     return None
+
+
+def engine_for(registry: Registry, *iris: str) -> Engine:
+    """The engine to answer a listing about `iris` (model versions, devices) from: the
+    current one; or, while another thread brings it up to date after a write, the one from
+    before that write, when it knows them all. A reader then does not queue behind the
+    refresh (2 s at 100,000 devices) and reads what was true a write ago; one asking about
+    what only the write added waits for it. A deploy's gate asks `fleet_engine`, which waits."""
+    constraints = read_constraints()
+    engine = current_engine(registry, constraints)
+    if engine is not None:
+        return engine
+    held = registry.cache.get(_CACHE_KEY)
+    if registry.cache.get(_REFRESHING_KEY) and held is not None and held.constraints is constraints \
+            and held.fleet.store is registry.store and all(held.knows(iri) for iri in iris):
+        return held
+    return fleet_engine(registry, constraints)

@@ -15,7 +15,7 @@ from .. import words
 from ..errors import Invalid
 from ..store import IRI
 from ..vocab import TR, prefixes
-from .engine import Engine, Outcomes, current_engine, fleet_engine
+from .engine import Engine, Outcomes, current_engine, engine_for, fleet_engine
 from .patterns import Adjust
 from .results import HEADROOM, UNKNOWN, VIOLATION, Match, Matrix, Ranked, Verdict, WhatIf
 
@@ -42,7 +42,7 @@ def devices_for_model(registry: Registry, version_iri: str, explain: bool = Fals
     why. `offset` and `limit` page the answer; only the page's pairs are explained. Each
     match carries the fastest latency estimate where there is one; `max_latency_ms` keeps
     the devices whose estimate is within it, `by_latency` lists the fastest first."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, version_iri)
     model = engine.model(version_iri)
     found = engine.outcomes(np.array([model]))
     timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
@@ -57,7 +57,7 @@ def models_for_device(registry: Registry, device_iri: str, explain: bool = False
                       runs_only: bool = False) -> list[Match]:
     """The model versions that fit the device (or run on it, with `runs_only`); with
     `explain`, the unknown and the refused too, with why. Latency as in `devices_for_model`."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, device_iri)
     device = engine.device(device_iri)
     models = np.arange(len(engine.fleet.models))
     found = engine.outcomes(models, np.array([device]))
@@ -133,7 +133,7 @@ def _by_latency(ids: np.ndarray, timings: _Timings, max_latency_ms: float | None
 def latency_matrix(registry: Registry, models: list[str], devices: list[str]) -> np.ndarray:
     """The fastest latency estimate in ms of each model version on each device (NaN where
     there is none), as the latency shapes judge it."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, *models, *devices)
     out = np.full((len(models), len(devices)), np.nan)
     if engine.latency is not None and len(models) and len(devices):
         out, _ = engine.latency.fastest(np.array([engine.model(m) for m in models]),
@@ -172,7 +172,7 @@ def version_names(registry: Registry, versions: list[str]) -> list[str]:
 def matrix(registry: Registry, models: list[str] | None = None,
            devices: list[str] | None = None) -> Matrix:
     """Fit of every model version (or those listed) on every device (or those listed)."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, *(models or ()), *(devices or ()))
     rows = None if models is None else [engine.model(iri) for iri in models]
     columns = None if devices is None else [engine.device(iri) for iri in devices]
     return engine.matrix(rows, columns)

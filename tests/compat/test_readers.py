@@ -1,0 +1,83 @@
+"""While one thread brings the fleet engine up to date after a write, other readers of the
+listings are answered from the engine before that write instead of queueing behind the
+refresh; a reader asking about what only the write added, and a deploy's gate, wait."""
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from tinyreg.registry import compat
+from tinyreg.registry.compat import engine as engine_module
+from tinyreg.registry.compat.engine import Engine, engine_for
+
+from . import synthetic
+
+
+@pytest.fixture
+def refreshing(registry, monkeypatch):
+    """A registry whose engine one thread is refreshing after a device was added; the
+    refresh holds until `done()` lets it finish."""
+    registry.store.bulk_load(list(synthetic.models(3)) + list(synthetic.devices(20)))
+    before = compat.fleet_engine(registry)
+    new_iri, text = synthetic.device_graph(500, random.Random(5))
+    registry.store.put_graph(new_iri, text)
+    started, release = threading.Event(), threading.Event()
+    real = Engine.refreshed
+
+    def held_refresh(self):
+        started.set()
+        assert release.wait(timeout=120)
+        return real(self)
+    monkeypatch.setattr(Engine, "refreshed", held_refresh)
+    refresher = threading.Thread(target=compat.fleet_engine, args=(registry,))
+    refresher.start()
+    assert started.wait(timeout=60)
+    def done() -> None:
+        release.set()
+        refresher.join(timeout=120)
+        assert not refresher.is_alive()
+    yield registry, before, new_iri, done
+    done()
+
+
+def test_readers_read_the_engine_before_the_write_while_it_refreshes(refreshing):
+    registry, before, new_iri, done = refreshing
+    model = before.fleet.models[0]
+    # Answered at once, from the engine before the write: the new device is not listed yet.
+    assert engine_for(registry, model) is before
+    listed = compat.devices_for_model(registry, model, explain=True)
+    assert {m.iri for m in listed} == set(before.fleet.devices)
+    assert compat.matrix(registry).devices == before.fleet.devices
+    done()
+    # Once the refresh is done, the same question sees the write.
+    after = engine_for(registry, model)
+    assert after is not before and after.revision == registry.store.revision()
+    assert new_iri in {m.iri for m in compat.devices_for_model(registry, model, explain=True)}
+
+
+def test_a_reader_asking_about_what_the_write_added_waits_for_it(refreshing):
+    registry, before, new_iri, done = refreshing
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(engine_for(registry, new_iri)))
+    reader.start()
+    reader.join(timeout=1)
+    assert reader.is_alive() and not answers  # queued behind the refresh
+    done()
+    reader.join(timeout=120)
+    assert answers and answers[0].knows(new_iri)
+    assert answers[0].revision == registry.store.revision()
+
+
+def test_the_gate_waits_for_the_refresh(refreshing):
+    registry, before, _, done = refreshing
+    answers = []
+    gate = threading.Thread(target=lambda: answers.append(compat.fleet_engine(registry)))
+    gate.start()
+    gate.join(timeout=1)
+    assert gate.is_alive() and not answers
+    done()
+    gate.join(timeout=120)
+    assert answers[0] is not before and answers[0].revision == registry.store.revision()
+    assert not registry.cache.get(engine_module._REFRESHING_KEY)
