@@ -9,6 +9,7 @@ The fastest option of a device decides (every tie reports, as the query does).
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,8 @@ class Timing:
                 "calibrated": self.calibrated}
 
 
+# The options of each fleet, while it is in use (a refresh makes a new fleet).
+_OPTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NO_OPTIONS = (np.zeros(0, dtype=np.int64), *(np.zeros(0) for _ in range(5)),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
@@ -118,19 +121,17 @@ class LatencyFit(Compiled):
         self.budget = fleet.numbers("model", self.path, pick=min)
         tr = "https://w3id.org/tinyreg/ontology#"
         self.work = np.stack([fleet.numbers("model", tr + name) for name in _WORK])
-        options = _options(fleet)
+        # the budget's two shapes compile over the same fleet: the options are joined once
+        options = _OPTIONS.get(fleet)
+        if options is None:
+            options = _OPTIONS[fleet] = _options(fleet)
         self.device_of, self.clock, self.rate, self.k, self.dw_weight, self.fc_weight, \
-            self._rt, self._calibrated = options
-        values = fleet.terms.values
-        # (device, clock, rate, band, depthwise, fully connected, runtime, calibrated)
-        self.options = list(zip(self.device_of.tolist(), self.clock.tolist(), self.rate.tolist(),
-                                self.k.tolist(), self.dw_weight.tolist(), self.fc_weight.tolist(),
-                                [values[rt] for rt in self._rt.tolist()],
-                                self._calibrated.tolist()))
+            self.runtime_of, self.calibrated = options
+        self.count = len(self.device_of)
         # Options are sorted by device: each device's options are one run, starting here.
         self.devices_with, self.starts = np.unique(self.device_of, return_index=True)
         self._run = np.repeat(np.arange(len(self.starts)),
-                              np.diff(np.append(self.starts, len(self.options))))
+                              np.diff(np.append(self.starts, self.count)))
 
     def _estimates(self, models: np.ndarray) -> np.ndarray:
         """estimate[model row, option] in ms, in the order of the query's arithmetic."""
@@ -155,12 +156,11 @@ class LatencyFit(Compiled):
         width = len(self.fleet.devices)
         best = np.full((len(models), width), np.nan)
         which = np.full((len(models), width), -1, dtype=np.int64)
-        if self.options and len(models):
+        if self.count and len(models):
             estimates = self._estimates(models)
             estimates = np.where(np.isnan(estimates), np.inf, estimates)
             fastest = np.minimum.reduceat(estimates, self.starts, axis=1)
-            first = np.where(estimates == fastest[:, self._run], np.arange(len(self.options)),
-                             len(self.options))
+            first = np.where(estimates == fastest[:, self._run], np.arange(self.count), self.count)
             first = np.minimum.reduceat(first, self.starts, axis=1)  # the first of any tie
             known = np.isfinite(fastest)
             best[:, self.devices_with] = np.where(known, fastest, np.nan)
@@ -175,16 +175,16 @@ class LatencyFit(Compiled):
         """The Timing of an estimate and option from `fastest`."""
         if o < 0:
             return None
-        rt = self.options[o][6]
+        rt = self.fleet.terms.values[self.runtime_of[o]]
         return Timing(value, value / self.k[o], value * self.k[o], str(rt), self.fleet.label(rt),
-                      self.options[o][7])
+                      bool(self.calibrated[o]))
 
     def violations(self, models, devices, adjust=NO_ADJUST):
         width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
         out = np.zeros((len(models), width), dtype=bool)
         budget = self.budget[models]
         rows = np.flatnonzero(~np.isnan(budget))
-        if not len(rows) or not self.options:
+        if not len(rows) or not self.count:
             return out
         reported = self._reported(self._estimates(np.asarray(models)[rows]), budget[rows])
         per_device = np.zeros((len(rows), len(self.fleet.devices)), dtype=bool)
@@ -206,7 +206,7 @@ class LatencyFit(Compiled):
             over = low > budget if self.low_end else low <= budget < high
             if value != best or not over:
                 continue
-            rt, calibrated = self.options[o][6], self.options[o][7]
+            rt, calibrated = self.fleet.terms.values[self.runtime_of[o]], bool(self.calibrated[o])
             variables = {"path": self.path, "value": value, "estimate": milliseconds(value),
                          "low": milliseconds(low), "high": milliseconds(high),
                          "budget": milliseconds(budget), "runtime": self.fleet.label(rt),
