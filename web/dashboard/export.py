@@ -40,8 +40,10 @@ def table_response(listing: dict[str, Any], fmt: str, name: str) -> Response:
 
 def match_rows(compat: dict[str, Any]) -> dict[str, Any]:
     """A page's fit table (fitting rows, then the others) as export rows: one line each, the
-    latency estimate in ms and the reason as the table shows them."""
-    rows = [{"id": r["id"], "name": r["name"], "fits": r["fits"], "warned": r["warned"],
+    two answers (runs, fits: true, false or empty for unknown), the latency estimate in ms
+    and the reason as the table shows them."""
+    rows = [{"id": r["id"], "name": r["name"], "runs": r.get("runs"), "fits": r["fits"],
+             "warned": r["warned"],
              "latency_ms": (r.get("latency_ms") or {}).get("estimate"), "reason": r["reason"],
              "iri": r["iri"]} for r in compat["fits"] + compat["misfits"]]
     return {"items": rows, "total": compat["total"], "fitting": compat["fitting"]}
