@@ -93,3 +93,13 @@ def test_upload_a_model_see_where_it_runs_and_query(live_server, browser, tmp_pa
     assert len(rows) >= 1 and "/id/device/" in rows[0].text
     assert "row" in browser.find_element(By.ID, "status").text
     browser.save_screenshot(str(ARTIFACTS / "5-sparql-example.png"))
+
+    # The address now carries the query: opened afresh, it shows the same answer.
+    shared = browser.current_url
+    assert "?query=" in shared
+    asked = browser.find_element(By.ID, "query").get_property("value")
+    browser.get("about:blank")
+    browser.get(shared)
+    assert browser.find_element(By.ID, "query").get_property("value") == asked
+    wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results tbody tr"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")) == len(rows)

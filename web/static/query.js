@@ -50,6 +50,12 @@
   form.addEventListener("submit", function (event) {
     if (event.submitter && event.submitter.name === "format") return;  // a download
     event.preventDefault();
+    run();
+  });
+
+  function run() {
+    // The address holds the query run, so that it can be shared, bookmarked or reloaded.
+    history.replaceState(null, "", location.pathname + "?query=" + encodeURIComponent(editor.value));
     status.textContent = "running…";
     var started = performance.now();
     fetch(form.action, {
@@ -79,5 +85,8 @@
         status.textContent = n + " row" + (n === 1 ? "" : "s") + " in " + ms + " ms" + (truncated ? " (truncated at the row limit)" : "");
       });
     }).catch(function (err) { status.textContent = "failed: " + err; });
-  });
+  }
+
+  // An address that carries a query (a shared link) shows its answer, not only its text.
+  if (new URLSearchParams(location.search).get("query")) run();
 })();
