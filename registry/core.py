@@ -1,9 +1,10 @@
 """The Registry: one object that owns the store, the data directory and the shipped graphs.
 
 The CLI and the web app each hold one Registry and reach everything through it: the typed
-collaborators `registry.models`, `registry.devices`, `registry.deployments` (registry/front/)
-take typed filters and a `Page` and answer pages with their counts; `registry.intake` is the
-one way in for files; the capability modules underneath take a Registry.
+collaborators `registry.models`, `registry.devices`, `registry.compat` and
+`registry.deployments` (registry/front/) take typed filters and a `Page` and answer pages
+with their counts; `registry.intake` is the one way in for files; the capability modules
+underneath take a Registry.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from . import querytext
 from .counts import counts
 from .errors import Invalid
 from .entailment import shipped_closure
+from .front.compat import Compat
 from .front.deployments import Deployments
 from .front.devices import Devices
 from .front.models import Models
@@ -70,6 +72,10 @@ class Registry:
     @cached_property
     def devices(self) -> Devices:
         return Devices(self)
+
+    @cached_property
+    def compat(self) -> Compat:
+        return Compat(self)
 
     @cached_property
     def deployments(self) -> Deployments:

@@ -32,6 +32,32 @@ def check(registry: Registry, model_version_iri: str, device_iri: str) -> Verdic
     return engine.verdict(engine.model(model_version_iri), engine.device(device_iri))
 
 
+def judge_model(registry: Registry, version_iri: str, max_latency_ms: float | None = None,
+                by_latency: bool = False, runs_only: bool = False) -> Judged:
+    """The model version against every device, judged once: pages of it (`Judged.matches`)
+    and its counts come from the same outcomes. The rest as in `devices_for_model`."""
+    engine = engine_for(registry, version_iri)
+    model = engine.model(version_iri)
+    found = engine.outcomes(np.array([model]))
+    timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
+    return Judged(found, 0, engine.fleet.devices, engine.fleet.device_names,
+                  lambda d: engine.results(model, d), timing, max_latency_ms, by_latency,
+                  runs_only)
+
+
+def judge_device(registry: Registry, device_iri: str, max_latency_ms: float | None = None,
+                 by_latency: bool = False, runs_only: bool = False) -> Judged:
+    """Every model version against the device, judged once (see `judge_model`)."""
+    engine = engine_for(registry, device_iri)
+    device = engine.device(device_iri)
+    models = np.arange(len(engine.fleet.models))
+    found = engine.outcomes(models, np.array([device]))
+    timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
+    return Judged(found, 1, engine.fleet.models, engine.fleet.model_names,
+                  lambda m: engine.results(m, device), timing, max_latency_ms, by_latency,
+                  runs_only)
+
+
 def devices_for_model(registry: Registry, version_iri: str, explain: bool = False,
                       limit: int | None = None, offset: int = 0,
                       max_latency_ms: float | None = None, by_latency: bool = False,
@@ -42,13 +68,8 @@ def devices_for_model(registry: Registry, version_iri: str, explain: bool = Fals
     why. `offset` and `limit` page the answer; only the page's pairs are explained. Each
     match carries the fastest latency estimate where there is one; `max_latency_ms` keeps
     the devices whose estimate is within it, `by_latency` lists the fastest first."""
-    engine = engine_for(registry, version_iri)
-    model = engine.model(version_iri)
-    found = engine.outcomes(np.array([model]))
-    timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
-    return _matches(found, 0, engine.fleet.devices, engine.fleet.device_names,
-                    lambda d: engine.results(model, d) if explain else [], explain, limit, offset,
-                    timing, max_latency_ms, by_latency, runs_only)
+    return judge_model(registry, version_iri, max_latency_ms, by_latency, runs_only).matches(
+        explain, limit, offset)
 
 
 def models_for_device(registry: Registry, device_iri: str, explain: bool = False,
@@ -57,14 +78,8 @@ def models_for_device(registry: Registry, device_iri: str, explain: bool = False
                       runs_only: bool = False) -> list[Match]:
     """The model versions that fit the device (or run on it, with `runs_only`); with
     `explain`, the unknown and the refused too, with why. Latency as in `devices_for_model`."""
-    engine = engine_for(registry, device_iri)
-    device = engine.device(device_iri)
-    models = np.arange(len(engine.fleet.models))
-    found = engine.outcomes(models, np.array([device]))
-    timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
-    return _matches(found, 1, engine.fleet.models, engine.fleet.model_names,
-                    lambda m: engine.results(m, device) if explain else [], explain, limit, offset,
-                    timing, max_latency_ms, by_latency, runs_only)
+    return judge_device(registry, device_iri, max_latency_ms, by_latency, runs_only).matches(
+        explain, limit, offset)
 
 
 class _Timings:
@@ -89,32 +104,46 @@ def _timings(engine: Engine, models: np.ndarray, devices, at) -> _Timings | None
     return _Timings(latency, best, which, at)
 
 
-def _matches(found: Outcomes, axis: int, iris: list[str], names: list, results, everything: bool,
-             limit: int | None, offset: int = 0, timings: _Timings | None = None,
-             max_latency_ms: float | None = None, by_latency: bool = False,
-             runs_only: bool = False) -> list[Match]:
-    """Entities answered yes first; with `everything`, the unknown, then the refused.
-    `axis` is the one of length 1 in `found` (0: one model, 1: one device)."""
-    def line(a: np.ndarray) -> np.ndarray:
-        return a[0] if axis == 0 else a[:, 0]
-    runs_no, runs_unknown = line(found.runs_no), line(found.runs_unknown)
-    fits_no, fits_unknown = line(found.fits_no), line(found.fits_unknown)
-    warned = line(found.warned) & ~fits_no & ~fits_unknown
-    no, unknown = (runs_no, runs_unknown) if runs_only else (fits_no, fits_unknown)
-    groups = [np.flatnonzero(~no & ~unknown), np.flatnonzero(unknown), np.flatnonzero(no)]
-    if timings is not None and (max_latency_ms is not None or by_latency):
-        groups = [_by_latency(ids, timings, max_latency_ms, by_latency) for ids in groups]
-    order = np.concatenate(groups) if everything else groups[0]
+class Judged:
+    """One entity against all of the other side, judged once: those answered yes first,
+    then the unknown, then the refused (for `runs_only`, by "runs"). `fitting` counts the
+    yes and `unknown` the unknown of the whole fleet, `total` all of it (a latency limit
+    makes the lists shorter, not the counts). `axis` is the one of length 1 in `found` (0:
+    one model, 1: one device)."""
 
-    def answer(nos, unknowns, i) -> bool | None:
-        return None if unknowns[i] else not nos[i]
-    # reading Python lists per item: 8x faster than numpy scalars
-    runs_no, runs_unknown, fits_no, fits_unknown, warned = (
-        a.tolist() for a in (runs_no, runs_unknown, fits_no, fits_unknown, warned))
-    return [Match(iris[i], names[i], answer(fits_no, fits_unknown, i), warned[i], results(i),
-                  timings.as_dict(i) if timings is not None else None,
-                  runs=answer(runs_no, runs_unknown, i))
-            for i in order[offset:][:limit].tolist()]
+    def __init__(self, found: Outcomes, axis: int, iris: list[str], names: list, results,
+                 timings: _Timings | None = None, max_latency_ms: float | None = None,
+                 by_latency: bool = False, runs_only: bool = False):
+        def line(a: np.ndarray) -> np.ndarray:
+            return a[0] if axis == 0 else a[:, 0]
+        runs_no, runs_unknown = line(found.runs_no), line(found.runs_unknown)
+        fits_no, fits_unknown = line(found.fits_no), line(found.fits_unknown)
+        warned = line(found.warned) & ~fits_no & ~fits_unknown
+        no, unknown = (runs_no, runs_unknown) if runs_only else (fits_no, fits_unknown)
+        groups = [np.flatnonzero(~no & ~unknown), np.flatnonzero(unknown), np.flatnonzero(no)]
+        self.fitting, self.unknown, self.total = len(groups[0]), len(groups[1]), len(no)
+        if timings is not None and (max_latency_ms is not None or by_latency):
+            groups = [_by_latency(ids, timings, max_latency_ms, by_latency) for ids in groups]
+        self._yes, self._order = groups[0], np.concatenate(groups)
+        # reading Python lists per item: 8x faster than numpy scalars
+        self._runs_no, self._runs_unknown, self._fits_no, self._fits_unknown, self._warned = (
+            a.tolist() for a in (runs_no, runs_unknown, fits_no, fits_unknown, warned))
+        self._iris, self._names, self._results, self._timings = iris, names, results, timings
+
+    def matches(self, explain: bool = False, limit: int | None = None,
+                offset: int = 0) -> list[Match]:
+        """Those answered yes; with `explain`, the unknown and the refused after them, with
+        their results (only the page's pairs are explained)."""
+        order = self._order if explain else self._yes
+
+        def answer(nos, unknowns, i) -> bool | None:
+            return None if unknowns[i] else not nos[i]
+        timings = self._timings
+        return [Match(self._iris[i], self._names[i], answer(self._fits_no, self._fits_unknown, i),
+                      self._warned[i], self._results(i) if explain else [],
+                      timings.as_dict(i) if timings is not None else None,
+                      runs=answer(self._runs_no, self._runs_unknown, i))
+                for i in order[offset:][:limit].tolist()]
 
 
 def _by_latency(ids: np.ndarray, timings: _Timings, max_latency_ms: float | None,

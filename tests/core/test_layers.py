@@ -164,3 +164,29 @@ def test_web_holds_no_query_text():
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert found == []
     assert _QUERY.search("SELECT ?d WHERE { ?d a tr:Device }")  # the pattern finds query text
+
+
+def made_up_arguments(source: str) -> list[int]:
+    """The lines where a call is given a mapping written on the spot (`{...}`, `dict(...)`,
+    a `**{...}`): a query string made up in a view instead of the core's typed arguments."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        for value in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(value, ast.Dict) or (
+                    isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                    and value.func.id == "dict"):
+                found.append(value.lineno)
+    return found
+
+
+def test_the_dashboard_views_make_up_no_query_strings():
+    """A dashboard page parses its request into the core's typed filters and pages (web/
+    api/args.py) and calls the same registry method as its API twin: no made-up argument
+    dicts (as `question(registry, iri, {"explain": "1", "limit": SHOWN})` was)."""
+    assert made_up_arguments('question(registry, iri, {"explain": "1", "limit": 100})') == [1]
+    assert made_up_arguments('listing(registry, dict(request.args, limit="40"))') == [1]
+    assert made_up_arguments('registry.compat.fit_of_model(iri, 100)') == []
+    views = REPO / "web" / "dashboard" / "views.py"
+    assert made_up_arguments(views.read_text(encoding="utf-8")) == []

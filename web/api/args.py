@@ -6,10 +6,11 @@ its API twin hand the core the same typed arguments.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from tinyreg.registry.errors import Invalid
 from tinyreg.registry.facets import wanted
+from tinyreg.registry.front.compat import MatchFilter
 from tinyreg.registry.front.deployments import DeploymentFilter
 from tinyreg.registry.front.devices import DeviceFilter
 from tinyreg.registry.front.models import ModelFilter
@@ -71,3 +72,35 @@ def model_filter(args: Mapping[str, str], q: str = "q") -> ModelFilter:
 def deployment_filter(args: Mapping[str, str]) -> DeploymentFilter:
     return DeploymentFilter(device=args.get("device") or None, model=args.get("model") or None,
                             rollout=args.get("rollout") or None, status=args.get("status") or None)
+
+
+def required(args: Mapping[str, str], *names: str, example: Mapping[str, str]) -> list[str]:
+    """The values of `names`, each of which must be given."""
+    for name in names:
+        if not args.get(name):
+            raise Invalid(f"`{name}` is required (e.g. " + "&".join(
+                f"{n}={example[n]}" for n in names) + ")")
+    return [args[name] for name in names]
+
+
+def latency(args: Mapping[str, str]) -> float | None:
+    """`max_latency_ms`: a number of milliseconds (its bounds are the filter's), or absent."""
+    raw = args.get("max_latency_ms")
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise Invalid(f"`max_latency_ms` must be a number of milliseconds, got {raw[:40]!r}") from None
+
+
+def match_filter(args: Mapping[str, str]) -> MatchFilter:
+    return MatchFilter(explain=flag(args, "explain"), max_latency_ms=latency(args),
+                       sort=args.get("sort") or "fit", runs_only=flag(args, "runs_only"))
+
+
+def changes(args: Mapping[str, str]) -> dict[str, Any]:
+    """The keyword arguments of a what-if: the deltas in bytes, `explain`, and how many of
+    each list a page shows (`limit`)."""
+    return {"explain": flag(args, "explain"), "limit": whole(args, "limit", DEFAULT_LIMIT),
+            **{name: whole(args, name, 0) for name in ("arena_delta", "flash_delta", "ram_delta")}}

@@ -1,4 +1,6 @@
-"""The dashboard's pages. Each calls the same function as its API twin and renders it."""
+"""The dashboard's pages. Each parses its arguments into the core's typed ones (web/api/
+args.py), calls the same registry method as its API twin (/api/...), and renders the
+answer."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,7 +9,6 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from tinyreg.registry import Registry
-from tinyreg.registry.compat import check, resolve_device, resolve_model
 from tinyreg.registry.deployments import ACTIVE, STATUSES
 from tinyreg.registry.devices.rows import device_rows
 from tinyreg.registry.errors import TinyregError
@@ -19,7 +20,6 @@ from tinyreg.registry.paging import MAX_LIMIT, Page
 from tinyreg.registry.sparql_functions import load_functions
 
 from ..api import args as parse
-from ..api.compat import devices_for, matrix_slice, models_for
 from ..api.uploads import model_card, uploaded_file
 from ..auth import require_write_token
 from ..current import current_registry
@@ -31,6 +31,11 @@ bp.add_app_template_filter(human_bytes, "bytes")
 bp.add_app_template_filter(local_name, "local")
 bp.add_app_template_filter(version_ref, "ref")
 
+# Rows of each kind a page lists; the API pages through the rest.
+SHOWN = 100
+# Devices the heatmap shows at once, and a device page's recent deployments.
+HEATMAP_DEVICES = 40
+RECENT = 20
 
 
 def _overview(registry: Registry) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def model(ref: str):
     registry = current_registry()
     fmt = wanted_format(request.args)
     view = registry.models.get(ref)
-    compat = _fits_and_misfits(devices_for, registry, view["iri"])
+    compat = registry.compat.fit_of_model(view["iri"], SHOWN).as_dict()
     if fmt:  # the page's table of devices
         return table_response(match_rows(compat), fmt, f"{view['id']}-v{view['version']}-devices")
     arena = bar_chart("Bytes by allocation", _arena_parts(view), unit=" B")
@@ -110,7 +115,7 @@ def device(device_id: str):
     registry = current_registry()
     fmt = wanted_format(request.args)
     view = registry.devices.get(device_id)
-    compat = _fits_and_misfits(models_for, registry, view["iri"])
+    compat = registry.compat.fit_of_device(view["iri"], SHOWN).as_dict()
     if fmt:  # the page's table of models
         return table_response(match_rows(compat), fmt, f"{view['id']}-models")
     deployments = registry.deployments
@@ -135,25 +140,6 @@ def deployments():
         chosen=deployments.rollout(args["rollout"]) if args.get("rollout") else None)
 
 
-# Rows of each kind a page lists; the API pages through the rest.
-SHOWN = 100
-# Devices the heatmap shows at once, and a device page's recent deployments.
-HEATMAP_DEVICES = 40
-RECENT = 20
-
-
-def _fits_and_misfits(question, registry, iri: str) -> dict[str, Any]:
-    """The first fitting and the first other entities, each explained, and how many of each."""
-    head = question(registry, iri, {"explain": "1", "limit": SHOWN})
-    rows = head["items"]
-    if head["fitting"] >= SHOWN:
-        rows = rows + question(registry, iri, {"explain": "1", "offset": head["fitting"],
-                                               "limit": SHOWN})["items"]
-    return {"fitting": head["fitting"], "total": head["total"],
-            "fits": [r for r in rows if r["fits"]], "misfits": [r for r in rows if not r["fits"]],
-            "unknown": sum(r["fits"] is None for r in rows)}
-
-
 @bp.get("/compat")
 def compat():
     """A heatmap over a selection: the devices a filter picks (a page of them) against the
@@ -162,11 +148,11 @@ def compat():
     args = request.args
     devices = registry.devices.list(parse.device_filter(args), parse.page(args, HEATMAP_DEVICES))
     choice = parse.model_filter(args, q="mq")
-    models = ",".join(registry.models.latest(choice)[:MAX_LIMIT]) if choice.chosen else ""
+    models = registry.models.latest(choice)[:MAX_LIMIT] if choice.chosen else None
     grid = None
     if devices.items and (models or not choice.chosen):
-        grid = matrix_slice(registry, {"models": models, "limit": str(MAX_LIMIT), "reasons": "1",
-                                       "devices": ",".join(d["id"] for d in devices.items)})
+        grid = registry.compat.matrix_slice(models, [d["id"] for d in devices.items],
+                                            Page(limit=MAX_LIMIT), reasons=True).as_dict()
     names = {d["iri"]: d["name"] for d in devices.items}
     return render_template("compat.html", grid=grid, listing=devices.as_dict(), names=names,
                            args=args, tasks=registry.models.tasks())
@@ -175,8 +161,7 @@ def compat():
 @bp.get("/compat/explain")
 def explain():
     registry = current_registry()
-    version = resolve_model(registry, request.args.get("model", ""))
-    verdict = check(registry, version, resolve_device(registry, request.args.get("device", "")))
+    verdict = registry.compat.check(request.args.get("model", ""), request.args.get("device", ""))
     return render_template("explain.html", v=verdict, m=registry.models.get(verdict.model),
                            d=registry.devices.get(verdict.device))
 
