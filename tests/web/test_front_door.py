@@ -39,7 +39,7 @@ def engine_asked(monkeypatch) -> list[str]:
 def _rows(html: str) -> list[str]:
     """The names in a page's match table, in order."""
     return [html_lib.unescape(name) for name in re.findall(
-        r'<tr class="(?:fit|misfit)"><td><a href="[^"]+">([^<]+)</a>', html)]
+        r'<tr class="(?:fit|misfit|unknown)"><td><a href="[^"]+">([^<]+)</a>', html)]
 
 
 @pytest.mark.parametrize("url, twin, says", [
