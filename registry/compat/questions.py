@@ -40,7 +40,7 @@ def judge_model(registry: Registry, version_iri: str, max_latency_ms: float | No
     model = engine.model(version_iri)
     found = engine.outcomes(np.array([model]))
     timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
-    return Judged(found, 0, engine.fleet.devices, engine.fleet.device_names,
+    return Judged(version_iri, found, 0, engine.fleet.devices, engine.fleet.device_names,
                   lambda d: engine.results(model, d), timing, max_latency_ms, by_latency,
                   runs_only)
 
@@ -53,7 +53,7 @@ def judge_device(registry: Registry, device_iri: str, max_latency_ms: float | No
     models = np.arange(len(engine.fleet.models))
     found = engine.outcomes(models, np.array([device]))
     timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
-    return Judged(found, 1, engine.fleet.models, engine.fleet.model_names,
+    return Judged(device_iri, found, 1, engine.fleet.models, engine.fleet.model_names,
                   lambda m: engine.results(m, device), timing, max_latency_ms, by_latency,
                   runs_only)
 
@@ -108,10 +108,10 @@ class Judged:
     """One entity against all of the other side, judged once: those answered yes first,
     then the unknown, then the refused (for `runs_only`, by "runs"). `fitting` counts the
     yes and `unknown` the unknown of the whole fleet, `total` all of it (a latency limit
-    makes the lists shorter, not the counts). `axis` is the one of length 1 in `found` (0:
-    one model, 1: one device)."""
+    makes the lists shorter, not the counts). `subject` is the entity judged; `axis` is
+    the one of length 1 in `found` (0: one model, 1: one device)."""
 
-    def __init__(self, found: Outcomes, axis: int, iris: list[str], names: list, results,
+    def __init__(self, subject: str, found: Outcomes, axis: int, iris: list[str], names: list, results,
                  timings: _Timings | None = None, max_latency_ms: float | None = None,
                  by_latency: bool = False, runs_only: bool = False):
         def line(a: np.ndarray) -> np.ndarray:
@@ -121,6 +121,7 @@ class Judged:
         warned = line(found.warned) & ~fits_no & ~fits_unknown
         no, unknown = (runs_no, runs_unknown) if runs_only else (fits_no, fits_unknown)
         groups = [np.flatnonzero(~no & ~unknown), np.flatnonzero(unknown), np.flatnonzero(no)]
+        self.subject = subject
         self.fitting, self.unknown, self.total = len(groups[0]), len(groups[1]), len(no)
         if timings is not None and (max_latency_ms is not None or by_latency):
             groups = [_by_latency(ids, timings, max_latency_ms, by_latency) for ids in groups]

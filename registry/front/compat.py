@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import compat
+from ..compat.questions import Judged
 from ..compat.results import HEADROOM, Match, Ranked, Verdict
 from ..errors import Invalid
 from ..listing import version_ref
@@ -20,7 +21,6 @@ from ..references import resolve_device, resolve_devices, resolve_model, resolve
 from ..vocab import local_name
 
 if TYPE_CHECKING:
-    from ..compat.questions import Judged
     from ..core import Registry
 
 # A slice of the matrix larger than this is refused: it is a download, not a page.
@@ -139,32 +139,40 @@ class Compat:
         version, board = resolve_model(self.registry, model), resolve_device(self.registry, device)
         return (compat.check_shacl if shacl else compat.check)(self.registry, version, board)
 
+    def judge(self, *, model: str | None = None, device: str | None = None,
+              where: MatchFilter = MatchFilter()) -> Judged:
+        """The model version against every device, or every model version against the
+        device, judged once: its counts, and its matches a page at a time (`matches`)."""
+        if (model is None) == (device is None):
+            raise Invalid("a match question takes a model version or a device, not both or neither")
+        if model is not None:
+            return compat.judge_model(self.registry, resolve_model(self.registry, model),
+                                      where.max_latency_ms, where.by_latency, where.runs_only)
+        return compat.judge_device(self.registry, resolve_device(self.registry, device),
+                                   where.max_latency_ms, where.by_latency, where.runs_only)
+
     def devices_for(self, model: str, where: MatchFilter = MatchFilter(),
                     page: Page = Page()) -> Counted[dict]:
         """A page of the devices the model version fits; with `explain`, the others after
         them, with why. `fitting` counts the whole fleet."""
-        iri = resolve_model(self.registry, model)
-        judged = compat.judge_model(self.registry, iri, where.max_latency_ms, where.by_latency,
-                                    where.runs_only)
-        return _counted(judged, where, page, {"model": iri}, local_name)
+        judged = self.judge(model=model, where=where)
+        return _counted(judged, where, page, {"model": judged.subject}, local_name)
 
     def models_for(self, device: str, where: MatchFilter = MatchFilter(),
                    page: Page = Page()) -> Counted[dict]:
         """A page of the model versions that fit the device; with `explain`, the others."""
-        iri = resolve_device(self.registry, device)
-        judged = compat.judge_device(self.registry, iri, where.max_latency_ms, where.by_latency,
-                                     where.runs_only)
-        return _counted(judged, where, page, {"device": iri}, version_ref)
+        judged = self.judge(device=device, where=where)
+        return _counted(judged, where, page, {"device": judged.subject}, version_ref)
 
     def fit_of_model(self, model: str, shown: int) -> Fit:
         """The devices a model version's page lists, judged once."""
-        iri = resolve_model(self.registry, model)
-        return _fit(compat.judge_model(self.registry, iri), shown, {"model": iri}, local_name)
+        judged = self.judge(model=model)
+        return _fit(judged, shown, {"model": judged.subject}, local_name)
 
     def fit_of_device(self, device: str, shown: int) -> Fit:
         """The model versions a device's page lists, judged once."""
-        iri = resolve_device(self.registry, device)
-        return _fit(compat.judge_device(self.registry, iri), shown, {"device": iri}, version_ref)
+        judged = self.judge(device=device)
+        return _fit(judged, shown, {"device": judged.subject}, version_ref)
 
     def matrix_slice(self, models: list[str] | None = None, devices: list[str] | None = None,
                      page: Page = Page(limit=100), reasons: bool = False) -> MatrixSlice:

@@ -17,6 +17,7 @@ import math
 import click
 
 from tinyreg.registry import compat
+from tinyreg.registry.front.compat import MatchFilter
 from tinyreg.registry.vocab import local_name
 from tinyreg.registry.words import metric_iri, task_iri, word
 
@@ -75,9 +76,8 @@ def _verdict_text(m, runs_only: bool = False) -> str:
 @pass_state
 def check(state, model: str, device: str, shacl: bool, runs_only: bool, fmt: str) -> None:
     """Does MODEL run on and fit DEVICE? Exit 0 yes, 1 no, 3 unknown; the reasons either way."""
-    registry = state.registry()
-    version, board = compat.resolve_model(registry, model), compat.resolve_device(registry, device)
-    verdict = (compat.check_shacl if shacl else compat.check)(registry, version, board)
+    verdict = state.registry().compat.check(model, device, shacl=shacl)
+    version, board = verdict.model, verdict.device
     if fmt == "json":
         click.echo(json.dumps(verdict.as_dict(), indent=2))
     else:
@@ -113,15 +113,10 @@ def match(state, model: str | None, device: str | None, explain: bool, runs_only
     """What fits what: the devices for --model, or the model versions for --device."""
     if (model is None) == (device is None):
         raise UserError("give either --model or --device")
-    registry = state.registry()
-    if model is not None:
-        matches = compat.devices_for_model(registry, compat.resolve_model(registry, model),
-                                           explain=explain, limit=limit, runs_only=runs_only,
-                                           max_latency_ms=max_latency_ms, by_latency=sort == "latency")
-    else:
-        matches = compat.models_for_device(registry, compat.resolve_device(registry, device),
-                                           explain=explain, limit=limit, runs_only=runs_only,
-                                           max_latency_ms=max_latency_ms, by_latency=sort == "latency")
+    where = MatchFilter(explain=explain, max_latency_ms=max_latency_ms, sort=sort,
+                        runs_only=runs_only)
+    matches = state.registry().compat.judge(model=model, device=device, where=where).matches(
+        explain, limit)
     _print_matches(matches, fmt, runs_only)
     if fmt == "table" and not any(m.runs if runs_only else m.fits for m in matches):
         if model is not None:
@@ -229,12 +224,9 @@ def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, 
     if not (arena_delta or ram_delta or flash_delta):
         raise UserError("say what changes: " + ("--arena or --flash" if model else "--ram or --flash")
                         + " in bytes, e.g. " + ("--arena -20000" if model else "--ram 65536"))
-    registry = state.registry()
-    answer = compat.what_if(
-        registry,
-        version_iri=compat.resolve_model(registry, model) if model else None,
-        device_iri=compat.resolve_device(registry, device) if device else None,
-        arena_delta=arena_delta, ram_delta=ram_delta, flash_delta=flash_delta, explain=explain)
+    answer = state.registry().compat.what_if(model=model, device=device, arena_delta=arena_delta,
+                                             ram_delta=ram_delta, flash_delta=flash_delta,
+                                             explain=explain)
     if fmt == "json":
         click.echo(json.dumps({"gained": [m.as_dict() for m in answer.gained],
                                "lost": [m.as_dict() for m in answer.lost]}, indent=2))
@@ -261,10 +253,9 @@ def what_if(state, model, device, arena_delta, ram_delta, flash_delta, explain, 
 def best(state, device: str, task: str, metric: str, on_slice: str | None, explain: bool,
          max_latency_ms: float | None, fmt: str) -> None:
     """The model versions for TASK that fit DEVICE, best METRIC first."""
-    registry = state.registry()
     task, metric = word(task_iri(task, "--task")), word(metric_iri(metric, "--metric"))
-    ranked = compat.best_model(registry, compat.resolve_device(registry, device), task, metric,
-                               on_slice=on_slice, explain=explain, max_latency_ms=max_latency_ms)
+    ranked = state.registry().compat.best(device, task, metric, on_slice=on_slice,
+                                          explain=explain, max_latency_ms=max_latency_ms)
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in ranked], indent=2))
         return
