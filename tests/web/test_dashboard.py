@@ -114,6 +114,12 @@ def test_heatmap_over_a_selection_links_each_cell_to_its_explanation(client):
     assert "No model version or no device matches" in page(client, "/compat?mq=no-such-model")
 
 
+def test_an_unknown_pair_says_what_is_missing(client):
+    html = page(client, "/compat/explain?model=kws-tiny&device=alif-ensemble-e7-appkit")
+    assert "Unknown whether it fits: usable" in html and "unknown: unknown" not in html
+    assert "runs: unknown" in html
+
+
 def test_headroom_bars_are_not_chart_rows(client):
     """A device page's used-of-available bars have a class of their own: the stylesheet's
     .bar is a chart's row (display: contents), which a second .bar rule would undo."""
