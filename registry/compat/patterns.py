@@ -128,6 +128,21 @@ class _Grouped:
         return table[self.group_of[models]]
 
 
+# What several compiled shapes read of one fleet, while the fleet is in use: the memory
+# shapes (a shape per resource and outcome, eight) share one need per property, and the
+# runtime costs and the regions per resource. Worked out once per fleet (a refresh makes a
+# new one); read, never written.
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NEED_PARAMS = ("needProperty", "estimateProperty", "declaredProperty")
+
+
+def shared(fleet: Fleet, key: tuple, compute: Callable[[], Any]) -> Any:
+    held = _SHARED.setdefault(fleet, {})
+    if key not in held:
+        held[key] = compute()
+    return held[key]
+
+
 class ResourceFit(Compiled):
     """need + the leanest runtime's cost against capacity - reserve, per outcome
     (trs:outcome): short, in another region, usable unknown, or the headroom figures."""
@@ -140,9 +155,11 @@ class ResourceFit(Compiled):
             raise ValueError(f"{c.shape}: unknown trs:outcome {c.param('outcome')}")
         self.need_property = c.param("needProperty")
         self.capacity_property = c.param("capacityProperty")
-        self.need, self.basis = _need(fleet, c)
+        self.need, self.basis = shared(fleet, ("need",) + tuple(c.param(p) for p in _NEED_PARAMS),
+                                       lambda: _need(fleet, c))
         figure = c.param("runtimeFigureProperty")
-        self.figures = RuntimeFigures(fleet, figure) if figure else None
+        self.figures = shared(fleet, ("figures", figure), lambda: RuntimeFigures(fleet, figure)) \
+            if figure else None
         n = len(fleet.devices)
         self.usable = fleet.numbers("device", self.capacity_property, pick=min)
         total = c.param("totalProperty")
@@ -160,7 +177,8 @@ class ResourceFit(Compiled):
         # and a device the shape does not apply to has room for anything.
         self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
         region = c.param("regionProperty")
-        self.region_bytes, self.region_name = _largest_regions(fleet, region) if region \
+        self.region_bytes, self.region_name = \
+            shared(fleet, ("regions", region), lambda: _largest_regions(fleet, region)) if region \
             else (np.full(n, np.nan), [None] * n)
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
@@ -252,21 +270,16 @@ SELECT ?e ?core WHERE {{ {{ SELECT ?e ?p WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor
 _COSTS = prefixes("tr", "dcterms") + f"""
 SELECT ?rt ?core ?x ?source WHERE {{
   ?c tr:costOfRuntime ?rt ; ?p ?x . OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}"""
+# The OPTIONAL in a GRAPH block of its own: inside GRAPH ?e, Oxigraph evaluated it over every
+# graph even with ?e bound (0.25 s for the one device a refresh reads, at 10,000 devices).
+# ?p by a FILTER: Virtuoso's compiler fails on a property fixed by VALUES beside that OPTIONAL.
 _REGIONS = prefixes("tr", "schema") + f"""
-SELECT ?e ?r ?x ?name WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r . ?r ?p true ; tr:regionBytes ?x .
-  OPTIONAL {{ ?r schema:name ?name }} }} }}"""
-
-
-# Each fleet's leanest runtimes by cost property, while the fleet is in use: the memory
-# shapes that share a property (four name runtimeRamBytes) compile over one fleet.
-_LEANEST: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+SELECT ?e ?r ?x ?name WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r . ?r ?q true ; tr:regionBytes ?x }}
+  FILTER (?q = ?p) OPTIONAL {{ GRAPH ?e {{ ?r schema:name ?name }} }} }}"""
 
 
 def _leanest(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    held = _LEANEST.setdefault(fleet, {})
-    if prop not in held:
-        held[prop] = leanest_runtime(fleet, prop)
-    return held[prop]
+    return shared(fleet, ("runtime", prop), lambda: leanest_runtime(fleet, prop))
 
 
 def leanest_runtime(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -365,7 +378,7 @@ def _need(fleet: Fleet, c: Constraint) -> tuple[np.ndarray, np.ndarray]:
     (NaN when none is stated), and which of the three (an index into BASES)."""
     need = np.full(len(fleet.models), np.nan)
     basis = np.zeros(len(fleet.models), dtype=np.int8)
-    for i, name in enumerate(("needProperty", "estimateProperty", "declaredProperty")):
+    for i, name in enumerate(_NEED_PARAMS):
         prop = c.param(name)
         if prop is None:
             continue
