@@ -291,10 +291,6 @@ def leanest_runtime(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, li
     devices, installs = fleet.select("device", _INSTALL_NODES_ONLY)
     stated, figures = fleet.select("device", _INSTALL_FIGURES, p=prop)
     numbers = fleet.terms.numbers()
-    own: dict[tuple[int, int], float] = {}
-    for d, i, x in zip(stated.tolist(), figures["i"].tolist(), numbers[figures["x"]].tolist()):
-        if not np.isnan(x):
-            own[d, i] = min(x, own.get((d, i), x))
     cores: dict[int, set] = {}
     found, columns = fleet.select("device", _CORES)
     for d, core in zip(found.tolist(), columns["core"].tolist()):
@@ -310,30 +306,55 @@ def leanest_runtime(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, li
             table[key] = entry
     texts: list[str] = [NO_RUNTIME_COST]
     text_ids = {NO_RUNTIME_COST: 0}
-    best: dict[int, tuple[float, str, int]] = {}
-    # Devices share runtimes and cores: each (runtime, cores) is priced once (pricing each of
-    # 100,000 installs took 1.1 s, four times in each engine refresh).
-    priced: dict[tuple, tuple[float, str]] = {}
-    no_cores: frozenset = frozenset()
-    held_cores = {d: frozenset(found) for d, found in cores.items()}
-    for d, i, rt in zip(devices.tolist(), installs["i"].tolist(), installs["rt"].tolist()):
-        runtime = values[rt]
-        if (d, i) in own:
-            cost, text = own[d, i], f"{fleet.label(runtime)}, the device's own figure"
-        else:
-            key = (runtime, held_cores.get(d, no_cores))
-            if key not in priced:
-                priced[key] = _price(fleet, runtime, key[1], by_core, any_core)
-            cost, text = priced[key]
-        key = (cost, str(runtime))
-        if d not in best or key < best[d][:2]:
-            best[d] = (cost, str(runtime), text_ids.setdefault(text, len(texts)))
-            if text_ids[text] == len(texts):
-                texts.append(text)
-    cost = np.zeros(n)
-    text = np.zeros(n, dtype=np.int64)
-    for d, (value, _, t) in best.items():
-        cost[d], text[d] = value, t
+
+    def text_id(text: str) -> int:
+        if text not in text_ids:
+            text_ids[text] = len(texts)
+            texts.append(text)
+        return text_ids[text]
+    # In arrays, one entry per install: a loop over 100,000 installs took seconds a refresh.
+    # Devices share runtimes and cores, so each (runtime, cores) is priced once.
+    d_arr, i_arr, rt_arr = devices, installs["i"], installs["rt"]
+    cost, text = np.zeros(n), np.zeros(n, dtype=np.int64)
+    if not len(d_arr):
+        return cost, text, texts
+    core_sets: dict[frozenset, int] = {frozenset(): 0}
+    device_cores = np.zeros(n, dtype=np.int64)
+    for d, found in cores.items():
+        device_cores[d] = core_sets.setdefault(frozenset(found), len(core_sets))
+    sets = list(core_sets)
+    combos, at = np.unique(rt_arr * len(sets) + device_cores[d_arr], return_inverse=True)
+    prices = [_price(fleet, values[int(c) // len(sets)], sets[int(c) % len(sets)], by_core, any_core)
+              for c in combos.tolist()]
+    each_cost = np.array([p[0] for p in prices], dtype=float)[at]
+    each_text = np.array([text_id(p[1]) for p in prices], dtype=np.int64)[at]
+    # an install's own figure comes first (the smallest it states)
+    width = len(fleet.terms)
+    x = numbers[figures["x"]]
+    stated_keys = (stated * width + figures["i"])[~np.isnan(x)]
+    if len(stated_keys):
+        x = x[~np.isnan(x)]
+        order = np.lexsort((x, stated_keys))
+        keys, first = np.unique(stated_keys[order], return_index=True)
+        smallest = x[order][first]
+        install_keys = d_arr * width + i_arr
+        where = np.minimum(np.searchsorted(keys, install_keys), len(keys) - 1)
+        own = keys[where] == install_keys
+        each_cost[own] = smallest[where[own]]
+        own_texts = {rt: text_id(f"{fleet.label(values[rt])}, the device's own figure")
+                     for rt in np.unique(rt_arr[own]).tolist()}
+        each_text[own] = [own_texts[rt] for rt in rt_arr[own].tolist()]
+    # the leanest per device: the cheapest, then first by the runtime's IRI, then the first read
+    runtimes = np.unique(rt_arr)
+    by_name = np.argsort(np.array([str(values[r]) for r in runtimes.tolist()], dtype=object), kind="stable")
+    rank = np.empty(len(runtimes), dtype=np.int64)
+    rank[by_name] = np.arange(len(runtimes))
+    order = np.lexsort((np.arange(len(d_arr)), rank[np.searchsorted(runtimes, rt_arr)], each_cost, d_arr))
+    ordered = d_arr[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    won = order[first]
+    cost[d_arr[won]], text[d_arr[won]] = each_cost[won], each_text[won]
     return cost, text, texts
 
 
