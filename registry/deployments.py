@@ -50,6 +50,8 @@ class Deployment:
         return dict(self.__dict__)
 
 
+# Start times are kept to the second: a device's deployments started within one second are
+# ordered by the manifest sequence, which only grows per device.
 _DEPLOYMENTS = _PREFIXES + """
 SELECT ?d ?device ?version ?rollout ?wave ?status ?attempts ?transport ?reason ?started ?ended
        ?replaces ?rollbackOf ?deviceId ?versionId ?sequence
@@ -64,7 +66,7 @@ WHERE {
   }
   %s
 }
-ORDER BY ?started ?d"""
+ORDER BY ?started ?sequence ?d"""
 _NAMES = """
   OPTIONAL { GRAPH ?device { ?device schema:identifier ?deviceId } }
   OPTIONAL { GRAPH ?version { ?version schema:identifier ?versionId } }"""
