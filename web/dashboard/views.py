@@ -64,13 +64,19 @@ def index():
 
 @bp.get("/models")
 def models():
+    registry = current_registry()
+    return _list_page(registry.models, parse.model_filter(request.args), MODEL_FACETS, "models")
+
+
+def _list_page(collection, where, facets, name: str):
+    """A list page of `collection` (registry.models or .devices), or its table as a file:
+    the same call as the API's list, with the page's facets when it is shown."""
     fmt = wanted_format(request.args)
-    listing = current_registry().models.list(parse.model_filter(request.args),
-                                             parse.page(request.args),
-                                             () if fmt else tuple(MODEL_FACETS)).as_dict()
+    listing = collection.list(where, parse.page(request.args),
+                              () if fmt else tuple(facets)).as_dict()
     if fmt:
-        return table_response(listing, fmt, "models")
-    return render_template("models.html", listing=listing, args=request.args)
+        return table_response(listing, fmt, name)
+    return render_template(f"{name}.html", listing=listing, args=request.args)
 
 
 @bp.get("/models/<path:ref>")
@@ -101,13 +107,9 @@ def _arena_parts(view: dict[str, Any]) -> list[tuple[str, int]]:
 
 @bp.get("/devices")
 def devices():
-    fmt = wanted_format(request.args)
-    listing = current_registry().devices.list(parse.device_filter(request.args),
-                                              parse.page(request.args),
-                                              () if fmt else tuple(DEVICE_FACETS)).as_dict()
-    if fmt:
-        return table_response(listing, fmt, "devices")
-    return render_template("devices.html", listing=listing, args=request.args)
+    registry = current_registry()
+    return _list_page(registry.devices, parse.device_filter(request.args), DEVICE_FACETS,
+                      "devices")
 
 
 @bp.get("/devices/<path:device_id>")
