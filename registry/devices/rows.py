@@ -120,7 +120,7 @@ def read_facet_rows(store, graphs: list[str] | None = None) -> dict[str, dict[st
             for iri, f in facts.items()}
 
 
-def _written_since(store, mark: ChangeMark) -> tuple[ChangeMark, list[str]] | None:
+def written_since(store, mark: ChangeMark) -> tuple[ChangeMark, list[str]] | None:
     """The graphs that may hold devices written since `mark`, and the log's position now;
     None when the log cannot say which, or names a namespace that may hold devices."""
     changes = store.changes_since(mark)
@@ -164,7 +164,7 @@ class DeviceRows:
     def refreshed(self, store) -> "DeviceRows | None":
         """These rows at the store's position now, from the graphs written since; None when
         the log cannot say which, or names a namespace that may hold devices."""
-        since = _written_since(store, self.mark)
+        since = written_since(store, self.mark)
         if since is None:
             return None
         mark, written = since
@@ -211,7 +211,7 @@ class DeviceFacets:
         return cls(mark, read_facet_rows(store))
 
     def refreshed(self, store) -> "DeviceFacets | None":
-        since = _written_since(store, self.mark)
+        since = written_since(store, self.mark)
         if since is None:
             return None
         mark, written = since

@@ -1,11 +1,14 @@
-"""The device rows and the registry's counts kept from the change log stay equal to a fresh
-read of the store through random writes, replacements, deletions, record writes and bulk
-loads, on every store; and readers arriving together after a write share one refresh."""
+"""The device rows, the registry's counts and the device list's facet counts kept from the
+change log stay equal to a fresh read of the store through random writes, replacements,
+deletions, record writes and bulk loads, on every store; and readers arriving together
+after a write share one refresh."""
 from __future__ import annotations
 
 import random
 import threading
 from collections import Counter
+
+import numpy as np
 
 from tinyreg.registry import compat
 from tinyreg.registry.counts import counts as registry_counts
@@ -15,6 +18,12 @@ from tinyreg.registry.devices.register import list_devices
 from tinyreg.registry.devices.rows import (DeviceRows, device_facets, device_rows, read_facet_rows,
                                            read_rows)
 from tinyreg.registry.devices.rows import TALLIED
+from tinyreg.registry.devices.facet_codes import facet_codes
+from tinyreg.registry.facets import DEVICE_FACETS, VALUES_SHOWN
+from tinyreg.registry.front.devices import DeviceFilter
+from tinyreg.registry.models import register_model
+from tinyreg.registry.paging import Page
+from tinyreg.registry.tflite import writer
 from tinyreg.registry.store.base import revision_update_text
 from tinyreg.registry.vocab import DEPLOYMENT_BASE, DEVICE_BASE, ID, REGISTRY_ROOT, TR, prefixes
 
@@ -87,14 +96,53 @@ def _other(store, step: int, rng: random.Random) -> None:
         store.update(revision_update_text())
 
 
+# Filters whose facet counts are held to a recount: none, a row field, a device fact, both,
+# and the model that fits (the one model the walk registers).
+_FILTERS = (DeviceFilter(), DeviceFilter(kind="microcontrollerboard"), DeviceFilter(sensor="Microphone"),
+            DeviceFilter(runtime="tflm", core="cortexm4f"), DeviceFilter(fits="rows-kws"))
+
+
+def _ranked(counts: Counter) -> dict:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0]).lower()))
+    return {"values": [{"value": v, "count": n} for v, n in ranked[:VALUES_SHOWN]],
+            "more": max(0, len(ranked) - VALUES_SHOWN)}
+
+
+def _recounted(registry, rows: list[dict], facts: dict[str, dict], where: DeviceFilter) -> tuple[int, dict]:
+    """The device list's total and facets for `where`, counted over a fresh read of the
+    rows and facet values, and the verdicts of a fresh engine: what the facets counted
+    before they followed the change log."""
+    def values(row, field):
+        value = row[field] if field in row else facts.get(row["iri"], {}).get(field)
+        return value if isinstance(value, list) else [] if value is None else [value]
+    engine = compat.fleet_engine(registry)
+    version = engine.fleet.models[0]
+    fits = engine.matrix(np.array([engine.model(version)])).row(0)
+    fitting = {iri for iri, ok in zip(engine.fleet.devices, fits) if ok}
+    kept = [r for r in where.select(rows)
+            if all(any(str(v).lower() == getattr(where, name).lower() for v in values(r, field))
+                   for name, field in DEVICE_FACETS.items() if field and getattr(where, name, "")
+                   and name not in ("kind", "core", "format"))
+            and (not where.fits or r["iri"] in fitting)]
+    found = {name: _ranked(Counter(v for r in kept for v in values(r, field)))
+             for name, field in DEVICE_FACETS.items() if field}
+    n = sum(r["iri"] in fitting for r in kept)
+    found["fits"] = {"values": [{"value": "rows-kws@1", "label": "Rows KWS", "count": n}] if n else [],
+                     "more": 0}
+    return len(kept), found
+
+
 def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
     rng = random.Random(16)
     store = registry.store
     numbers = iter(range(10_000))
     store.bulk_load([_device(next(numbers), rng) for _ in range(40)])
+    register_model(registry, writer.conv2d(size=16, channels=1, filters=4),
+                   {"name": "Rows KWS", "model": "rows-kws", "task": "keyword-spotting",
+                    "sensors": ["microphone"]})
     assert device_rows(registry).origin == "full"
     origins, count_origins = set(), set()
-    for step in range(40):
+    for step in range(30):
         present = [row["iri"] for row in device_rows(registry).rows]
         action = rng.choice(["add", "replace", "delete", "record", "many", "mixed", "other"])
         if action == "add":
@@ -131,10 +179,21 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry):
         assert set(compat.fleet_engine(registry).fleet.devices) >= set(held.by_iri)
         # The facets' values (sensors, runtimes, ...) follow the same log.
         facets = device_facets(registry)
+        fresh_facts = read_facet_rows(store)
         assert facets.mark.revision == store.revision()
-        assert facets.by_iri == read_facet_rows(store), (step, action)
+        assert facets.by_iri == fresh_facts, (step, action)
         origins.add("facets " + facets.origin)
-    assert {"refreshed", "kept", "facets refreshed", "facets kept"} <= origins
+        # The device list's facet counts, over every device (kept from the log) and over
+        # what a filter keeps (summed from the codes; another filter each step), equal a
+        # recount.
+        codes = facet_codes(registry)
+        origins.add("codes " + codes.origin)
+        for where in (_FILTERS[0], _FILTERS[1 + step % (len(_FILTERS) - 1)]):
+            listed = registry.devices.list(where, Page(limit=1), tuple(DEVICE_FACETS))
+            assert (listed.total, listed.facets) == _recounted(registry, held.rows, fresh_facts, where), \
+                (step, action, where)
+    assert {"refreshed", "kept", "facets refreshed", "facets kept", "codes refreshed",
+            "codes kept"} <= origins
     assert {"refreshed", "full"} <= count_origins  # the user's updates are read whole
     assert any(row["sensors"] and row["runtimes"] and row["vendors"] for row in facets.by_iri.values())
 
