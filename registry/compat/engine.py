@@ -9,11 +9,15 @@ figures nothing. The results are the same as pySHACL's on the same shapes, resul
 
 After a write, `Engine.refreshed` asks the store's change log what was written: when no
 model version or device was, the compiled engine stays as it is; otherwise the fleet
-re-reads those graphs only and the constraints are compiled again from its columns, which
-takes a fraction of reading the fleet. The answers are those of an engine built afresh.
+re-reads those graphs only. When only devices were written, the constraints are compiled
+over those devices and spliced into the compiled arrays (splice.py): at 100,000 devices
+that is milliseconds where compiling every constraint again took 0.5-1.6 s. A written model
+version, or a change a pattern cannot splice, compiles the constraints again from the
+fleet's columns. The answers are those of an engine built afresh.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,14 +27,17 @@ import numpy as np
 from ..errors import Invalid, NotFound
 from ..store import Store
 from . import snapshot
-from .fleet import Fleet
+from .fleet import Fleet, Unpatchable, Written
 from .latency_fit import LatencyFit, Timing
 from .patterns import NO_ADJUST, PATTERNS, Adjust
 from .results import FITS_ONLY, UNKNOWN, Matrix, Result, Verdict, render, sort_results
 from .shapes import Constraint, read_constraints
+from .splice import Splice
 
 if TYPE_CHECKING:
     from ..core import Registry
+
+log = logging.getLogger(__name__)
 
 # Rows of the matrix computed at once: 64 models x 100,000 devices is 6.4 MB per bool array.
 _CHUNK_CELLS = 6_400_000
@@ -73,8 +80,9 @@ class Engine:
                  compiled: list | None = None, origin: str = "full"):
         self.constraints = constraints
         self.fleet = fleet
-        # How this engine came about: "full" (read the whole fleet), "refreshed" (re-read
-        # what changed and compiled again) or "kept" (nothing it reads had changed).
+        # How this engine came about: "full" (read the whole fleet), "patched" (re-read the
+        # devices written, compiled over them and spliced in), "refreshed" (re-read what
+        # changed and compiled again) or "kept" (nothing it reads had changed).
         self.origin = origin
         if compiled is not None:
             self.compiled = compiled
@@ -109,10 +117,24 @@ class Engine:
         found = self.fleet.refreshed(changes)
         if found is None:
             return None
-        fleet, changed = found
-        if not changed:
+        fleet, written = found
+        if not written:
             return Engine(self.constraints, fleet, self.compiled, origin="kept")
+        if not len(written.models):
+            try:
+                return Engine(self.constraints, fleet, self._patched(fleet, written), origin="patched")
+            except Unpatchable as why:
+                log.info("engine compiled again, not patched: %s", why)
         return Engine(self.constraints, fleet, origin="refreshed")
+
+    def _patched(self, fleet: Fleet, written: Written) -> list:
+        """The constraints over `fleet`, where only the devices in `written` differ from
+        this engine's: compiled over those and spliced into this engine's arrays."""
+        sub = fleet.narrowed(written)
+        splice = Splice(self.fleet, fleet, sub)
+        fleet.spliced_from(self.fleet, sub, splice)
+        return [held.patched(fleet, COMPILERS[held.constraint.pattern](held.constraint, sub), splice)
+                for held in self.compiled]
 
     # ---- indexes
     def knows(self, iri: str) -> bool:

@@ -7,13 +7,15 @@ the shape's query takes it); every figure of that value gives a result of its ow
 """
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..vocab import TR, prefixes
-from .fleet import Fleet, lexical
+from .fleet import Fleet, Unpatchable, lexical
+from .splice import Splice
 
 _FIGURES = prefixes("tr") + f"""
 SELECT ?e ?fig ?x ?rt ?npu ?macs ?mode ?basis ?source WHERE {{ GRAPH ?e {{
@@ -97,6 +99,20 @@ class RuntimeFigures:
             for f in found:
                 row = np.where(f.applies, np.fmin(row, f.value), row)
             self.need[m] = row
+
+    def patched(self, sub: "RuntimeFigures", splice: Splice) -> "RuntimeFigures":
+        """These figures over the patched fleet; `sub`: over every model version and the
+        devices re-read. The figures are the model versions' and so the same."""
+        if {m: [(f.value, f.basis) for f in found] for m, found in self.by_model.items()} != \
+                {m: [(f.value, f.basis) for f in found] for m, found in sub.by_model.items()}:
+            raise Unpatchable("runtime figures differ")
+        new = copy.copy(self)
+        new.stands_in = splice.rows(self.stands_in, sub.stands_in)
+        new.by_model = {m: [replace(f, applies=splice.rows(f.applies, g.applies))
+                            for f, g in zip(found, sub.by_model[m])]
+                        for m, found in self.by_model.items()}
+        new.need = {m: splice.rows(row, sub.need[m]) for m, row in self.need.items()}
+        return new
 
     def bases(self, model: int, device: int) -> list[tuple[float, str]]:
         """(value, basis) of each figure deciding the pair's need; none when none applies."""

@@ -11,8 +11,10 @@ as tables (no query per device, no dict per row) and keeps two kinds of facts:
 
 A fleet follows the store: `refreshed(changes)` re-reads the entity facts of the graphs
 the store's change log names and nothing else, and answers None when a reference fact
-changed, for the caller to read a new fleet. A fleet can be narrowed to one model version
-and one device for a single check.
+changed, for the caller to read a new fleet. It says what it re-read (`Written`), so that
+the engine can compile the constraints over those devices only (`narrowed`) and splice
+the answers in (splice.py). A fleet can be narrowed to one model version and one device
+for a single check.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import bisect
 import copy
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import numpy as np
@@ -31,7 +34,7 @@ from ..store.terms import OneOf
 from ..vocab import RECORD_BASES, prefixes
 from .columns import Facts, Terms, is_number, lexical, value_key
 
-__all__ = ["Fleet", "is_number", "lexical", "value_key"]
+__all__ = ["Fleet", "Unpatchable", "Written", "is_number", "lexical", "value_key"]
 
 _PREFIXES = prefixes("tr", "rdfs", "schema")
 
@@ -53,6 +56,27 @@ _WHAT = {"model": "model version", "device": "device"}
 _REFRESH_SHARE = 0.25
 # Up to this many entities come or go in a refresh, they are placed one by one.
 _FEW = 64
+
+
+class Unpatchable(Exception):
+    """A refresh's changes cannot be spliced into the compiled engine: compile it whole."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a refresh re-read: the model versions it found written (term ids, gone, new or
+    replaced), the devices written that are there now and those gone, and per entity query
+    the rows of the graphs re-read."""
+    models: np.ndarray
+    devices: np.ndarray
+    gone: np.ndarray
+    facts: dict[tuple, Facts]
+
+    def __bool__(self) -> bool:
+        return bool(len(self.models) or len(self.devices) or len(self.gone))
+
+
+_NOTHING = np.zeros(0, dtype=np.int64)
 
 
 def _starting(iris: list[str], prefix: str) -> list[str]:
@@ -107,6 +131,10 @@ class Fleet:
         self._reference: dict[tuple, list[dict]] = {}
         self._iris: dict[str, list[str]] = {}
         self._ids: dict[str, np.ndarray] = {}
+        # Each entity query's rows about model versions, for `narrowed`: kept while no
+        # model version is written.
+        self._model_facts: dict[tuple, Facts] = {}
+        self._narrowed = False
         for side in SIDES:
             for key in self._members(side):
                 self._facts[key] = self._read(key, self._scope)
@@ -142,6 +170,11 @@ class Fleet:
     @property
     def devices(self) -> list[str]:
         return self._iris["device"]
+
+    @property
+    def device_ids(self) -> np.ndarray:
+        """The devices' term ids, in the order of `devices`."""
+        return self._ids["device"]
 
     @property
     def model_index(self) -> Mapping[str, int]:
@@ -212,6 +245,8 @@ class Fleet:
         bound = {k: IRI(v) if isinstance(v, str) else v for k, v in bindings.items()}
         key = _key(query, bound)
         if key not in self._facts:
+            if self._narrowed:  # the re-read rows of a query the whole fleet never asked
+                raise Unpatchable(f"a patch asks a query the fleet had not read: {query[:60]!r}")
             facts = self._read(key, self._scope)
             if self._entities is None or len(self._entities) < len(self.terms):
                 self._entities = self.terms.mask(np.concatenate([self._ids[s] for s in SIDES]))
@@ -282,9 +317,10 @@ class Fleet:
         return self._labels.get(text) or _LOCAL_NAME.sub("", text)
 
     # ---- following the store
-    def refreshed(self, changes: Changes) -> tuple["Fleet", bool] | None:
-        """This fleet at `changes.mark`: (the fleet, whether a model version or device was
-        written), or None when the changes reach the reference facts or much of the fleet.
+    def refreshed(self, changes: Changes) -> tuple["Fleet", Written] | None:
+        """This fleet at `changes.mark`: (the fleet, what was written of the model versions
+        and devices: false when nothing), or None when the changes reach the reference facts
+        or much of the fleet.
 
         Writes to records (deployments, rollouts) are passed over: their graphs never name
         a model version or a device and state nothing the reference facts read."""
@@ -307,8 +343,9 @@ class Fleet:
         new = copy.copy(self)
         new.mark, new.revision = changes.mark, changes.mark.revision
         new._reference = dict(self._reference)
+        nothing = Written(_NOTHING, _NOTHING, _NOTHING, {})
         if not changed:
-            return new, False
+            return new, nothing
         if len(changed) > 4 * limit:  # even if most are not entities, naming them all costs more
             return None
         graphs = sorted(changed)
@@ -319,20 +356,20 @@ class Fleet:
                                               or [np.zeros(0, np.int64)])) for side in SIDES}
         affected = np.unique(np.concatenate([*was.values(), *now.values()]))
         if not len(affected):
-            return new, False  # no model version or device among the graphs written
+            return new, nothing  # no model version or device among the graphs written
         if len(affected) > limit:
             return None
         gone = self.terms.mask(affected)
         entities = np.unique(np.concatenate(list(now.values())))
         fresh = [str(self.terms.values[k]) for k in entities.tolist()]
-        new._facts = {}
+        new._facts, rows = {}, {}
         for key, facts in self._facts.items():
             kept = facts.where(~gone[facts.entity])
             if key in read:
-                kept = kept.plus(read[key])
+                rows[key] = read[key]
             elif fresh:
-                kept = kept.plus(self._read(key, fresh))
-            new._facts[key] = kept
+                rows[key] = self._read(key, fresh)
+            new._facts[key] = kept.plus(rows[key]) if key in rows else kept
         new._iris, new._ids = dict(self._iris), dict(self._ids)
         lists_changed = False
         for side in SIDES:
@@ -341,7 +378,47 @@ class Fleet:
                 new._iris[side], new._ids[side] = self._edited(side, removed, added)
                 lists_changed = True
         new._forget(entities=lists_changed)
-        return new, True
+        models = np.union1d(was["model"], now["model"])
+        if len(models):
+            new._model_facts = {}
+        return new, Written(models, now["device"], np.setdiff1d(was["device"], now["device"]), rows)
+
+    def narrowed(self, written: Written) -> "Fleet":
+        """This fleet with every model version but, of the devices, only those `written`
+        re-read: what a patch compiles the constraints over. Its rows are the model
+        versions' and the re-read ones; it reads nothing from the store."""
+        sub = copy.copy(self)
+        sub._narrowed = True
+        iris = [str(self.terms.values[k]) for k in written.devices.tolist()]
+        order = sorted(range(len(iris)), key=iris.__getitem__)
+        sub._iris = {"model": self._iris["model"], "device": [iris[k] for k in order]}
+        sub._ids = {"model": self._ids["model"], "device": written.devices[order]}
+        sub._facts = {}
+        for key in self._facts:
+            if key in written.facts:
+                sub._facts[key] = self._models_of(key).plus(written.facts[key])
+            elif not len(iris):
+                sub._facts[key] = self._models_of(key)
+        sub._model_facts = {}
+        sub._forget(entities=True)
+        return sub
+
+    def _models_of(self, key: tuple) -> Facts:
+        """The rows of an entity query about model versions."""
+        if key not in self._model_facts:
+            facts = self._facts[key]
+            self._model_facts[key] = facts.where(self.position("model")[facts.entity] >= 0)
+        return self._model_facts[key]
+
+    def spliced_from(self, old: "Fleet", sub: "Fleet", splice) -> None:
+        """Take what `old` had worked out of its devices (classes, names), with the devices
+        `sub` re-read spliced in, rather than work it out again over the whole fleet."""
+        for cls, members in old._classes.items():
+            self._classes[cls] = splice.rows(members, sub.in_class(cls))
+        if "model" in old._name_lists:
+            self._name_lists["model"] = old._name_lists["model"]
+        if "device" in old._name_lists:
+            self._name_lists["device"] = splice.items(old._name_lists["device"], sub.device_names)
 
     def _edited(self, side: str, removed: np.ndarray, added: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The entity list of `side` (in IRI order) without `removed`, with `added`."""

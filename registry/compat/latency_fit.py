@@ -60,6 +60,13 @@ _NO_OPTIONS = (np.zeros(0, dtype=np.int64), *(np.zeros(0) for _ in range(5)),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
 
+def _shared_options(fleet: Fleet, compute) -> tuple[np.ndarray, ...]:
+    options = _OPTIONS.get(fleet)
+    if options is None:
+        options = _OPTIONS[fleet] = compute()
+    return options
+
+
 def _options(fleet: Fleet) -> tuple[np.ndarray, ...]:
     """Every option of every device as columns (device, clock, rate, band factor, depthwise
     weight, fully connected weight, runtime term, calibrated), sorted by device, then the
@@ -122,16 +129,23 @@ class LatencyFit(Compiled):
         tr = "https://w3id.org/tinyreg/ontology#"
         self.work = np.stack([fleet.numbers("model", tr + name) for name in _WORK])
         # the budget's two shapes compile over the same fleet: the options are joined once
-        options = _OPTIONS.get(fleet)
-        if options is None:
-            options = _OPTIONS[fleet] = _options(fleet)
+        self._take(_shared_options(fleet, lambda: _options(fleet)))
+
+    def _take(self, options: tuple[np.ndarray, ...]) -> None:
+        self.options = options
         self.device_of, self.clock, self.rate, self.k, self.dw_weight, self.fc_weight, \
             self.runtime_of, self.calibrated = options
         self.count = len(self.device_of)
         # Options are sorted by device: each device's options are one run, starting here.
-        self.devices_with, self.starts = np.unique(self.device_of, return_index=True)
+        self.starts = np.flatnonzero(np.diff(self.device_of, prepend=-1))
+        self.devices_with = self.device_of[self.starts]
         self._run = np.repeat(np.arange(len(self.starts)),
                               np.diff(np.append(self.starts, self.count)))
+
+    def patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        new._take(_shared_options(fleet, lambda: splice.option_rows(self.options, sub.options)))
+        return new
 
     def _estimates(self, models: np.ndarray) -> np.ndarray:
         """estimate[model row, option] in ms, in the order of the query's arithmetic."""

@@ -6,9 +6,14 @@ and answers two questions: which (model, device) pairs the constraint reports
 variables of each result the query would return (`explain`), from which the engine fills
 the shape's message. A shape that instantiates a pattern needs no code here; a new
 pattern needs both its SPARQL and a class.
+
+After a write to a few devices, `patched` gives the constraint over the new fleet from this
+compilation and one over those devices only (splice.py): model-side state is kept, the
+per-device arrays are spliced. A pattern without `patched` is compiled again.
 """
 from __future__ import annotations
 
+import copy
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,9 +25,10 @@ from ..store import IRI
 from ..store.terms import values_block
 from ..vocab import OP, TR, local_name, prefixes
 from .figures import RuntimeFigures
-from .fleet import Fleet, is_number, lexical, value_key
+from .fleet import Fleet, Unpatchable, is_number, lexical, value_key
 from .results import grouped
 from .shapes import Constraint
+from .splice import Splice
 
 _OP = str(OP)
 
@@ -108,6 +114,18 @@ class Compiled:
     def explain(self, model: int, device: int, adjust: Adjust = NO_ADJUST) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def patched(self, fleet: Fleet, sub: "Compiled", splice: Splice) -> "Compiled":
+        """This constraint over `fleet`, which differs from this one's fleet only in the
+        devices `sub` (the same constraint over them and every model version) was compiled
+        over, and in devices gone."""
+        return type(self)(self.constraint, fleet)
+
+    def _moved(self, fleet: Fleet) -> Any:
+        """A copy over `fleet`, sharing the model-side state, for `patched` to fill in."""
+        new = copy.copy(self)
+        new.fleet = fleet
+        return new
+
 
 class _Grouped:
     """Models that share one requirement set share one device vector, computed once."""
@@ -120,12 +138,27 @@ class _Grouped:
         self._width = width
         self._table: np.ndarray | None = None
 
-    def rows(self, models: np.ndarray, devices) -> np.ndarray:
+    def table(self) -> np.ndarray:
         if self._table is None:
             self._table = np.stack([self._vector(k) for k in self._keys]) if self._keys else \
                 np.zeros((0, self._width), dtype=bool)
-        table = self._table[:, devices] if not isinstance(devices, slice) else self._table
+        return self._table
+
+    def rows(self, models: np.ndarray, devices) -> np.ndarray:
+        table = self.table()
+        table = table[:, devices] if not isinstance(devices, slice) else table
         return table[self.group_of[models]]
+
+    def spliced(self, sub: "_Grouped", splice: Splice, vector: Callable[[tuple], np.ndarray]) -> "_Grouped":
+        """The groups over the patched fleet (`vector` answers over it): the same models,
+        so the same groups; the table, when worked out, spliced."""
+        new = copy.copy(self)
+        new._vector, new._width = vector, splice.size
+        if self._table is not None and sub._keys == self._keys:
+            new._table = splice.rows(self._table, sub.table(), axis=1)
+        else:
+            new._table = None
+        return new
 
 
 # What several compiled shapes read of one fleet, while the fleet is in use: the memory
@@ -155,8 +188,7 @@ class ResourceFit(Compiled):
             raise ValueError(f"{c.shape}: unknown trs:outcome {c.param('outcome')}")
         self.need_property = c.param("needProperty")
         self.capacity_property = c.param("capacityProperty")
-        self.need, self.basis = shared(fleet, ("need",) + tuple(c.param(p) for p in _NEED_PARAMS),
-                                       lambda: _need(fleet, c))
+        self.need, self.basis = shared(fleet, self._need_key(), lambda: _need(fleet, c))
         figure = c.param("runtimeFigureProperty")
         self.figures = shared(fleet, ("figures", figure), lambda: RuntimeFigures(fleet, figure)) \
             if figure else None
@@ -164,22 +196,53 @@ class ResourceFit(Compiled):
         self.usable = fleet.numbers("device", self.capacity_property, pick=min)
         total = c.param("totalProperty")
         self.total = fleet.numbers("device", total, pick=min) if total else np.full(n, np.nan)
-        self.capacity = np.where(np.isnan(self.usable), self.total, self.usable)
         reserve = c.param("reserveProperty")
         self.reserve = np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve \
             else np.zeros(n)
         overhead = c.param("overheadProperty")
         self.overhead, self.runtime_text, self.texts = _leanest(fleet, overhead) if overhead \
             else (np.zeros(n), np.zeros(n, dtype=np.int64), [NO_RUNTIME_COST])
-        self.applies = fleet.in_class(c.param("deviceClass"))
-        self.free = self.capacity - self.reserve
-        # need + cost <= capacity - reserve, as need <= slack; NaN (unknown) never compares,
-        # and a device the shape does not apply to has room for anything.
-        self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
         region = c.param("regionProperty")
         self.region_bytes, self.region_name = \
             shared(fleet, ("regions", region), lambda: _largest_regions(fleet, region)) if region \
             else (np.full(n, np.nan), [None] * n)
+        self._derive(fleet)
+
+    def _need_key(self) -> tuple:
+        return ("need",) + tuple(self.constraint.param(p) for p in _NEED_PARAMS)
+
+    def _derive(self, fleet: Fleet) -> None:
+        """What follows from the per-device figures read."""
+        self.applies = fleet.in_class(self.constraint.param("deviceClass"))
+        self.capacity = np.where(np.isnan(self.usable), self.total, self.usable)
+        self.free = self.capacity - self.reserve
+        # need + cost <= capacity - reserve, as need <= slack; NaN (unknown) never compares,
+        # and a device the shape does not apply to has room for anything.
+        self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
+
+    def patched(self, fleet, sub, splice):
+        c, new = self.constraint, self._moved(fleet)
+        shared(fleet, self._need_key(), lambda: (self.need, self.basis))
+        if self.figures is not None:
+            new.figures = shared(fleet, ("figures", c.param("runtimeFigureProperty")),
+                                 lambda: self.figures.patched(sub.figures, splice))
+        new.usable, new.total, new.reserve = (splice.rows(getattr(self, name), getattr(sub, name))
+                                              for name in ("usable", "total", "reserve"))
+
+        def leanest():
+            return (splice.rows(self.overhead, sub.overhead),
+                    *splice.texts((self.runtime_text, self.texts), (sub.runtime_text, sub.texts)))
+
+        def regions():
+            return (splice.rows(self.region_bytes, sub.region_bytes),
+                    splice.items(self.region_name, sub.region_name))
+        overhead, region = c.param("overheadProperty"), c.param("regionProperty")
+        new.overhead, new.runtime_text, new.texts = \
+            shared(fleet, ("runtime", overhead), leanest) if overhead else leanest()
+        new.region_bytes, new.region_name = \
+            shared(fleet, ("regions", region), regions) if region else regions()
+        new._derive(fleet)
+        return new
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
         return self.need[models] + adjust.model.get(self.need_property, 0)
@@ -432,6 +495,13 @@ class FigureKnown(Compiled):
                 self.missing &= ~fleet.has("device", c.param("totalProperty"))
         self.applies = fleet.in_class(c.param("deviceClass"))
 
+    def patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        if not self.on_model:
+            new.missing = splice.rows(self.missing, sub.missing)
+        new.applies = fleet.in_class(self.constraint.param("deviceClass"))
+        return new
+
     def violations(self, models, devices, adjust=NO_ADJUST):
         if self.on_model:
             return self.missing[models][:, None] & self.applies[devices][None, :]
@@ -455,6 +525,9 @@ class FigureBasis(Compiled):
         # The query reads the stand-in itself; _need counted the measured one first.
         self.basis[self.reported] = np.where(
             _stated(fleet, c, ("estimateProperty",))[self.reported], 1, 2)
+
+    def patched(self, fleet, sub, splice):
+        return self._moved(fleet)  # of the model versions only
 
     def violations(self, models, devices, adjust=NO_ADJUST):
         width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
@@ -481,6 +554,14 @@ class SensorCoverage(Compiled):
         self.column = {cls: j for j, cls in enumerate(classes)}
         self.covered = self._coverage(fleet, c.param("equipmentProperty"), classes)
         self.groups = _Grouped(self.requirements, self._missing_any, len(fleet.devices))
+
+    def patched(self, fleet, sub, splice):
+        if sub.column != self.column:  # the same model versions ask for the same classes
+            raise Unpatchable(f"{self.constraint.shape}: required classes differ")
+        new = self._moved(fleet)
+        new.covered = splice.rows(self.covered, sub.covered)
+        new.groups = self.groups.spliced(sub.groups, splice, new._missing_any)
+        return new
 
     def _coverage(self, fleet: Fleet, equipment: str, required: list[str]) -> np.ndarray:
         """covered[d, j]: device d has a sensor (or sub-system) meeting required class j."""
@@ -548,8 +629,26 @@ class RuntimeSupport(Compiled):
         models, figured = fleet.select("model", _FIGURED_RUNTIMES)
         for i, rt in zip(models.tolist(), figured["rt"].tolist()):
             self.figured[i].add(values[rt])
+        self._group(n_models, n_devices)
+
+    def _group(self, n_models: int, n_devices: int) -> None:
         runs = [tuple(self._runs(m, rt) for rt in self.runtimes) for m in range(n_models)]
         self.groups = _Grouped(runs, self._no_runtime_runs, n_devices)
+
+    def patched(self, fleet, sub, splice):
+        """The runtimes' columns are the previous ones and any a re-read device brings (one
+        that no device has any more stays, an empty column: it changes no answer)."""
+        new = self._moved(fleet)
+        new.runtimes = sorted(set(self.runtimes) | set(sub.runtimes), key=str)
+        if new.runtimes == self.runtimes:
+            old, installed = self.installed, _columns(sub.installed, sub.runtimes, new.runtimes)
+        else:
+            old, installed = (_columns(c.installed, c.runtimes, new.runtimes) for c in (self, sub))
+        new.installed = splice.rows(old, installed)
+        new.supports_all = {**self.supports_all, **sub.supports_all}
+        new.supported = {**self.supported, **sub.supported}
+        new._group(len(fleet.models), len(fleet.devices))
+        return new
 
     def _missing(self, model: int, rt: str) -> list[str]:
         if self.supports_all[rt] or rt in self.figured.get(model, ()):
@@ -578,6 +677,14 @@ class RuntimeSupport(Compiled):
                 f"it has no kernel for operator {_operator_name(op)}" for op in self._missing(model, rt)]
             out += [{"value": rt, "runtime": name, "why": why, "path": self.path} for why in whys]
         return out
+
+
+def _columns(table: np.ndarray, names: list, wanted: list) -> np.ndarray:
+    """`table`'s columns (named `names`) placed under `wanted` (a superset), the rest empty."""
+    out = np.zeros((len(table), len(wanted)), dtype=table.dtype)
+    column = {name: j for j, name in enumerate(wanted)}
+    out[:, [column[name] for name in names]] = table
+    return out
 
 
 class FeatureRequirement(Compiled):
@@ -612,6 +719,15 @@ class FeatureRequirement(Compiled):
             self.considered = states if stated else ~states
         keys = [tuple(sorted({self.column[value_key(w)] for _, w in wants})) for wants in self.wants]
         self.groups = _Grouped(keys, self._lacks_any, len(fleet.devices))
+
+    def patched(self, fleet, sub, splice):
+        if sub.column != self.column:
+            raise Unpatchable(f"{self.constraint.shape}: wanted features differ")
+        new = self._moved(fleet)
+        new.has = splice.rows(self.has, sub.has)
+        new.considered = splice.rows(self.considered, sub.considered)
+        new.groups = self.groups.spliced(sub.groups, splice, new._lacks_any)
+        return new
 
     def _lacks_any(self, columns: tuple) -> np.ndarray:
         if not columns:
