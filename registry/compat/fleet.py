@@ -423,16 +423,18 @@ class Fleet:
     def _edited(self, side: str, removed: np.ndarray, added: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The entity list of `side` (in IRI order) without `removed`, with `added`."""
         iris, ids = self._iris[side], self._ids[side]
+        pairs = sorted((str(self.terms.values[k]), k) for k in added.tolist())
+        if len(removed) + len(pairs) <= _FEW:  # in place in copies: no pass over every entity
+            iris, gone = list(iris), sorted(self.position(side)[removed].tolist())
+            for at in reversed(gone):
+                del iris[at]
+            ids = np.delete(ids, gone)
+            at = [bisect.bisect_left(iris, iri) for iri, _ in pairs]
+            for (iri, _), where in zip(reversed(pairs), reversed(at)):  # the last first: `at` holds
+                iris.insert(where, iri)
+            return iris, np.insert(ids, at, [k for _, k in pairs]).astype(np.int64)
         if len(removed):
             keep = ~np.isin(ids, removed)
             iris, ids = [iri for iri, k in zip(iris, keep.tolist()) if k], ids[keep]
-        pairs = sorted((str(self.terms.values[k]), k) for k in added.tolist())
-        if len(pairs) <= _FEW:
-            iris, listed = list(iris), ids.tolist()
-            for iri, k in pairs:
-                at = bisect.bisect_left(iris, iri)
-                iris.insert(at, iri)
-                listed.insert(at, k)
-            return iris, np.array(listed, dtype=np.int64)
         merged = sorted([*zip(iris, ids.tolist()), *pairs])
         return [iri for iri, _ in merged], np.array([k for _, k in merged], dtype=np.int64)

@@ -60,10 +60,21 @@ _NO_OPTIONS = (np.zeros(0, dtype=np.int64), *(np.zeros(0) for _ in range(5)),
                np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))
 
 
-def _shared_options(fleet: Fleet, compute) -> tuple[np.ndarray, ...]:
+class _Options:
+    """The columns of every option, sorted by device, and where each device's run starts."""
+
+    def __init__(self, columns: tuple[np.ndarray, ...]):
+        self.columns = columns
+        device_of = columns[0]
+        self.starts = np.flatnonzero(np.diff(device_of, prepend=-1))
+        self.devices_with = device_of[self.starts]
+        self.run = np.repeat(np.arange(len(self.starts)), np.diff(np.append(self.starts, len(device_of))))
+
+
+def _shared_options(fleet: Fleet, compute) -> _Options:
     options = _OPTIONS.get(fleet)
     if options is None:
-        options = _OPTIONS[fleet] = compute()
+        options = _OPTIONS[fleet] = _Options(compute())
     return options
 
 
@@ -131,20 +142,17 @@ class LatencyFit(Compiled):
         # the budget's two shapes compile over the same fleet: the options are joined once
         self._take(_shared_options(fleet, lambda: _options(fleet)))
 
-    def _take(self, options: tuple[np.ndarray, ...]) -> None:
+    def _take(self, options: "_Options") -> None:
         self.options = options
         self.device_of, self.clock, self.rate, self.k, self.dw_weight, self.fc_weight, \
-            self.runtime_of, self.calibrated = options
+            self.runtime_of, self.calibrated = options.columns
         self.count = len(self.device_of)
-        # Options are sorted by device: each device's options are one run, starting here.
-        self.starts = np.flatnonzero(np.diff(self.device_of, prepend=-1))
-        self.devices_with = self.device_of[self.starts]
-        self._run = np.repeat(np.arange(len(self.starts)),
-                              np.diff(np.append(self.starts, self.count)))
+        self.starts, self.devices_with, self._run = options.starts, options.devices_with, options.run
 
     def patched(self, fleet, sub, splice):
         new = self._moved(fleet)
-        new._take(_shared_options(fleet, lambda: splice.option_rows(self.options, sub.options)))
+        new._take(_shared_options(fleet, lambda: splice.option_rows(self.options.columns,
+                                                                    sub.options.columns)))
         return new
 
     def _estimates(self, models: np.ndarray) -> np.ndarray:

@@ -192,56 +192,29 @@ class ResourceFit(Compiled):
         figure = c.param("runtimeFigureProperty")
         self.figures = shared(fleet, ("figures", figure), lambda: RuntimeFigures(fleet, figure)) \
             if figure else None
-        n = len(fleet.devices)
-        self.usable = fleet.numbers("device", self.capacity_property, pick=min)
-        total = c.param("totalProperty")
-        self.total = fleet.numbers("device", total, pick=min) if total else np.full(n, np.nan)
-        reserve = c.param("reserveProperty")
-        self.reserve = np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve \
-            else np.zeros(n)
-        overhead = c.param("overheadProperty")
-        self.overhead, self.runtime_text, self.texts = _leanest(fleet, overhead) if overhead \
-            else (np.zeros(n), np.zeros(n, dtype=np.int64), [NO_RUNTIME_COST])
-        region = c.param("regionProperty")
-        self.region_bytes, self.region_name = \
-            shared(fleet, ("regions", region), lambda: _largest_regions(fleet, region)) if region \
-            else (np.full(n, np.nan), [None] * n)
-        self._derive(fleet)
+        self._room(shared(fleet, self._room_key(), lambda: _Room.read(fleet, c)))
 
     def _need_key(self) -> tuple:
         return ("need",) + tuple(self.constraint.param(p) for p in _NEED_PARAMS)
 
-    def _derive(self, fleet: Fleet) -> None:
-        """What follows from the per-device figures read."""
-        self.applies = fleet.in_class(self.constraint.param("deviceClass"))
-        self.capacity = np.where(np.isnan(self.usable), self.total, self.usable)
-        self.free = self.capacity - self.reserve
-        # need + cost <= capacity - reserve, as need <= slack; NaN (unknown) never compares,
-        # and a device the shape does not apply to has room for anything.
-        self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
+    def _room_key(self) -> tuple:
+        return ("room",) + tuple(self.constraint.param(p) for p in _ROOM_PARAMS)
+
+    def _room(self, room: "_Room") -> None:
+        self.room = room
+        self.usable, self.total, self.capacity, self.reserve, self.free = \
+            room.usable, room.total, room.capacity, room.reserve, room.free
+        self.overhead, self.runtime_text, self.texts = room.overhead, room.runtime_text, room.texts
+        self.applies, self.slack = room.applies, room.slack
+        self.region_bytes, self.region_name = room.region_bytes, room.region_name
 
     def patched(self, fleet, sub, splice):
-        c, new = self.constraint, self._moved(fleet)
+        new = self._moved(fleet)
         shared(fleet, self._need_key(), lambda: (self.need, self.basis))
         if self.figures is not None:
-            new.figures = shared(fleet, ("figures", c.param("runtimeFigureProperty")),
+            new.figures = shared(fleet, ("figures", self.constraint.param("runtimeFigureProperty")),
                                  lambda: self.figures.patched(sub.figures, splice))
-        new.usable, new.total, new.reserve = (splice.rows(getattr(self, name), getattr(sub, name))
-                                              for name in ("usable", "total", "reserve"))
-
-        def leanest():
-            return (splice.rows(self.overhead, sub.overhead),
-                    *splice.texts((self.runtime_text, self.texts), (sub.runtime_text, sub.texts)))
-
-        def regions():
-            return (splice.rows(self.region_bytes, sub.region_bytes),
-                    splice.items(self.region_name, sub.region_name))
-        overhead, region = c.param("overheadProperty"), c.param("regionProperty")
-        new.overhead, new.runtime_text, new.texts = \
-            shared(fleet, ("runtime", overhead), leanest) if overhead else leanest()
-        new.region_bytes, new.region_name = \
-            shared(fleet, ("regions", region), regions) if region else regions()
-        new._derive(fleet)
+        new._room(shared(fleet, self._room_key(), lambda: self.room.patched(sub.room, splice)))
         return new
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
@@ -326,6 +299,53 @@ class ResourceFit(Compiled):
 
 
 _OUTCOMES = ("Short", "InRegion", "UsableUnknown", "Headroom")
+_ROOM_PARAMS = ("capacityProperty", "totalProperty", "reserveProperty", "overheadProperty",
+                "regionProperty", "deviceClass")
+
+
+@dataclass
+class _Room:
+    """What the memory shapes of one resource (a shape per outcome) read of each device:
+    capacity (usable, else total), reserve, the leanest runtime's cost, the largest region;
+    and what follows from them."""
+    usable: np.ndarray
+    total: np.ndarray
+    reserve: np.ndarray
+    overhead: np.ndarray
+    runtime_text: np.ndarray
+    texts: list[str]
+    region_bytes: np.ndarray
+    region_name: list
+    applies: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.capacity = np.where(np.isnan(self.usable), self.total, self.usable)
+        self.free = self.capacity - self.reserve
+        # need + cost <= capacity - reserve, as need <= slack; NaN (unknown) never compares,
+        # and a device the shape does not apply to has room for anything.
+        self.slack = np.where(self.applies, self.free - self.overhead, np.inf)
+
+    @classmethod
+    def read(cls, fleet: Fleet, c: Constraint) -> "_Room":
+        n = len(fleet.devices)
+        total, reserve = c.param("totalProperty"), c.param("reserveProperty")
+        overhead, region = c.param("overheadProperty"), c.param("regionProperty")
+        return cls(fleet.numbers("device", c.param("capacityProperty"), pick=min),
+                   fleet.numbers("device", total, pick=min) if total else np.full(n, np.nan),
+                   np.nan_to_num(fleet.numbers("device", reserve, pick=max)) if reserve else np.zeros(n),
+                   *(_leanest(fleet, overhead) if overhead else
+                     (np.zeros(n), np.zeros(n, dtype=np.int64), [NO_RUNTIME_COST])),
+                   *(shared(fleet, ("regions", region), lambda: _largest_regions(fleet, region))
+                     if region else (np.full(n, np.nan), [None] * n)),
+                   fleet.in_class(c.param("deviceClass")))
+
+    def patched(self, sub: "_Room", splice: Splice) -> "_Room":
+        runtime_text, texts = splice.texts((self.runtime_text, self.texts), (sub.runtime_text, sub.texts))
+        return _Room(*(splice.rows(getattr(self, name), getattr(sub, name))
+                       for name in ("usable", "total", "reserve", "overhead")),
+                     runtime_text, texts, splice.rows(self.region_bytes, sub.region_bytes),
+                     splice.items(self.region_name, sub.region_name),
+                     splice.rows(self.applies, sub.applies))
 NO_RUNTIME_COST = "no runtime installed"
 _CORES = prefixes("tr") + f"""
 SELECT ?e ?core WHERE {{ {{ SELECT ?e ?p WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor ?p }} }} }}
