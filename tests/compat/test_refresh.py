@@ -44,8 +44,9 @@ def _index(iri: str) -> int:
 
 
 @pytest.fixture
-def loaded(registry):
-    registry.store.bulk_load(list(synthetic.models(25)) + list(synthetic.devices(120)))
+def loaded(registry, seed):
+    seed("refresh-fleet", lambda: registry.store.bulk_load(
+        list(synthetic.models(25)) + list(synthetic.devices(120))))
     engine = compat.fleet_engine(registry)
     assert engine.origin == "full"
     return registry
