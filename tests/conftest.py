@@ -15,7 +15,10 @@ which the suite EMPTIES before each test: never point it at a store holding data
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -87,10 +90,55 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("store_kind", kinds, ids=kinds, scope="module")
 
 
+# The servers this session started, by query URL: a seed poured onto one is snapshotted.
+_STARTED: dict[str, OxigraphServer | VirtuosoServer] = {}
+_POURED: dict[tuple[str, str], list[str]] = {}
+
+
 def _start(kind: str, directory: Path):
     if kind == "external":
         return ExternalServer.from_environment()
-    return SERVERS[kind](directory).start()
+    server = SERVERS[kind](directory).start()
+    _STARTED[server.settings["store_url"]] = server
+    return server
+
+
+@pytest.fixture
+def run_seed() -> int:
+    """A seed drawn anew each run, for a random walk that covers other cases each time;
+    TINYREG_TEST_SEED=<seed> repeats a run. Printed: a failing test's output names it."""
+    seed = int(os.environ.get("TINYREG_TEST_SEED") or random.randrange(2**32))
+    print(f"run seed {seed} (TINYREG_TEST_SEED={seed} repeats this run)")
+    return seed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def probe_runs_once_per_model():
+    """Each probe (TFLM, LiteRT, Vela in a child process, registry/tflite/sandbox.py) runs once
+    a session for the same runtime, file, limits, options and TINYREG_PROBE_* faults: what
+    it answers depends on nothing else, and the suite registers the same few models in
+    many registries (0.4-0.7 s a run here). A run that timed out is not kept: under load
+    that says more about the machine than about the file."""
+    from tinyreg.registry.tflite import litert, sandbox, tflm, vela
+
+    runs: dict[tuple, sandbox.ProbeRun] = {}
+    real = sandbox.run_probe
+
+    def run_probe(runtime, data, *, timeout_s, max_memory, options=()):
+        faults = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("TINYREG_PROBE")))
+        key = (runtime, hashlib.sha256(data).digest(), timeout_s, max_memory, tuple(options), faults)
+        if key not in runs:
+            run = real(runtime, data, timeout_s=timeout_s, max_memory=max_memory, options=options)
+            if run.failure and run.failure.startswith("timed out"):
+                return run
+            runs[key] = run
+        kept = runs[key]  # a copy: a caller may change the output it is given
+        return sandbox.ProbeRun(copy.deepcopy(kept.output), kept.failure)
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (tflm, litert, vela):
+            patch.setattr(module, "run_probe", run_probe)
+        yield runs
 
 
 @pytest.fixture(scope="session")
@@ -210,13 +258,13 @@ def registry(settings, store_kind, remote_server, initialized, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def seeds() -> dict[tuple[str, str], list[str]]:
+def seeded_states() -> dict[tuple[str, str], list[str]]:
     return {}
 
 
 @pytest.fixture
-def seed(store_kind, remote_server, seeds):
-    """`seed(name, build)`: `build()` writes a test's starting data into this test's store.
+def seeded(store_kind, remote_server, seeded_states):
+    """`seeded(name, build)`: `build()` writes a test's starting data into this test's store.
     On a server where this session already ran the build called `name`, the graphs it left
     are put back instead (bulk writes through the registry stage and switch every graph
     there; putting a snapshot back is one raw write of each). `build` must write only to
@@ -225,11 +273,11 @@ def seed(store_kind, remote_server, seeds):
         key = (store_kind, name)
         if not remote_server or store_kind == "external":
             build()
-        elif key in seeds:
-            remote_server.restore(seeds[key])
+        elif key in seeded_states:
+            remote_server.restore(seeded_states[key])
         else:
             build()
-            seeds[key] = remote_server.snapshot()
+            seeded_states[key] = remote_server.snapshot()
     return put
 
 
@@ -254,14 +302,30 @@ def copy_graphs(source, target) -> int:
     return target.bulk_load((name, source.get_graph(name)) for name in source.graph_names())
 
 
+def pour(data: Path, store_settings: dict) -> None:
+    """The graphs of a data directory's embedded store into the (emptied) server of
+    `store_settings`. The first time a session pours a seed onto a kind of server it goes
+    through the registry's bulk load; after that, what that load left is put back by raw
+    writes (on Virtuoso the bulk load stages and switches every graph, several times the
+    cost). The seed must not change during the session."""
+    server = _STARTED.get(store_settings["store_url"])
+    key = (str(data), server.kind if server else "")
+    if key in _POURED:
+        server.restore(_POURED[key])
+        return
+    with EmbeddedStore(data / "store") as source, open_remote(store_settings) as target:
+        copy_graphs(source, target)
+    if server is not None:
+        _POURED[key] = server.snapshot()
+
+
 def registry_from_seed(seed: Path, copy: Path, store_settings: dict, **settings) -> Registry:
     """A registry over a copy of a seed data directory (built once on the embedded store),
     its graphs poured into the server of `store_settings` when there is one; the artifacts
     and the signing key stay in the copied directory."""
     shutil.copytree(seed, copy)
     if store_settings:
-        with EmbeddedStore(copy / "store") as source, open_remote(store_settings) as target:
-            copy_graphs(source, target)
+        pour(seed, store_settings)
     return Registry(load_settings(environ={}, data_dir=str(copy), **store_settings, **settings))
 
 

@@ -38,8 +38,8 @@ def _load_v1(store) -> None:
 
 
 @pytest.fixture
-def old(store, settings, seed):
-    seed("v1-store", lambda: _load_v1(store))
+def old(store, settings, seeded):
+    seeded("v1-store", lambda: _load_v1(store))
     registry = Registry(settings, store=store)
     yield registry
 
@@ -105,8 +105,8 @@ def test_device_figures_keep_their_meaning_in_the_verdicts(old):
     assert verdict.headroom["RAM"]["capacity_kind"] == "usable"
 
 
-def test_a_step_that_does_not_take_is_an_error_not_a_half_migrated_store(store, seed, monkeypatch):
-    seed("v1-store", lambda: _load_v1(store))
+def test_a_step_that_does_not_take_is_an_error_not_a_half_migrated_store(store, seeded, monkeypatch):
+    seeded("v1-store", lambda: _load_v1(store))
     # a step whose update leaves the old terms (a store that ignored it) is refused
     step = STEPS[1]
     monkeypatch.setitem(STEPS, 1, type(step)(step.to, step.update.split(";\n", 1)[0], step.left))

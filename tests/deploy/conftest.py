@@ -24,10 +24,9 @@ from tinyreg.registry.devices.register import add_device
 from tinyreg.registry.keys import load_key, public_key_text
 from tinyreg.registry.models import register_model
 from tinyreg.registry.tflite import writer
-from tinyreg.registry.store import EmbeddedStore
 from tinyreg.registry.vocab import device_id, device_iri, slug
 
-from ..conftest import STORES, copy_graphs, open_remote
+from ..conftest import STORES, pour
 from ..remote.server import free_port
 
 START_TIMEOUT_S = 60
@@ -85,9 +84,7 @@ def registry(seed, tmp_path, store_overrides):
     data = tmp_path / "data"
     shutil.copytree(seed, data)
     if store_overrides:  # on a server: the seed's graphs go there from its embedded store
-        with EmbeddedStore(data / "store") as source, open_remote(
-                store_overrides) as target:
-            copy_graphs(source, target)
+        pour(seed, store_overrides)
     reg = Registry(load_settings(environ={}, data_dir=str(data), **store_overrides))
     yield reg
     reg.close()
