@@ -9,7 +9,7 @@ query per facet, nor a Python loop over every device's values.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
@@ -90,64 +90,85 @@ def _engine_columns(registry: Registry, engine: Any, codes: Any) -> np.ndarray:
     return np.where(ids > 0, fleet.position("device")[ids], -1)
 
 
-def _columns(registry: Registry, versions: list[str]) -> tuple[np.ndarray, np.ndarray, Any]:
-    """The verdicts of `versions` (engine_for's engine), each slot's column in them, and
-    the facet codes."""
+def _columns(registry: Registry, versions: list[str], codes: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The verdicts of `versions` (engine_for's engine), and each of `codes`' slots' column
+    in them (-1: the engine holds no such device)."""
     from .compat.engine import engine_for
-    from .devices.facet_codes import facet_codes
-    engine, codes = engine_for(registry, *versions), facet_codes(registry)
+    engine = engine_for(registry, *versions)
     # The columns follow from the engine's device list (its positions) and the slots' IRIs.
     key = (engine.fleet.position("device"), codes.iris)
     held = registry.cache.get("facets.columns")
     if held is None or held[0] is not key[0] or held[1] is not key[1]:
         held = registry.cache["facets.columns"] = (*key, _engine_columns(registry, engine, codes))
-    return _verdicts(registry, engine, tuple(versions)), held[2], codes
+    return _verdicts(registry, engine, tuple(versions)), held[2]
 
 
-def fitting(registry: Registry, versions: list[str], rows: list[dict[str, Any]]) -> np.ndarray:
-    """Bools, a row per version and a column per row: whether the version fits that row's
-    device, as the engine judges (a device the engine does not hold fits nothing). While
-    another thread brings the engine up to date after a write, that is the engine from
-    before it (compat.engine.engine_for)."""
-    out = np.zeros((len(versions), len(rows)), dtype=bool)
-    if not versions or not rows:
-        return out
-    verdicts, columns, codes = _columns(registry, versions)
-    at = codes.at(row["iri"] for row in rows)
-    at = np.where(at >= 0, columns[at], -1)
+def _fitting(registry: Registry, versions: list[str], codes: Any, slots: np.ndarray | None) -> np.ndarray:
+    """Bools, a row per version and a column per slot in `slots` (-1: none; None: every
+    slot): whether the version fits that slot's device, as the engine judges (a device the
+    engine does not hold fits nothing). While another thread brings the engine up to date
+    after a write, that is the engine from before it (compat.engine.engine_for)."""
+    verdicts, columns = _columns(registry, versions, codes)
+    at = columns if slots is None else np.where(slots >= 0, columns[slots], -1)
+    out = np.zeros((len(versions), len(at)), dtype=bool)
     known = at >= 0
     out[:, known] = verdicts[:, at[known]]
     return out
 
 
-def _fitting_everything(registry: Registry, versions: list[str]) -> np.ndarray:
-    """How many of all the devices each version fits: `fitting` summed over every row."""
-    if not versions:
-        return np.zeros(0, dtype=np.intp)
-    verdicts, columns, _ = _columns(registry, versions)
-    return np.count_nonzero(verdicts[:, columns[columns >= 0]], axis=1)
+@dataclass(frozen=True)
+class Listed:
+    """The device rows a filter keeps, in its order, with each one's slot in `codes` (None:
+    not looked up, no facet value being asked about)."""
+    rows: list[dict[str, Any]]
+    codes: Any = None
+    slots: np.ndarray | None = None
 
-
-def narrowed(registry: Registry, rows: list[dict[str, Any]], values: Mapping[str, str],
-             fits: str = "") -> list[dict[str, Any]]:
-    """The rows whose device has each facet value in `values` (FACT_FILTERS, any case) and,
-    with `fits`, that the model version it names (slug: its latest) fits."""
-    chosen = {DEVICE_FACETS[name]: value.strip().lower() for name, value in values.items()
-              if value and value.strip()}
-    if chosen:
+    def slots_of(self, registry: Registry) -> tuple[Any, np.ndarray]:
+        if self.slots is not None:
+            return self.codes, self.slots
         from .devices.facet_codes import facet_codes
         codes = facet_codes(registry)
-        keep = np.ones(codes.size, dtype=bool)
-        for field, value in chosen.items():
-            keep &= codes.having(field, value)
-        slots = codes.slots
-        rows = [r for r in rows if (at := slots.get(r["iri"])) is not None and keep[at]]
-    if fits.strip():
+        return codes, codes.at(row["iri"] for row in self.rows)
+
+
+# The filters decided on the facet codes; the others (text, sizes, order) on the rows.
+_CODED = ("kind", "core", "format") + FACT_FILTERS
+
+
+def listed(registry: Registry, where: Any) -> Listed:
+    """The device rows the filter `where` (front.devices.DeviceFilter) keeps: each facet
+    value it names (any case), and with `fits`, that the model version it names (slug: its
+    latest) fits. Facet values and fits are masks over the facet codes' slots in the rows'
+    order; text, sizes and the order are the filter's own (`select`)."""
+    from .devices.facet_codes import facet_codes
+    from .devices.rows import device_rows
+    chosen = {DEVICE_FACETS[name]: getattr(where, name).strip().lower() for name in _CODED
+              if getattr(where, name).strip()}
+    if not chosen and not where.fits.strip():
+        return Listed(where.select(device_rows(registry).rows))
+    codes = facet_codes(registry)
+    held = codes.listed
+    if codes.order is None:  # a write the log has yet to name: the slots looked up row by row
+        rows = held.rows
+        found = codes.at(row["iri"] for row in rows)
+        keep = np.ones(len(rows), dtype=bool)
+    else:
+        rows, found, keep = held.rows, codes.order, np.ones(len(held.rows), dtype=bool)
+    for field, value in chosen.items():
+        keep &= codes.having(field, value)[found] & (found >= 0)
+    if where.fits.strip():
         from .references import resolve_model
-        version = resolve_model(registry, fits.strip())  # unknown: an error, rows or none
-        keep = fitting(registry, [version], rows)[0].tolist() if rows else []
-        rows = [r for r, ok in zip(rows, keep) if ok]
-    return rows
+        version = resolve_model(registry, where.fits.strip())  # unknown: an error, rows or none
+        keep &= _fitting(registry, [version], codes, found)[0]
+    at = np.flatnonzero(keep)
+    rows, slots = [rows[i] for i in at.tolist()], found[at]
+    rest = replace(where, **{name: "" for name in (*_CODED, "fits")})
+    if rest != type(where)():  # text, sizes or an order: the filter's own, on what is left
+        picked = rest.select(rows)
+        slot_of = {id(row): slot for row, slot in zip(rows, slots.tolist())}
+        rows, slots = picked, np.array([slot_of[id(row)] for row in picked], dtype=np.intp)
+    return Listed(rows, codes, slots)
 
 
 def _latest_versions(registry: Registry) -> list[tuple[str, str, str]]:
@@ -158,46 +179,45 @@ def _latest_versions(registry: Registry) -> list[tuple[str, str, str]]:
             for r in list_models(registry)]
 
 
-def _fits_facet(registry: Registry, rows: list[dict[str, Any]], everything: bool) -> dict:
-    """How many of `rows` each model's latest version fits, most first (none: not listed)."""
+def _fits_facet(registry: Registry, codes: Any, slots: np.ndarray | None) -> dict:
+    """How many of the devices at `slots` (None: all) each model's latest version fits,
+    most first (none: not listed)."""
     versions = _latest_versions(registry)
-    iris = [iri for _, _, iri in versions]
-    sums = _fitting_everything(registry, iris) if everything \
-        else fitting(registry, iris, rows).sum(axis=1)
+    sums = np.count_nonzero(_fitting(registry, [iri for _, _, iri in versions], codes, slots),
+                            axis=1) if versions else []
     counted = [{"value": ref, "label": name, "count": int(n)}
                for (ref, name, _), n in zip(versions, sums) if n]
     counted.sort(key=lambda v: (-v["count"], v["label"].lower()))
     return {"values": counted[:VALUES_SHOWN], "more": max(0, len(counted) - VALUES_SHOWN)}
 
 
-def _device_counts(registry: Registry, rows: list[dict[str, Any]], names: tuple[str, ...],
-                   everything: bool) -> dict[str, dict]:
-    """The device facets `names` other than fits over `rows`: the counts over every device
-    kept from the change log when `rows` are all of them, else sums at their slots."""
+def device_counts(registry: Registry, found: Listed, names: tuple[str, ...], where: Any) -> dict[str, dict]:
+    """Each device facet in `names` over the rows `found` (all the filter `where` keeps), as
+    {name: {"values": [{"value", "count"[, "label"]}], "more": N}}: the counts over every
+    device kept from the change log when `where` keeps them all, else sums over their slots
+    in the facet codes (devices/facet_codes.py)."""
     from .devices.facet_codes import facet_codes
-    codes = facet_codes(registry)
-    slots = None if everything else codes.at(row["iri"] for row in rows)
-    return {name: _counted(codes.totals[DEVICE_FACETS[name]] if slots is None
-                           else codes.counts(DEVICE_FACETS[name], slots)) for name in names}
+    codes, slots = (facet_codes(registry), None) if _everything(where) else found.slots_of(registry)
+    out = {}
+    for name in names:
+        field = DEVICE_FACETS[name]
+        if field is None:
+            out[name] = _fits_facet(registry, codes, slots)
+        else:
+            out[name] = _counted(codes.totals[field] if slots is None else codes.counts(field, slots))
+    return out
 
 
 def counts(registry: Registry, rows: list[dict[str, Any]], names: tuple[str, ...],
            known: Mapping[str, str | None], where: Any) -> dict[str, dict]:
-    """Each facet in `names` over `rows` (every row the filter `where` keeps), as
-    {name: {"values": [{"value", "count"[, "label"]}], "more": N}}. The devices' are counted
-    from their facet codes (devices/facet_codes.py); a model list's from its rows, kept per
-    filter (its order aside) until the store changes."""
-    everything = _everything(where)
-    if known is not DEVICE_FACETS:
-        key = (tuple(known), names, replace(where, sort=""))
-        held = per_revision(registry, "facets.counts", dict)
-        if key not in held:
-            if len(held) >= _HELD:
-                held.clear()  # the filters people try are few; a crowd of others starts afresh
-            held[key] = {name: _counted(Counter(row[known[name]] for row in rows if row[known[name]] is not None))
-                         for name in names}
-        return held[key]
-    found = _device_counts(registry, rows, tuple(n for n in names if known[n] is not None), everything)
-    if "fits" in names:
-        found["fits"] = _fits_facet(registry, rows, everything)
-    return {name: found[name] for name in names}
+    """Each facet in `names` (of `known`, the model list's) over `rows` (every row the filter
+    `where` keeps), as device_counts gives them; kept per filter (its order aside) until the
+    store changes."""
+    key = (tuple(known), names, replace(where, sort=""))
+    held = per_revision(registry, "facets.counts", dict)
+    if key not in held:
+        if len(held) >= _HELD:
+            held.clear()  # the filters people try are few; a crowd of others starts afresh
+        held[key] = {name: _counted(Counter(row[known[name]] for row in rows
+                                            if row[known[name]] is not None)) for name in names}
+    return held[key]

@@ -9,6 +9,7 @@ write to records (deployments, rollouts) changes nothing here.
 """
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..following import followed
 from ..store.changelog import ChangeMark
-from .rows import FACET_FIELDS, device_facets, device_rows, written_since
+from .rows import FACET_FIELDS, DeviceRows, device_facets, device_rows, written_since
 
 if TYPE_CHECKING:
     from ..core import Registry
@@ -27,6 +28,10 @@ ROW_FIELDS = ("kind", "core", "format")
 FIELDS = ROW_FIELDS + FACET_FIELDS
 _CACHE_KEY = "devices.facet_codes"
 _NOTHING: list = []
+
+
+def _key(row: Mapping[str, Any]) -> tuple[str, str]:
+    return row["id"], row["iri"]  # the device rows' order
 
 
 def device_values(row: Mapping[str, Any], facts: Mapping[str, Any] | None) -> dict[str, list]:
@@ -64,12 +69,18 @@ class FacetCodes:
     totals: dict[str, Counter]
     free: tuple[int, ...] = ()
     origin: str = "full"  # "full", "refreshed" or "kept", as DeviceRows'
+    # The device rows these codes were made with, and the slot of each of their rows in
+    # order: a filter over the rows is then a mask over the slots, not a lookup per row.
+    listed: DeviceRows | None = None
+    order: np.ndarray | None = None  # None: some row has no slot (a write the log names next)
 
     @classmethod
-    def made(cls, mark: ChangeMark, rows: Mapping[str, dict], facts: Mapping[str, dict]) -> "FacetCodes":
+    def made(cls, mark: ChangeMark, rows: DeviceRows, facts: Mapping[str, dict]) -> "FacetCodes":
         empty = {field: Field((), np.zeros((0, 0), dtype=bool)) for field in FIELDS}
         held = cls(mark, {}, np.empty(0, dtype=object), empty, {field: Counter() for field in FIELDS})
-        return held._with(mark, {}, {iri: at for at, iri in enumerate(rows)}, (), rows, facts, "full")
+        codes = held._with(mark, {}, {row["iri"]: at for at, row in enumerate(rows.rows)}, (),
+                           rows.by_iri, facts, "full")
+        return replace(codes, listed=rows, order=np.arange(len(rows.rows), dtype=np.intp))
 
     @property
     def size(self) -> int:
@@ -124,7 +135,8 @@ class FacetCodes:
         mark, written = since
         if not written:
             return replace(self, mark=mark, origin="kept")
-        rows, facts = device_rows(registry).by_iri, device_facets(registry).by_iri
+        listed = device_rows(registry)
+        rows, facts = listed.by_iri, device_facets(registry).by_iri
         gone = {iri: self.slots[iri] for iri in written if iri in self.slots}
         # A device written again keeps its slot; a new one takes a gone one's, else the next.
         free = list(self.free) + [at for iri, at in gone.items() if iri not in rows]
@@ -136,7 +148,35 @@ class FacetCodes:
                 new[iri] = free.pop()
             elif iri in rows:
                 new[iri], end = end, end + 1
-        return self._with(mark, gone, new, tuple(free), rows, facts, "refreshed")
+        codes = self._with(mark, gone, new, tuple(free), rows, facts, "refreshed")
+        return replace(codes, listed=listed, order=codes._ordered(self, listed, written))
+
+    def _ordered(self, before: "FacetCodes", listed: DeviceRows, written: list[str]) -> np.ndarray | None:
+        """The slot of each of `listed`'s rows in their order, from `before`'s order: the
+        rows of the graphs `written` (all those changed since `before`'s rows were read, or
+        more) taken out where they stood and put in where they stand now."""
+        old, new = before.listed, listed
+        if old is None or before.order is None:
+            return self._looked_up(new)
+        if old.rows is new.rows:
+            return before.order
+        out = [bisect.bisect_left(old.rows, _key(old.by_iri[iri]), key=_key)
+               for iri in written if iri in old.by_iri]
+        put = sorted(bisect.bisect_left(new.rows, _key(new.by_iri[iri]), key=_key)
+                     for iri in written if iri in new.by_iri)
+        kept = np.delete(before.order, out)
+        if len(kept) + len(put) != len(new.rows):
+            return self._looked_up(new)  # not the rows the log names
+        order = np.empty(len(new.rows), dtype=np.intp)
+        placed = np.zeros(len(new.rows), dtype=bool)
+        placed[put] = True
+        order[~placed] = kept
+        order[put] = [self.slots[new.rows[at]["iri"]] for at in put]
+        return order
+
+    def _looked_up(self, listed: DeviceRows) -> np.ndarray | None:
+        order = self.at(row["iri"] for row in listed.rows)
+        return order if (order >= 0).all() else None
 
     def at(self, iris: Iterable[str]) -> np.ndarray:
         """The slot of each of `iris`, -1 for one not held here."""
@@ -161,5 +201,5 @@ def facet_codes(registry: Registry) -> FacetCodes:
     facet rows the first time, then followed from the change log (single flight)."""
     def made() -> FacetCodes:
         mark = registry.store.change_mark()  # before the rows: a write meanwhile is read again
-        return FacetCodes.made(mark, device_rows(registry).by_iri, device_facets(registry).by_iri)
+        return FacetCodes.made(mark, device_rows(registry), device_facets(registry).by_iri)
     return followed(registry, _CACHE_KEY, made, lambda held: held.refreshed(registry))

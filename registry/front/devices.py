@@ -83,14 +83,12 @@ class Devices:
              facets: tuple[str, ...] = ()) -> Paged[dict]:
         """A page of the devices the filter keeps; with `facets` (names of
         facets.DEVICE_FACETS), each one's values counted over all the devices it keeps."""
-        rows = faceting.narrowed(self.registry, where.select(self.rows()),
-                                 {name: getattr(where, name) for name in faceting.FACT_FILTERS},
-                                 where.fits)
-        paged = page.of(rows)
+        found = faceting.listed(self.registry, where)
+        paged = page.of(found.rows)
         if not facets:
             return paged
-        return Faceted(paged.items, paged.total, paged.limit, paged.offset, faceting.counts(
-            self.registry, rows, facets, faceting.DEVICE_FACETS, where))
+        return Faceted(paged.items, paged.total, paged.limit, paged.offset,
+                       faceting.device_counts(self.registry, found, facets, where))
 
     def get(self, ref: str) -> dict[str, Any]:
         """One device with everything its page shows."""

@@ -191,6 +191,8 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry, store_ki
         # recount.
         codes = facet_codes(registry)
         origins.add("codes " + codes.origin)
+        if codes.listed is held:  # its order gives each row's slot, as filters read it
+            assert [codes.iris[at] for at in codes.order] == [row["iri"] for row in held.rows]
         for where in (_FILTERS[0], _FILTERS[1 + step % (len(_FILTERS) - 1)]):
             listed = registry.devices.list(where, Page(limit=1), tuple(DEVICE_FACETS))
             assert (listed.total, listed.facets) == _recounted(registry, held.rows, fresh_facts, where), \
