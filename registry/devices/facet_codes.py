@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field as attribute, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
@@ -73,6 +73,11 @@ class FacetCodes:
     # order: a filter over the rows is then a mask over the slots, not a lookup per row.
     listed: DeviceRows | None = None
     order: np.ndarray | None = None  # None: some row has no slot (a write the log names next)
+    # Which slots hold a device, and the codes' IRIs before this refresh with the slots it
+    # wrote: what depends on the slots' IRIs (facets.py: each slot's term id in the engine)
+    # is brought forward from the codes before, not looked up again for every slot.
+    held: np.ndarray = attribute(default_factory=lambda: np.zeros(0, dtype=bool))
+    before: tuple = (None, ())
 
     @classmethod
     def made(cls, mark: ChangeMark, rows: DeviceRows, facts: Mapping[str, dict]) -> "FacetCodes":
@@ -124,7 +129,12 @@ class FacetCodes:
         iris[:len(self.iris)] = self.iris
         iris[list(gone.values())] = None
         iris[list(new.values())] = list(new)
-        return FacetCodes(mark, slots, iris, fields, totals, free, origin)
+        held = np.zeros(size, dtype=bool)
+        held[:len(self.held)] = self.held
+        held[list(gone.values())] = False
+        held[list(new.values())] = True
+        return FacetCodes(mark, slots, iris, fields, totals, free, origin, held=held,
+                          before=(self.iris, cleared))
 
     def refreshed(self, registry: Registry) -> "FacetCodes | None":
         """These codes at the store's position now, from the graphs written since; None when
