@@ -131,39 +131,48 @@ class Listed:
         return codes, codes.at(row["iri"] for row in self.rows)
 
 
-# The filters decided on the facet codes; the others (text, sizes, order) on the rows.
+# The filters decided on the facet codes (values, then bounds on sizes); the others (text,
+# order) on the rows.
 _CODED = ("kind", "core", "format") + FACT_FILTERS
+_BOUNDS = {"min_ram": "ram", "min_flash": "flash", "max_ram": "ram"}
 
 
 def listed(registry: Registry, where: Any) -> Listed:
     """The device rows the filter `where` (front.devices.DeviceFilter) keeps: each facet
-    value it names (any case), and with `fits`, that the model version it names (slug: its
-    latest) fits. Facet values and fits are masks over the facet codes' slots in the rows'
-    order; text, sizes and the order are the filter's own (`select`)."""
+    value it names (any case), the sizes it bounds, and with `fits`, that the model version
+    it names (slug: its latest) fits. These are masks over the facet codes' slots in the
+    rows' order; the text and the order are the filter's own (`select`)."""
     from .devices.facet_codes import facet_codes
     from .devices.rows import device_rows
     chosen = {DEVICE_FACETS[name]: getattr(where, name).strip().lower() for name in _CODED
               if getattr(where, name).strip()}
-    if not chosen and not where.fits.strip():
+    bounds = {name: getattr(where, name) for name in _BOUNDS  # a least of 0 bounds nothing
+              if getattr(where, name) is not None and (name.startswith("max_") or getattr(where, name))}
+    if not chosen and not bounds and not where.fits.strip():
         return Listed(where.select(device_rows(registry).rows))
     codes = facet_codes(registry)
     held = codes.listed
     if codes.order is None:  # a write the log has yet to name: the slots looked up row by row
         rows = held.rows
         found = codes.at(row["iri"] for row in rows)
-        keep = np.ones(len(rows), dtype=bool)
     else:
-        rows, found, keep = held.rows, codes.order, np.ones(len(held.rows), dtype=bool)
+        rows, found = held.rows, codes.order
+    keep = found >= 0
     for field, value in chosen.items():
-        keep &= codes.having(field, value)[found] & (found >= 0)
+        keep &= codes.having(field, value)[found]
+    with np.errstate(invalid="ignore"):  # NaN, a figure not stated, is within no bound
+        for name, bound in bounds.items():
+            figures = codes.sizes[_BOUNDS[name]][found]
+            keep &= figures <= bound if name.startswith("max_") else figures >= bound
     if where.fits.strip():
         from .references import resolve_model
         version = resolve_model(registry, where.fits.strip())  # unknown: an error, rows or none
         keep &= _fitting(registry, [version], codes, found)[0]
     at = np.flatnonzero(keep)
     rows, slots = [rows[i] for i in at.tolist()], found[at]
-    rest = replace(where, **{name: "" for name in (*_CODED, "fits")})
-    if rest != type(where)():  # text, sizes or an order: the filter's own, on what is left
+    rest = replace(where, **{name: "" for name in (*_CODED, "fits")},
+                   **{name: None for name in _BOUNDS})
+    if rest != type(where)():  # text or an order: the filter's own, on what is left
         picked = rest.select(rows)
         slot_of = {id(row): slot for row, slot in zip(rows, slots.tolist())}
         rows, slots = picked, np.array([slot_of[id(row)] for row in picked], dtype=np.intp)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 # The row fields the device list's facets count, then those of the devices' facet rows.
 ROW_FIELDS = ("kind", "core", "format")
+SIZES = ("ram", "flash")  # the rows' figures a filter bounds
 FIELDS = ROW_FIELDS + FACET_FIELDS
 _CACHE_KEY = "devices.facet_codes"
 _NOTHING: list = []
@@ -78,6 +79,7 @@ class FacetCodes:
     # is brought forward from the codes before, not looked up again for every slot.
     held: np.ndarray = attribute(default_factory=lambda: np.zeros(0, dtype=bool))
     before: tuple = (None, ())
+    sizes: dict[str, np.ndarray] = attribute(default_factory=dict)  # SIZES by slot, as floats
 
     @classmethod
     def made(cls, mark: ChangeMark, rows: DeviceRows, facts: Mapping[str, dict]) -> "FacetCodes":
@@ -133,8 +135,15 @@ class FacetCodes:
         held[:len(self.held)] = self.held
         held[list(gone.values())] = False
         held[list(new.values())] = True
+        sizes = {}
+        for name in SIZES:  # NaN: not stated, so within no bound
+            sizes[name] = np.full(size, np.nan)
+            sizes[name][:len(self.sizes.get(name, ()))] = self.sizes.get(name, ())
+            sizes[name][cleared] = np.nan
+            sizes[name][list(new.values())] = [np.nan if rows[iri][name] is None else rows[iri][name]
+                                               for iri in new]
         return FacetCodes(mark, slots, iris, fields, totals, free, origin, held=held,
-                          before=(self.iris, cleared))
+                          before=(self.iris, cleared), sizes=sizes)
 
     def refreshed(self, registry: Registry) -> "FacetCodes | None":
         """These codes at the store's position now, from the graphs written since; None when

@@ -97,9 +97,10 @@ def _other(store, step: int, rng: random.Random) -> None:
 
 
 # Filters whose facet counts are held to a recount: none, a row field, a device fact, both,
-# and the model that fits (the one model the walk registers).
+# the model that fits (the one model the walk registers), sizes with text and an order.
 _FILTERS = (DeviceFilter(), DeviceFilter(kind="microcontrollerboard"), DeviceFilter(sensor="Microphone"),
-            DeviceFilter(runtime="tflm", core="cortexm4f"), DeviceFilter(fits="rows-kws"))
+            DeviceFilter(runtime="tflm", core="cortexm4f"), DeviceFilter(fits="rows-kws"),
+            DeviceFilter(min_ram=256 * 1024, q="a", sort="-ram"), DeviceFilter(max_ram=300_000, min_flash=0))
 
 
 def _ranked(counts: Counter) -> dict:
