@@ -177,7 +177,7 @@ def misfit_reasons(registry: Registry, models: list[str], devices: list[str],
     that rules it out or leaves it unknown, as its message says it ("needs 180000 B of RAM
     ...; 65536 B short"); None where it fits. The engine's own results for each such pair,
     in memory: no query per cell."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, *models, *devices)
     rows = [engine.model(m) for m in models]
     columns = [engine.device(d) for d in devices]
     out: list[list[str | None]] = []
@@ -194,7 +194,7 @@ def misfit_reasons(registry: Registry, models: list[str], devices: list[str],
 
 def version_names(registry: Registry, versions: list[str]) -> list[str]:
     """The names of these model versions as the engine holds them (e.g. "KWS tiny v1")."""
-    engine = fleet_engine(registry)
+    engine = engine_for(registry, *versions)
     names = engine.fleet.model_names
     return [str(names[engine.model(v)]) for v in versions]
 

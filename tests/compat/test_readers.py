@@ -81,3 +81,80 @@ def test_the_gate_waits_for_the_refresh(refreshing):
     gate.join(timeout=120)
     assert answers[0] is not before and answers[0].revision == registry.store.revision()
     assert not registry.cache.get(engine_module._REFRESHING_KEY)
+
+
+@pytest.fixture
+def written(registry, monkeypatch):
+    """A registry with its engine built, then a device added: the engine is a write behind.
+    Its 20 devices count as a fleet large enough to be read a write behind."""
+    monkeypatch.setattr(engine_module, "STALE_FROM_DEVICES", 20)
+    registry.store.bulk_load(list(synthetic.models(3)) + list(synthetic.devices(20)))
+    before = compat.fleet_engine(registry)
+    new_iri, text = synthetic.device_graph(600, random.Random(6))
+    registry.store.put_graph(new_iri, text)
+    return registry, before, new_iri
+
+
+def _refreshes_in(monkeypatch, release: threading.Event | None = None) -> list[str]:
+    """The names of the threads Engine.refreshed runs in; with `release`, it holds until set."""
+    threads, real = [], Engine.refreshed
+
+    def recorded(self):
+        threads.append(threading.current_thread().name)
+        if release is not None:
+            assert release.wait(timeout=120)
+        return real(self)
+    monkeypatch.setattr(Engine, "refreshed", recorded)
+    return threads
+
+
+def test_a_reader_after_a_write_waits_for_a_quick_refresh_run_in_a_thread_of_its_own(written, monkeypatch):
+    registry, before, new_iri = written
+    monkeypatch.setattr(engine_module, "FRESH_WAIT_S", 120)  # "quick": whatever it takes here
+    threads = _refreshes_in(monkeypatch)
+    engine = engine_for(registry, before.fleet.models[0])
+    assert engine.revision == registry.store.revision() and engine.knows(new_iri)
+    assert engine.origin == "patched" and threads == ["engine-refresh"]
+
+
+def test_past_the_wait_readers_read_the_engine_before_the_write_and_the_gate_waits(written, monkeypatch):
+    registry, before, new_iri = written
+    monkeypatch.setattr(engine_module, "FRESH_WAIT_S", 0)
+    release = threading.Event()
+    threads = _refreshes_in(monkeypatch, release)
+    model = before.fleet.models[0]
+    try:
+        # No one else was refreshing: the reader started it, and did not wait for it.
+        assert engine_for(registry, model) is before
+        assert engine_for(registry, model) is before
+        gate = []
+        waiting = threading.Thread(target=lambda: gate.append(compat.fleet_engine(registry)))
+        waiting.start()
+        waiting.join(timeout=1)
+        assert waiting.is_alive() and not gate
+    finally:
+        release.set()
+    waiting.join(timeout=120)
+    assert gate[0].revision == registry.store.revision() and gate[0].knows(new_iri)
+    assert threads == ["engine-refresh"]  # one refresh, in its own thread; the gate took its engine
+    assert engine_for(registry, model) is gate[0]
+
+
+def test_a_refresh_that_fails_in_the_background_is_reported_to_the_reader(written, monkeypatch):
+    registry, before, _ = written
+    monkeypatch.setattr(engine_module, "FRESH_WAIT_S", 120)
+
+    def broken(self):
+        raise RuntimeError("the store went away")
+    monkeypatch.setattr(Engine, "refreshed", broken)
+    with pytest.raises(RuntimeError, match="went away"):
+        engine_for(registry, before.fleet.models[0])
+
+
+def test_a_small_fleet_is_read_after_the_write(written, monkeypatch):
+    registry, before, new_iri = written
+    monkeypatch.setattr(engine_module, "STALE_FROM_DEVICES", 22)
+    monkeypatch.setattr(engine_module, "FRESH_WAIT_S", 0)
+    threads = _refreshes_in(monkeypatch)
+    engine = engine_for(registry, before.fleet.models[0])
+    assert engine.knows(new_iri) and threads == [threading.current_thread().name]
