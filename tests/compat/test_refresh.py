@@ -9,6 +9,7 @@ import pytest
 
 from tinyreg.registry import compat
 from tinyreg.registry.compat.engine import Engine
+from tinyreg.registry.compat.fleet import Unpatchable
 from tinyreg.registry.compat.patterns import RuntimeSupport
 from tinyreg.registry.store import changelog
 from tinyreg.registry.store.base import revision_update_text
@@ -201,3 +202,16 @@ def test_device_writes_patch_the_engine_to_the_answers_of_a_fresh_build(loaded):
     ours = compat.fleet_engine(registry)
     assert ours.origin == "refreshed"
     _assert_same(ours, Engine.load(store), rng)
+
+
+def test_a_change_a_pattern_cannot_splice_compiles_everything_again(loaded, monkeypatch):
+    registry, store = loaded, loaded.store
+    compat.fleet_engine(registry)
+
+    def refuses(self, fleet, sub, splice):
+        raise Unpatchable("refused for the test")
+    monkeypatch.setattr(RuntimeSupport, "patched", refuses)
+    store.put_graph(*synthetic.device_graph(7000, random.Random(3)))
+    ours = compat.fleet_engine(registry)
+    assert ours.origin == "refreshed"
+    _assert_same(ours, Engine.load(store), random.Random(4), (f"{ID}device/syn-7000",))
