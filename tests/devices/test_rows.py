@@ -15,7 +15,7 @@ from tinyreg.registry.counts import counts as registry_counts
 from tinyreg.registry.devices import rows as device_rows_module
 from tinyreg.registry.devices.catalog import iter_catalog
 from tinyreg.registry.devices.register import list_devices
-from tinyreg.registry.devices.rows import (DeviceRows, device_facets, device_rows, read_facet_rows,
+from tinyreg.registry.devices.rows import (device_facets, device_rows, read_facet_rows,
                                            read_rows)
 from tinyreg.registry.devices.rows import TALLIED
 from tinyreg.registry.devices.facet_codes import facet_codes
@@ -223,21 +223,23 @@ def test_a_record_write_reads_no_device(registry, monkeypatch):
 def test_readers_after_a_write_share_one_refresh(registry, monkeypatch):
     rng = random.Random(4)
     registry.store.bulk_load([_device(i, rng) for i in range(30)])
-    device_rows(registry)
+    facet_codes(registry)
     registry.store.put_graph(*_device(100, rng))
     real, reads = device_rows_module.read_rows, []
     start = threading.Barrier(4)
     monkeypatch.setattr(device_rows_module, "read_rows", lambda *a: reads.append(a) or real(*a))
-    answers: list[DeviceRows] = []
+    answers: list = []
 
     def reader() -> None:
         start.wait(timeout=60)
-        answers.append(device_rows(registry))
+        answers.append((device_rows(registry), facet_codes(registry)))
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert len(answers) == 4 and all(a is answers[0] for a in answers)
-    assert len(reads) == 1 and answers[0].origin == "refreshed"
-    assert answers[0].rows == _fresh(registry)
+    assert len(answers) == 4 and all(a[0] is answers[0][0] and a[1] is answers[0][1] for a in answers)
+    assert len(reads) == 1 and answers[0][0].origin == "refreshed"
+    assert answers[0][0].rows == _fresh(registry)
+    # The facet codes too: one refresh, from those rows.
+    assert answers[0][1].origin == "refreshed" and answers[0][1].listed is answers[0][0]
