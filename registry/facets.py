@@ -137,18 +137,21 @@ _CODED = ("kind", "core", "format") + FACT_FILTERS
 _BOUNDS = {"min_ram": "ram", "min_flash": "flash", "max_ram": "ram"}
 
 
-def listed(registry: Registry, where: Any) -> Listed:
+def listed(registry: Registry, where: Any, counted: bool = False) -> Listed:
     """The device rows the filter `where` (front.devices.DeviceFilter) keeps: each facet
     value it names (any case), the sizes it bounds, and with `fits`, that the model version
     it names (slug: its latest) fits. These are masks over the facet codes' slots in the
-    rows' order; the text and the order are the filter's own (`select`)."""
+    rows' order; the text and the order are the filter's own (`select`). A list whose
+    facets are not `counted` and that names no device fact (vendor, sensor, ...) nor `fits`
+    is filtered on its rows alone: the codes need the facet rows, read whole the first time."""
     from .devices.facet_codes import facet_codes
     from .devices.rows import device_rows
     chosen = {DEVICE_FACETS[name]: getattr(where, name).strip().lower() for name in _CODED
               if getattr(where, name).strip()}
     bounds = {name: getattr(where, name) for name in _BOUNDS  # a least of 0 bounds nothing
               if getattr(where, name) is not None and (name.startswith("max_") or getattr(where, name))}
-    if not chosen and not bounds and not where.fits.strip():
+    facts = any(getattr(where, name).strip() for name in FACT_FILTERS) or where.fits.strip()
+    if not facts and (not counted or not (chosen or bounds)):
         return Listed(where.select(device_rows(registry).rows))
     codes = facet_codes(registry)
     held = codes.listed

@@ -83,7 +83,7 @@ class Devices:
              facets: tuple[str, ...] = ()) -> Paged[dict]:
         """A page of the devices the filter keeps; with `facets` (names of
         facets.DEVICE_FACETS), each one's values counted over all the devices it keeps."""
-        found = faceting.listed(self.registry, where)
+        found = faceting.listed(self.registry, where, counted=bool(facets))
         paged = page.of(found.rows)
         if not facets:
             return paged

@@ -243,3 +243,18 @@ def test_readers_after_a_write_share_one_refresh(registry, monkeypatch):
     assert answers[0][0].rows == _fresh(registry)
     # The facet codes too: one refresh, from those rows.
     assert answers[0][1].origin == "refreshed" and answers[0][1].listed is answers[0][0]
+
+
+def test_a_list_without_facets_reads_no_facet_values(registry, monkeypatch):
+    """A device list (or the heatmap's) filtered by its rows' own fields reads no facet values:
+    they are read whole the first time a facet, or a filter by one, is asked for."""
+    rng = random.Random(5)
+    registry.store.bulk_load([_device(i, rng) for i in range(20)])
+    real, reads = device_rows_module.read_facet_rows, []
+    monkeypatch.setattr(device_rows_module, "read_facet_rows", lambda *a: reads.append(a) or real(*a))
+    where = DeviceFilter(kind="microcontrollerboard", min_ram=1, sort="name")
+    plain = registry.devices.list(where, Page(limit=100))
+    assert reads == [] and plain.total == len(where.select(device_rows(registry).rows)) > 0
+    counted = registry.devices.list(where, Page(limit=100), ("kind",))
+    assert len(reads) == 1 and counted.items == plain.items
+    assert counted.facets["kind"]["values"] == [{"value": "MicrocontrollerBoard", "count": plain.total}]
