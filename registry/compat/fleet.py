@@ -364,12 +364,15 @@ class Fleet:
         fresh = [str(self.terms.values[k]) for k in entities.tolist()]
         new._facts, rows = {}, {}
         for key, facts in self._facts.items():
-            kept = facts.where(~gone[facts.entity])
+            # copies of 100,000s of rows only where rows go or come (an added device has no
+            # rows to drop, and states nothing for many queries)
+            dropped = gone[facts.entity]
+            kept = facts.where(~dropped) if dropped.any() else facts
             if key in read:
                 rows[key] = read[key]
             elif fresh:
                 rows[key] = self._read(key, fresh)
-            new._facts[key] = kept.plus(rows[key]) if key in rows else kept
+            new._facts[key] = kept.plus(rows[key]) if key in rows and len(rows[key].entity) else kept
         new._iris, new._ids = dict(self._iris), dict(self._ids)
         lists_changed = False
         for side in SIDES:
@@ -401,6 +404,7 @@ class Fleet:
                 sub._facts[key] = self._models_of(key)
         sub._model_facts = {}
         sub._forget(entities=True)
+        sub._positions["model"] = self.position("model")  # the same model versions
         return sub
 
     def _models_of(self, key: tuple) -> Facts:
