@@ -8,6 +8,7 @@ query per facet, nor a Python loop over every device's values.
 """
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -94,12 +95,15 @@ def _columns(registry: Registry, versions: list[str], codes: Any) -> tuple[np.nd
     in them (-1: the engine holds no such device)."""
     from .compat.engine import engine_for
     engine = engine_for(registry, *versions)
-    # The columns follow from the engine's device list (its positions) and the slots' IRIs.
-    key = (engine.fleet.position("device"), codes.iris)
-    held = registry.cache.get("facets.columns")
-    if held is None or held[0] is not key[0] or held[1] is not key[1]:
-        held = registry.cache["facets.columns"] = (*key, _engine_columns(registry, engine, codes))
-    return _verdicts(registry, engine, tuple(versions)), held[2]
+    # One thread works them out after a write; readers arriving meanwhile wait for its
+    # answer rather than each judging 100,000 devices again.
+    with registry.cache.setdefault("facets.lock", threading.Lock()):
+        # The columns follow from the engine's device list (its positions) and the slots' IRIs.
+        key = (engine.fleet.position("device"), codes.iris)
+        held = registry.cache.get("facets.columns")
+        if held is None or held[0] is not key[0] or held[1] is not key[1]:
+            held = registry.cache["facets.columns"] = (*key, _engine_columns(registry, engine, codes))
+        return _verdicts(registry, engine, tuple(versions)), held[2]
 
 
 def _fitting(registry: Registry, versions: list[str], codes: Any, slots: np.ndarray | None) -> np.ndarray:
