@@ -23,12 +23,25 @@ from dataclasses import dataclass
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .vocab import TR
+from .vocab import ID, TR
 
 _RDF_TYPE = f"<{RDF.type}>"
 _SAY_NOTHING = {OWL.Thing, RDFS.Resource, RDFS.Class, OWL.Class}
 # Raise it when the rules change: stores are then written again by Registry.init.
 RULES_VERSION = "1"
+
+
+class Entailed(str):
+    """N-Triples text that holds its entailments already: a store writes it as it is (an
+    import's reading processes add them, off the process that writes)."""
+
+
+def entailed(closure: "Closure | None", name: str, graph):
+    """The graph named `name` as a store writes it: an entity's (under ID) with its
+    entailments when there is a closure; the ontology's own graph stays as it ships."""
+    if closure is None or isinstance(graph, Entailed) or not name.startswith(ID):
+        return graph
+    return closure.apply(graph)
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,7 @@ class Closure:
     def apply(self, graph) -> str:
         """Either kind of graph a store writes (an rdflib Graph or N-Triples text), as
         N-Triples text with its entailments (the form every store writes anyway)."""
-        return self.ntriples(graph if isinstance(graph, str) else graph.serialize(format="nt"))
+        return Entailed(self.ntriples(graph if isinstance(graph, str) else graph.serialize(format="nt")))
 
 
 def _ancestors(axioms: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:

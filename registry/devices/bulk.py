@@ -1,20 +1,20 @@
-"""A directory of device files into the store: worker processes read, a thread writes.
+"""A directory of device files into the store: worker processes read, the store writes.
 
 Reading a fleet is CPU-bound parsing, so files are read by one worker process per CPU, in
-chunks, a bounded number of chunks ahead. The files read are gathered into batches; a
-thread writes one while the next is gathered (the store lets go of the GIL):
+chunks, a bounded number of chunks ahead; the workers also add each graph's entailments.
 
-- On the embedded store, a batch's new devices go through Oxigraph's bulk loader
-  (`EmbeddedStore.load_new_graphs`), several times faster than a transaction, and undone
-  if the load fails or is interrupted. A file whose device exists already, that names a
-  device a file before it in the batch named, or that holds other graphs (the prototype's
-  model versions) is written after the load, in a transaction, so a later file still wins.
-- On any other store, a batch goes to `bulk_load`.
+- On the embedded store, new devices stream into Oxigraph's bulk loader (store/loading.py)
+  while the next files are read: one load for up to `loading.QUADS` quads, not one per
+  batch. A file whose device exists already, that names a device a file before it named,
+  or that holds other graphs (the prototype's model versions) is held and written after
+  the load, in a transaction, so a later file still wins. A load the store refuses is
+  undone whole, and its files are read again and written one by one.
+- On any other store, batches of `BATCH` graphs go to `bulk_load`, each written in a thread
+  while the next is gathered; a batch the store refuses is written again file by file.
 
-Either way, a batch the store refuses is written again file by file, so only the files at
-fault fail, and a device is written whole or not at all. Before a batch is written, its
-devices are placed by their sources (identity.py): a file whose device would take another
-source's device fails with that conflict.
+Either way only the files at fault fail, and a device is written whole or not at all.
+Before devices are written, they are placed by their sources (identity.py): a file whose
+device would take another source's device fails with that conflict.
 """
 from __future__ import annotations
 
@@ -26,16 +26,17 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 
+from ..entailment import Closure, entailed
 from ..errors import Conflict, Invalid
 from ..store import EmbeddedStore, Store
+from ..store.loading import QUADS
 from .files import FileResult, read_judged
 from .identity import Claims, renamed
 
-BATCH = 2_500  # graphs per write: the bulk loader holds ~35 KB a graph while it loads. Over
-# 100,000 devices, batches of 2,500, 5,000 and 10,000 took the same time within the noise of
-# a 2-core machine (42-50 s) with a peak of 366, 424 and 586 MiB; 1,000 took 50.9 s
+BATCH = 2_500  # graphs per write on a store other than the embedded one
+_GROUP = 500  # files placed (identity.py) together before the embedded store loads them
 _CHUNK = 250  # files a worker reads per task
-_AHEAD = 8  # chunks read ahead per worker, waiting to be gathered
+_AHEAD = 24  # chunks read ahead per worker, waiting to be gathered (also while a load ends)
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
 _TRANSACTION = 500  # files per transaction, for devices that are replaced
 
@@ -51,8 +52,8 @@ def import_files(store: Store, files: list[str],
     file is read and judged by the description shapes as `register.add_device` reads one
     (`files.read_judged`), in the worker that reads it."""
     results: list[FileResult] = []
-    with _Writer(store) as writer:
-        for read in _read_all(files, workers):
+    with (_Streamed(store) if isinstance(store, EmbeddedStore) else _Writer(store)) as writer:
+        for read in _read_all(files, workers, store.entailment):
             results.append(read[0])
             if progress is not None:
                 progress(read[0])
@@ -60,17 +61,17 @@ def import_files(store: Store, files: list[str],
     return results
 
 
-def _read_all(files: list[str], workers: int | None) -> Iterator[Read]:
+def _read_all(files: list[str], workers: int | None, closure: Closure | None) -> Iterator[Read]:
     """Each file read, in order; by worker processes when there are enough files."""
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count < 2 or len(files) < _IN_PROCESS:
-        yield from map(read_path, files)
+        yield from (read_path(path, closure) for path in files)
         return
     chunks = (files[i:i + _CHUNK] for i in range(0, len(files), _CHUNK))
     # fork starts a worker at once, with the contexts this process compiled; spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(count) as pool:
+    with context.Pool(count, initializer=_entailing, initargs=(closure,)) as pool:
         pending = deque(pool.apply_async(_read_paths, (chunk,))
                         for chunk in islice(chunks, _AHEAD * count))
         while pending:
@@ -80,20 +81,121 @@ def _read_all(files: list[str], workers: int | None) -> Iterator[Read]:
             yield from done
 
 
+_CLOSURE: Closure | None = None  # in a reading worker: the entailments to add
+
+
+def _entailing(closure: Closure | None) -> None:
+    global _CLOSURE
+    _CLOSURE = closure
+
+
 def _read_paths(paths: list[str]) -> list[Read]:
-    return [read_path(path) for path in paths]
+    return [read_path(path, _CLOSURE) for path in paths]
 
 
-def read_path(path: str) -> Read:
+def read_path(path: str, closure: Closure | None = None) -> Read:
+    """One file read, its graphs as N-Triples with the entailments of `closure` added."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         return FileResult(path=path, error=f"cannot read: {exc.strerror}"), [], []
     result, graphs = read_judged(data, path)
-    own = [(name, g) for name, g in graphs.items() if isinstance(g, str)]
-    other = [(name, g.serialize(format="nt")) for name, g in graphs.items()
-             if not isinstance(g, str)]
+    own = [(name, entailed(closure, name, g)) for name, g in graphs.items() if isinstance(g, str)]
+    other = [(name, entailed(closure, name, g.serialize(format="nt")))
+             for name, g in graphs.items() if not isinstance(g, str)]
     return result, own, other
+
+
+class _Streamed:
+    """The embedded store's writer (see the module's text): files are placed a group at a
+    time, and their new devices' text goes to the running load at once."""
+
+    def __init__(self, store: EmbeddedStore):
+        self.store = store
+        self.load = store.new_graphs()
+        self.group: list[Read] = []
+        self.held: list[Read] = []
+        self.loading: list[FileResult] = []  # the files whose devices the running load holds
+        self.claimed: set[str] = set()  # graph names this import wrote or is loading
+        self.taken: dict[str, str] = {}  # device -> source, for the devices being loaded
+
+    def __enter__(self) -> "_Streamed":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:  # stop: the running load is undone, nothing more written
+            self.load.__exit__(kind, exc, tb)
+            return
+        self._place()
+        self._end_load()
+        self._write_held()
+
+    def add(self, read: Read) -> None:
+        if read[1] or read[2]:
+            self.group.append(read)
+            if len(self.group) >= _GROUP:
+                self._place()
+
+    def _place(self) -> None:
+        files, present = _placed(self.store, self.group, self.taken)
+        self.group = []
+        new: list[Read] = []
+        for read in files:
+            _, own, other = read
+            names = [name for name, _ in own + other]
+            # a file of devices alone (no `other`): the claims know which are in the store
+            if other or any(name in self.claimed or name in present for name in names):
+                self.held.append(read)
+            else:
+                new.append(read)
+            self.claimed.update(names)
+        if new:
+            try:
+                self.load.add([graph for _, own, _ in new for graph in own])
+                self.loading += [result for result, _, _ in new]
+            except Invalid:  # the load was undone: its files go in one by one
+                self._one_by_one(self.loading + [result for result, _, _ in new])
+        if len(self.held) >= _TRANSACTION:
+            self._end_load()
+            self._write_held()
+        elif self.load.quads >= QUADS:
+            self._end_load()
+
+    def _end_load(self) -> None:
+        try:
+            self.load.finish()
+        except Invalid:
+            self._one_by_one(self.loading)
+        # what this import wrote is in the store now, where the claims look
+        self.loading, self.taken = [], {}
+        self.claimed = {name for _, own, other in self.held for name, _ in own + other}
+
+    def _write_held(self) -> None:
+        # Replacements are SPARQL updates, whose text and transaction the store holds whole,
+        # and whose writes stay in memory until flushed: a few files at a time keep both
+        # small. A file stays in one transaction.
+        for start in range(0, len(self.held), _TRANSACTION):
+            _write(self.store, self.held[start:start + _TRANSACTION], self.store.put_graphs)
+            self.store.flush()
+        self.held = []
+        self.claimed = set()
+
+    def _one_by_one(self, results: list[FileResult]) -> None:
+        """The files of a load the store refused, read again and written one at a time, so
+        only those at fault fail (with the store's reason)."""
+        self.loading, self.taken = [], {}
+        for result in results:
+            read = read_path(result.path, self.store.entailment)
+            placed, _ = _placed(self.store, [read])
+            for again, own, other in placed:
+                try:
+                    self.store.put_graphs(dict(own + other))
+                    result.devices = again.devices
+                    continue
+                except Invalid as exc:
+                    again.refuse(f"the store refused it: {exc.detail}")
+            if not read[0].ok:
+                result.refuse(read[0].error, **read[0].details)
 
 
 class _Writer:
@@ -152,34 +254,18 @@ class _Writer:
 
 
 def write_batch(store: Store, files: list[Read]) -> None:
-    """Write the graphs of `files`; a file the store refuses gets the error in its result."""
-    files, present = _placed(store, files)
-    if not isinstance(store, EmbeddedStore):
-        _write(store, files, lambda graphs: store.bulk_load(graphs.items()))
-        return
-    new, held, claimed = [], [], set()
-    for read in files:
-        _, own, other = read
-        names = [name for name, _ in own + other]
-        # a file of devices alone (no `other`): the claims know which are in the store
-        if other or any(name in claimed or name in present for name in names):
-            held.append(read)
-        else:
-            new.append(read)
-        claimed.update(names)
-    _write(store, new, lambda graphs: store.load_new_graphs(list(graphs.items())))
-    # Replacements are SPARQL updates, whose text and transaction the store holds whole,
-    # and whose writes stay in memory until flushed: a few files at a time keep both small.
-    # A file stays in one transaction.
-    for start in range(0, len(held), _TRANSACTION):
-        _write(store, held[start:start + _TRANSACTION], store.put_graphs)
-        store.flush()
+    """Write the graphs of `files` to a store other than the embedded one; a file the store
+    refuses gets the error in its result."""
+    files, _ = _placed(store, files)
+    _write(store, files, lambda graphs: store.bulk_load(graphs.items()))
 
 
-def _placed(store: Store, files: list[Read]) -> tuple[list[Read], set[str] | None]:
+def _placed(store: Store, files: list[Read], taken: dict[str, str] | None = None
+            ) -> tuple[list[Read], set[str] | None]:
     """The files whose devices are theirs to write, each under the IRI it goes to, and (on
-    the embedded store) which of those IRIs the store holds already."""
-    claims = Claims.of(store, (result for result, _, _ in files))
+    the embedded store) which of those IRIs the store holds already. `taken`: the devices
+    placed before in this write and not yet in the store (kept up to date)."""
+    claims = Claims.of(store, (result for result, _, _ in files), taken)
     out = []
     for result, own, other in files:
         try:

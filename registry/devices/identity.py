@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pyoxigraph as ox
+from rdflib.namespace import OWL
+
+from ..entailment import Entailed
 from ..errors import Conflict
 from ..store import IRI, EmbeddedStore, GraphLike
 from ..store.base import to_ntriples
@@ -26,16 +30,33 @@ from ..vocab import DEVICE_BASE, SCHEMA, prefixes
 # graphs under DEVICE_BASE: a model version may be the same as a source too.
 _SAME_AS = prefixes("owl") + """
 SELECT ?device ?source WHERE { GRAPH ?device { ?device owl:sameAs ?source } }"""
+_OWL_SAME_AS = str(OWL.sameAs)
 
 
 def _devices_of(store, sources: list[str]) -> dict[str, str]:
     """The device that is the same as each source (IRIs) that has one; the first by IRI."""
     found: dict[str, str] = {}
-    rows = store.select(_SAME_AS, {"source": OneOf(map(IRI, sources))})
-    for row in sorted(rows, key=lambda row: row["device"]):
+    for row in sorted(_same_as(store, "source", sources), key=lambda row: row["device"]):
         if row["device"].startswith(DEVICE_BASE):
             found.setdefault(row["source"], row["device"])
     return found
+
+
+def _same_as(store, bound: str, iris: list[str]) -> list[dict[str, str]]:
+    """The rows of _SAME_AS with `bound` ("device" or "source") one of `iris`. The embedded
+    store is asked index by index: an import asks for thousands of sources at a time, and
+    the query joined them with every device's statement (0.45 s per 2,500 at 20,000)."""
+    if not isinstance(store, EmbeddedStore):
+        return store.select(_SAME_AS, {bound: OneOf(map(IRI, iris))})
+    database, same = store.oxigraph, ox.NamedNode(_OWL_SAME_AS)
+    rows = []
+    for iri in iris:
+        node = ox.NamedNode(iri)
+        quads = (database.quads_for_pattern(node, same, None, node) if bound == "device"
+                 else database.quads_for_pattern(None, same, node, None))
+        rows += [{"device": q.subject.value, "source": q.object.value} for q in quads
+                 if q.graph_name == q.subject and isinstance(q.object, ox.NamedNode)]
+    return rows
 
 
 class Claims:
@@ -53,16 +74,20 @@ class Claims:
         else:
             self.present = None  # not asked: a request each
         if targets:
-            for row in store.select(_SAME_AS, {"device": OneOf(map(IRI, targets))}):
+            for row in _same_as(store, "device", targets):
                 self.owners.setdefault(row["device"], set()).add(row["source"])
         self.taken: dict[str, str] = {}  # device -> the source a file of this write gave it
 
     @classmethod
-    def of(cls, store, results: Iterable) -> "Claims":
-        """The claims of files read (`files.FileResult`s) on `store`."""
+    def of(cls, store, results: Iterable, taken: dict[str, str] | None = None) -> "Claims":
+        """The claims of files read (`files.FileResult`s) on `store`; `taken`: the devices
+        that files of the same write placed before, not yet in the store (kept up to date)."""
         results = list(results)
-        return cls(store, (s for r in results for s in r.sources),
-                   (d for r in results for d in r.devices))
+        claims = cls(store, (s for r in results for s in r.sources),
+                     (d for r in results for d in r.devices))
+        if taken is not None:
+            claims.taken = taken
+        return claims
 
     def place(self, devices: list[str], sources: list[str]) -> dict[str, str]:
         """Where one file's devices (minted IRIs, and the sources they are the same as) go:
@@ -103,6 +128,7 @@ def renamed(graphs: Iterable[tuple[str, GraphLike]], moves: dict[str, str]):
         if new is None:
             yield name, graph
         else:
-            yield new, (to_ntriples(graph, validate=False).replace(f"<{name}>", f"<{new}>")
-                        .replace(f'{_IDENTIFIER} "{_identifier(name)}" .',
-                                 f'{_IDENTIFIER} "{_identifier(new)}" .'))
+            text = (to_ntriples(graph, validate=False).replace(f"<{name}>", f"<{new}>")
+                    .replace(f'{_IDENTIFIER} "{_identifier(name)}" .',
+                             f'{_IDENTIFIER} "{_identifier(new)}" .'))
+            yield new, Entailed(text) if isinstance(graph, Entailed) else text

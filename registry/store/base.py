@@ -18,8 +18,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Union
 import pyoxigraph as ox
 import rdflib
 
+from ..entailment import entailed
 from ..errors import Invalid
-from ..vocab import ID, TR
+from ..vocab import TR
 from .changelog import ChangeMark, Changes, change_mark, changes_since, counted_write_text
 from .table import Table
 from .terms import to_python, to_rdflib
@@ -121,9 +122,7 @@ class Store(abc.ABC):
     def entailed(self, name: str, graph: GraphLike) -> GraphLike:
         """The graph as it is written: an entity's with its entailments when the store has a
         closure (the ontology's own graph stays as it ships)."""
-        if self.entailment is None or not name.startswith(ID):
-            return graph
-        return self.entailment.apply(graph)
+        return entailed(self.entailment, name, graph)
 
     # ---- reading
     @abc.abstractmethod

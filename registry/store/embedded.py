@@ -17,7 +17,6 @@ import contextlib
 import errno
 import logging
 import threading
-import uuid
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -29,15 +28,13 @@ from ..querytext import syntax_problem
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
+from .loading import LOADING, NewGraphs
 from .table import Table
 from .terms import IRI, inline_bindings, to_rdflib
 from ..vocab import META_GRAPH
 
 log = logging.getLogger(__name__)
 
-# In the meta graph: <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..." for
-# each batch of a bulk load, from before its text is loaded until the load is done.
-_LOADING = "urn:tinyreg:loading"
 
 
 _GRAPH_COUNT = ("SELECT (COUNT(?g) AS ?n) WHERE { GRAPH ?g { } "
@@ -49,18 +46,6 @@ _BULK_FILES = "bulk-*.sst"  # what Oxigraph's bulk loader writes before RocksDB 
 def _disk_full(exc: OSError) -> bool:
     # RocksDB's errors come without an errno, its message naming the reason
     return exc.errno == errno.ENOSPC or "No space left" in str(exc)
-
-
-def _trig(graphs: Sequence[tuple[str, str]]) -> bytes:
-    """The graphs as one TriG document (names were checked by `check_graph_name`). Given as
-    bytes, the loader reads it without calling back into Python for every few KB."""
-    blocks = []
-    for name, text in graphs:
-        data = text.encode()
-        if b"}" in data:  # only inside a literal, or the text could close its graph
-            to_ntriples(text)
-        blocks.append(b"<" + name.encode() + b"> {\n" + data + b"\n}\n")
-    return b"".join(blocks)
 
 
 class EmbeddedStore(Store):
@@ -236,47 +221,19 @@ class EmbeddedStore(Store):
         return len(items)
 
     def load_new_graphs(self, graphs: Sequence[tuple[str, str]]) -> None:
-        """Write graphs that do not exist yet through Oxigraph's bulk loader.
+        """Write graphs that do not exist yet through Oxigraph's bulk loader, in one load
+        (loading.py): for an importer's own N-Triples text, in which no blank node label
+        appears in two graphs. The loader is several times faster than a transaction and
+        is not one; a load that fails leaves none of its graphs, and one that is
+        interrupted is undone when the store is next opened. A name that exists, or comes
+        twice, is refused: replacing a graph is `put_graphs`' job."""
+        with self.new_graphs() as load:
+            load.add(graphs)
 
-        For an importer's own text: N-Triples in which no blank node label appears in two
-        graphs, since the loader reads them all as one TriG document (where a label names
-        one node). The loader is several times faster than a transaction and is not one,
-        so the names are recorded in the store first and the record is cleared with the
-        revision bump after the load: a load that fails leaves none of its graphs, and one
-        that is interrupted is undone when the store is next opened
-        (`_drop_interrupted_loads`). A name that exists, or comes twice, is refused:
-        replacing a graph is `put_graphs`' job.
-        """
-        names = [check_graph_name(name) for name, _ in graphs]
-        if self.entailment is not None:
-            graphs = [(name, self.entailed(name, text)) for name, text in graphs]
-        if len(set(names)) != len(names):
-            raise Invalid("not new graphs: a name is given twice")
-        with self._writing, self._disk():
-            taken = next((name for name in names
-                          if self._ox.contains_named_graph(ox.NamedNode(name))), None)
-            if taken is not None:
-                raise Invalid(f"not a new graph: {taken} exists")
-            if not names:
-                return
-            self._ox.extend([ox.Quad(ox.NamedNode(f"urn:tinyreg:bulk-load:{uuid.uuid4().hex}"),
-                                     ox.NamedNode(_LOADING), ox.Literal("\n".join(names)),
-                                     ox.NamedNode(META_GRAPH))])
-            before = self._bulk_files()
-            try:
-                self._ox.bulk_load(_trig(graphs), format=ox.RdfFormat.TRIG)
-            except BaseException as exc:
-                self._remove_bulk_files(before)
-                try:
-                    self._drop_load(names)
-                except OSError:  # the disk is full: opening the store next drops them
-                    log.warning("could not undo a failed bulk load yet; the store drops its "
-                                "%d graphs when it is next opened", len(names))
-                if isinstance(exc, SyntaxError):
-                    raise Invalid(f"could not write the graphs: {exc}") from exc
-                raise
-            self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{_LOADING}> ?o }} }} ;\n"
-                            + revision_update_text(graphs=names))
+    def new_graphs(self) -> NewGraphs:
+        """A bulk load fed graph by graph (loading.py): `add`, then `finish` or `abort`;
+        as a context, finished when the block ends, undone when it raises."""
+        return NewGraphs(self)
 
     def flush(self) -> None:
         """Write to disk what transactions keep in memory. RocksDB holds a write buffer per
@@ -306,7 +263,7 @@ class EmbeddedStore(Store):
             path.unlink(missing_ok=True)
 
     def _drop_interrupted_loads(self) -> None:
-        names = [name for q in self._ox.quads_for_pattern(None, ox.NamedNode(_LOADING), None,
+        names = [name for q in self._ox.quads_for_pattern(None, ox.NamedNode(LOADING), None,
                                                           ox.NamedNode(META_GRAPH))
                  for name in q.object.value.split("\n")]
         if names:
@@ -320,7 +277,7 @@ class EmbeddedStore(Store):
         time; the caller holds the write lock."""
         for start in range(0, len(names), 1000):
             self._ox.update(" ;\n".join(f"DROP SILENT GRAPH <{n}>" for n in names[start:start + 1000]))
-        self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{_LOADING}> ?o }} }} ;\n"
+        self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{LOADING}> ?o }} }} ;\n"
                         + revision_update_text(graphs=names))
 
     def close(self) -> None:

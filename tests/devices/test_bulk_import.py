@@ -23,7 +23,7 @@ import pytest
 from tinyreg.registry.devices import bulk
 from tinyreg.registry.devices.register import import_dir, list_devices, show_device
 from tinyreg.registry.errors import Invalid
-from tinyreg.registry.store import EmbeddedStore
+from tinyreg.registry.store import EmbeddedStore, loading
 from tinyreg.registry.vocab import ID, TR, device_id, device_iri
 
 from .td_samples import random_td
@@ -77,8 +77,8 @@ def test_a_refused_load_leaves_nothing(embedded, graphs, message):
 
 
 _CHILD = textwrap.dedent("""
-    import os, sys
-    from tinyreg.registry.store import EmbeddedStore
+    import os, sys, time
+    from tinyreg.registry.store import EmbeddedStore, loading
     EX = "http://example.org/"
     store = EmbeddedStore(sys.argv[1])
     store.put_graph(EX + "kept", f"<{EX}k> <{EX}p> <{EX}o> .\\n")
@@ -95,20 +95,14 @@ _CHILD = textwrap.dedent("""
                 os._exit(3)
             return self.inner.update(text)
 
-    class DiesReadingTheText(list):  # the graphs, dying half way through the loader's read
-        reads = 0
-        def __iter__(self):
-            DiesReadingTheText.reads += 1
-            for i, item in enumerate(list.__iter__(self)):
-                if DiesReadingTheText.reads > 1 and i == 120:
-                    os._exit(3)
-                yield item
-
     if sys.argv[2] == "after-load":
         store._ox = DiesAfterTheLoad(store._ox)
         store.load_new_graphs(graphs)
-    else:
-        store.load_new_graphs(DiesReadingTheText(graphs))
+    else:  # dying while the loader reads: part of the text sent, the rest never comes
+        load = store.new_graphs()
+        load.add(graphs[:120])
+        time.sleep(0.2)
+        os._exit(3)
 """)
 
 
@@ -213,30 +207,42 @@ def _imported_triples(registry) -> int:
     return sum(len(registry.store.get_graph(name)) for name in _imported(registry))
 
 
-def test_a_batch_the_bulk_loader_refuses_is_written_file_by_file(tmp_path, monkeypatch):
-    store = EmbeddedStore(tmp_path / "store")
+@pytest.mark.stores("embedded")
+def test_a_load_the_store_refuses_is_written_file_by_file(registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=30)
+    expected = _report(import_dir(registry, folder, workers=1))
+    snapshot = _snapshot(registry)
+    for name in _imported(registry):
+        registry.store.delete_graph(name)
 
-    def refuse(graphs):
-        raise Invalid("refused for the test")
-    monkeypatch.setattr(store, "load_new_graphs", refuse)
-    try:
-        reads = [bulk.read_path(str(DATA / name)) for name in ("nano33ble.json", "td11-tinyml.jsonld")]
-        bulk.write_batch(store, reads)
-        assert all(r.ok for r, _, _ in reads)
-        assert set(store.graph_names()) == {d for r, _, _ in reads for d in r.devices}
-    finally:
-        store.close()
+    real, calls = loading.NewGraphs.add, []
+
+    def refused_once(self, graphs):  # the second part of the load: the loader refuses it
+        calls.append(len(graphs))
+        real(self, graphs)
+        if len(calls) == 2:
+            self._failure = SyntaxError("refused for the test")
+            self.abort()
+    monkeypatch.setattr(bulk, "_GROUP", 10)
+    monkeypatch.setattr(loading.NewGraphs, "add", refused_once)
+    assert _report(import_dir(registry, folder, workers=1)) == expected
+    assert len(calls) >= 3 and _snapshot(registry) == snapshot
+    assert _loading_records(registry.store) == 0
 
 
+@pytest.mark.stores("embedded", "oxigraph")
 def test_a_write_that_breaks_stops_the_import_with_its_error(registry, tmp_path, monkeypatch):
     folder = _fleet(tmp_path / "fleet", count=12)
     monkeypatch.setattr(bulk, "BATCH", 4)
+    monkeypatch.setattr(bulk, "_GROUP", 4)
     calls = []
 
-    def broken(store, files):
-        calls.append(len(files))
+    def broken(*args):
+        calls.append(args)
         raise OSError("disk full")
     monkeypatch.setattr(bulk, "write_batch", broken)
+    monkeypatch.setattr(loading.NewGraphs, "add", broken)
     with pytest.raises(OSError, match="disk full"):
         import_dir(registry, folder)
-    assert len(calls) == 1  # no batch is written after a failure
+    assert len(calls) == 1  # nothing is written after a failure
+    assert _imported(registry) == []

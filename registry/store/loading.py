@@ -1,0 +1,219 @@
+"""New graphs streamed into Oxigraph's bulk loader as an importer reads them.
+
+The loader is fastest given one long input, which it parses in a thread of its own while
+earlier quads are sorted into files; called once per small batch it did the same work
+twice as slowly, and each load RocksDB later compacted cost disk. So an import writes its
+graphs' text into a named pipe that the loader reads as a file: the loader reads without
+Python's lock, while the importer goes on reading files.
+
+The loader keeps up to 1,000,000 quads of a load in memory, twice over while it sorts one
+batch and parses the next (pyoxigraph exposes no bound): 1.76 GiB for 3.8M quads. A load
+of fewer quads is one batch, so an import ends each load after `QUADS` quads and starts
+another: 0.64 GiB for 767,000 quads in one load.
+
+A load is not a transaction, so the names of its graphs are recorded in the meta graph
+before their text reaches the pipe, and cleared with the revision bump after the load:
+a load that fails leaves none of its graphs, and the graphs of one cut short (the process
+killed) are dropped when the store is next opened (`EmbeddedStore._drop_interrupted_loads`).
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from typing import TYPE_CHECKING, Sequence
+
+import pyoxigraph as ox
+
+from ..errors import Invalid
+from ..vocab import META_GRAPH
+from .base import check_graph_name, revision_update_text, to_ntriples
+
+if TYPE_CHECKING:
+    from .embedded import EmbeddedStore
+
+log = logging.getLogger(__name__)
+
+# In the meta graph: <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..." for
+# each part of a bulk load, from before its text is loaded until the load is done.
+LOADING = "urn:tinyreg:loading"
+QUADS = 600_000  # a load's quads at most, see above (one loader batch, ~0.55 GiB)
+_PIPE_BYTES = 1 << 20  # the pipe's buffer: fewer switches between the importer and loader
+
+
+def trig(graphs: Sequence[tuple[str, str]]) -> bytes:
+    """The graphs as TriG (names were checked by `check_graph_name`): N-Triples text in
+    which no blank node label appears in two graphs, since the loader reads all of it as
+    one document (where a label names one node)."""
+    blocks = []
+    for name, text in graphs:
+        data = text.encode()
+        if b"}" in data:  # only inside a literal, or the text could close its graph
+            to_ntriples(text)
+        blocks.append(b"<" + name.encode() + b"> {\n" + data + b"\n}\n")
+    return b"".join(blocks)
+
+
+class NewGraphs:
+    """One bulk load of graphs that do not exist yet, fed by `add` and ended by `finish`
+    (or undone by `abort`). The store's write lock is held from the first `add` to the end,
+    so no other write of this process names a graph of the load meanwhile."""
+
+    def __init__(self, store: EmbeddedStore):
+        self.store = store
+        self.names: set[str] = set()
+        self.quads = 0
+        self._pipe: int | None = None  # the writing end
+        self._folder: str | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._before: set = set()
+        self._locked = False
+
+    def add(self, graphs: Sequence[tuple[str, str]]) -> None:
+        """Load these graphs (N-Triples text, with their entailments added here). `Invalid`
+        when a name exists or comes twice, before any of them is written; when the loader
+        has refused what it read, `Invalid` too, and the whole load is undone."""
+        names = [check_graph_name(name) for name, _ in graphs]
+        if len(set(names)) != len(names) or not self.names.isdisjoint(names):
+            raise Invalid("not new graphs: a name is given twice")
+        if self._thread is None:
+            self._start()
+        if self._pipe is None:  # the loader failed before it read anything
+            self.abort()
+        ox_store = self.store.oxigraph
+        taken = next((name for name in names if ox_store.contains_named_graph(ox.NamedNode(name))),
+                     None)
+        if taken is not None:
+            raise Invalid(f"not a new graph: {taken} exists")
+        if not names:
+            return
+        data = trig([(name, self.store.entailed(name, text)) for name, text in graphs])
+        with self.store._disk():
+            ox_store.extend([ox.Quad(ox.NamedNode(f"urn:tinyreg:bulk-load:{uuid.uuid4().hex}"),
+                                     ox.NamedNode(LOADING), ox.Literal("\n".join(names)),
+                                     ox.NamedNode(META_GRAPH))])
+        self.names.update(names)
+        self.quads += data.count(b"\n") - 2 * len(names)
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._pipe, view):]
+        except BrokenPipeError:  # the loader stopped reading: its error says why
+            self.abort()
+
+    def finish(self) -> list[str]:
+        """Wait for the load and count it as one write; the graphs' names, sorted."""
+        if self._thread is None:
+            return []
+        self._end_input()
+        if self._failure is not None:
+            self.abort()
+        names = sorted(self.names)
+        try:
+            with self.store._disk():
+                self.store.oxigraph.update(
+                    f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{LOADING}> ?o }} }} ;\n"
+                    + revision_update_text(graphs=names))
+        finally:
+            self._release()
+        return names
+
+    def abort(self) -> None:
+        """Undo the load (its files, its graphs, its records) and raise why it failed."""
+        failure = self._failure
+        if self._thread is not None:
+            self._end_input()
+            failure = failure or self._failure
+            try:
+                self.store._remove_bulk_files(self._before)
+                self.store._drop_load(sorted(self.names))
+            except OSError:  # the disk is full: opening the store next drops them
+                log.warning("could not undo a failed bulk load yet; the store drops "
+                                       "its %d graphs when it is next opened", len(self.names))
+            finally:
+                self._release()
+        if isinstance(failure, SyntaxError):
+            raise Invalid(f"could not write the graphs: {failure}") from failure
+        if failure is not None:
+            with self.store._disk():
+                raise failure
+
+    def __enter__(self) -> "NewGraphs":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            self.finish()
+        elif self._thread is not None:
+            self._failure = self._failure or exc
+            try:
+                self.abort()
+            except BaseException:
+                pass  # the error that stopped the block is the one to see
+
+    # ---- the pipe and the loader's thread
+    def _start(self) -> None:
+        self.store._writing.acquire()
+        self._locked = True
+        try:
+            self._folder = tempfile.mkdtemp(prefix="tinyreg-load-")
+            path = os.path.join(self._folder, "graphs.trig")
+            os.mkfifo(path)
+            self._before = self.store._bulk_files()
+            self._thread = threading.Thread(target=self._load, args=(path,), daemon=True,
+                                            name="bulk-load")
+            self._thread.start()
+            self._pipe = self._open(path)
+        except BaseException:
+            self._end_input()
+            self._release()
+            raise
+
+    def _load(self, path: str) -> None:
+        try:
+            self.store.oxigraph.bulk_load(path=path, format=ox.RdfFormat.TRIG)
+        except BaseException as exc:  # raised in the importing thread by finish or add
+            self._failure = exc
+
+    def _open(self, path: str) -> int | None:
+        """The pipe's writing end, once the loader has opened it to read; None if it failed."""
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    raise
+                if not self._thread.is_alive():
+                    return None
+                time.sleep(0.001)
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        except (OSError, AttributeError):  # a smaller pipe works, with more switches
+            pass
+        return fd
+
+    def _end_input(self) -> None:
+        if self._pipe is not None:
+            os.close(self._pipe)
+            self._pipe = None
+        if self._thread is not None:
+            self._thread.join()
+
+    def _release(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+        self._thread = None
+        self.names, self.quads, self._failure = set(), 0, None
+        if self._locked:
+            self._locked = False
+            self.store._writing.release()
