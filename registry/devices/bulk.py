@@ -36,7 +36,7 @@ from .identity import Claims, renamed
 BATCH = 2_500  # graphs per write on a store other than the embedded one
 _GROUP = 500  # files placed (identity.py) together before the embedded store loads them
 _CHUNK = 250  # files a worker reads per task
-_AHEAD = 24  # chunks read ahead per worker, waiting to be gathered (also while a load ends)
+_AHEAD = 16  # chunks read ahead per worker, waiting to be gathered (also while a load ends)
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
 _TRANSACTION = 500  # files per transaction, for devices that are replaced
 
@@ -123,12 +123,13 @@ class _Streamed:
         return self
 
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is not None:  # stop: the running load is undone, nothing more written
+        if kind is not None:  # stop: what was loaded is undone, nothing more written
             self.load.__exit__(kind, exc, tb)
             return
         self._place()
-        self._end_load()
+        self._cut()
         self._write_held()
+        self.load.finish()
 
     def add(self, read: Read) -> None:
         if read[1] or read[2]:
@@ -153,17 +154,17 @@ class _Streamed:
             try:
                 self.load.add([graph for _, own, _ in new for graph in own])
                 self.loading += [result for result, _, _ in new]
-            except Invalid:  # the load was undone: its files go in one by one
+            except Invalid:  # the loader's run was undone: its files go in one by one
                 self._one_by_one(self.loading + [result for result, _, _ in new])
         if len(self.held) >= _TRANSACTION:
-            self._end_load()
+            self._cut()
             self._write_held()
         elif self.load.quads >= QUADS:
-            self._end_load()
+            self._cut()
 
-    def _end_load(self) -> None:
+    def _cut(self) -> None:
         try:
-            self.load.finish()
+            self.load.cut()
         except Invalid:
             self._one_by_one(self.loading)
         # what this import wrote is in the store now, where the claims look

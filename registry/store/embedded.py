@@ -28,7 +28,7 @@ from ..querytext import syntax_problem
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
-from .loading import LOADING, NewGraphs
+from .loading import LOADED, LOADING, RECORDS, NewGraphs
 from .table import Table
 from .terms import IRI, inline_bindings, to_rdflib
 from ..vocab import META_GRAPH
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 _GRAPH_COUNT = ("SELECT (COUNT(?g) AS ?n) WHERE { GRAPH ?g { } "
                 "FILTER(?g != ?meta && STRSTARTS(STR(?g), ?under)) }")
 
+_SMALL_BYTES = 32 << 20
 _BULK_FILES = "bulk-*.sst"  # what Oxigraph's bulk loader writes before RocksDB takes it in
 
 
@@ -255,6 +256,12 @@ class EmbeddedStore(Store):
                                   "and try again (restart a running `tinyreg serve`)") from exc
             raise Unavailable(f"the store could not write to disk: {exc}") from exc
 
+    def _small(self) -> bool:
+        """Whether the store's files on disk are few enough to compact in passing."""
+        if self.path is None:
+            return False
+        return sum(path.stat().st_size for path in self.path.glob("*.sst")) < _SMALL_BYTES
+
     def _bulk_files(self) -> set:
         return set(self.path.glob(_BULK_FILES)) if self.path is not None else set()
 
@@ -266,11 +273,20 @@ class EmbeddedStore(Store):
         names = [name for q in self._ox.quads_for_pattern(None, ox.NamedNode(LOADING), None,
                                                           ox.NamedNode(META_GRAPH))
                  for name in q.object.value.split("\n")]
+        records = sorted(self.path.glob(RECORDS + "*")) if self.path is not None else []
+        for path in records:
+            marker = ox.NamedNode("urn:tinyreg:bulk-load:" + path.name[len(RECORDS):])
+            if not any(self._ox.quads_for_pattern(marker, ox.NamedNode(LOADED), None)):
+                names += [name for name in path.read_text(encoding="utf-8").split("\n") if name]
         if names:
             log.warning("a bulk load into %s did not finish; dropping its %d graphs",
                         self.path, len(names))
             with self._writing:
-                self._drop_load(names)
+                self._drop_load([check_graph_name(name) for name in names])
+        for path in records:
+            path.unlink()
+        if any(self._ox.quads_for_pattern(None, ox.NamedNode(LOADED), None)):
+            self._ox.update(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{LOADED}> ?o }} }}")
 
     def _drop_load(self, names: list[str]) -> None:
         """Drop a bulk load's graphs (names were checked) and its records, a transaction at a

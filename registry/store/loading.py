@@ -27,7 +27,8 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import TYPE_CHECKING, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
 
 import pyoxigraph as ox
 
@@ -43,6 +44,12 @@ log = logging.getLogger(__name__)
 # In the meta graph: <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..." for
 # each part of a bulk load, from before its text is loaded until the load is done.
 LOADING = "urn:tinyreg:loading"
+# Since a bulk load stopped writing to the meta graph while it runs, a file in the store's
+# folder holds the names instead (a write there made RocksDB compact every run's files);
+# the marker says, until the file is gone, that the load was counted and is whole.
+RECORDS = "tinyreg-loading-"
+LOADED = "urn:tinyreg:loaded"
+_LOADER_BATCH = 900_000  # quads: the loader writes a batch of 1,000,000 while it reads on
 QUADS = 600_000  # a load's quads at most, see above (one loader batch, ~0.55 GiB)
 _PIPE_BYTES = 1 << 20  # the pipe's buffer: fewer switches between the importer and loader
 
@@ -61,14 +68,18 @@ def trig(graphs: Sequence[tuple[str, str]]) -> bytes:
 
 
 class NewGraphs:
-    """One bulk load of graphs that do not exist yet, fed by `add` and ended by `finish`
-    (or undone by `abort`). The store's write lock is held from the first `add` to the end,
-    so no other write of this process names a graph of the load meanwhile."""
+    """Graphs that do not exist yet, loaded by Oxigraph's bulk loader as `add` gives them.
+    A run of the loader reads until `cut`; `finish` ends the last run and counts all of
+    them as one write; `abort` undoes them all. The store's write lock is held while a run
+    reads (between runs, other writes go in as usual)."""
 
     def __init__(self, store: EmbeddedStore):
         self.store = store
-        self.names: set[str] = set()
-        self.quads = 0
+        self.id = uuid.uuid4().hex
+        self.names: list[str] = []  # the graphs of the runs that have ended
+        self.running: set[str] = set()  # the graphs of the run reading now
+        self.quads = 0  # of the run reading now
+        self._records: Any = None  # the file of the names, for a store on disk
         self._pipe: int | None = None  # the writing end
         self._folder: str | None = None
         self._thread: threading.Thread | None = None
@@ -79,14 +90,14 @@ class NewGraphs:
     def add(self, graphs: Sequence[tuple[str, str]]) -> None:
         """Load these graphs (N-Triples text, with their entailments added here). `Invalid`
         when a name exists or comes twice, before any of them is written; when the loader
-        has refused what it read, `Invalid` too, and the whole load is undone."""
+        has refused what it read, `Invalid` too, and the run is undone (`cut`)."""
         names = [check_graph_name(name) for name, _ in graphs]
-        if len(set(names)) != len(names) or not self.names.isdisjoint(names):
+        if len(set(names)) != len(names) or not self.running.isdisjoint(names):
             raise Invalid("not new graphs: a name is given twice")
         if self._thread is None:
             self._start()
         if self._pipe is None:  # the loader failed before it read anything
-            self.abort()
+            self.cut()
         ox_store = self.store.oxigraph
         taken = next((name for name in names if ox_store.contains_named_graph(ox.NamedNode(name))),
                      None)
@@ -95,55 +106,64 @@ class NewGraphs:
         if not names:
             return
         data = trig([(name, self.store.entailed(name, text)) for name, text in graphs])
-        with self.store._disk():
-            ox_store.extend([ox.Quad(ox.NamedNode(f"urn:tinyreg:bulk-load:{uuid.uuid4().hex}"),
-                                     ox.NamedNode(LOADING), ox.Literal("\n".join(names)),
-                                     ox.NamedNode(META_GRAPH))])
-        self.names.update(names)
-        self.quads += data.count(b"\n") - 2 * len(names)
+        self._record(names)
+        self.running.update(names)
+        self.quads += data.count(b"\n") - 3 * len(names)
+        if self.quads >= _LOADER_BATCH:  # the loader may take in a batch before the run ends
+            self._sync()
         view = memoryview(data)
         try:
             while view:
                 view = view[os.write(self._pipe, view):]
         except BrokenPipeError:  # the loader stopped reading: its error says why
-            self.abort()
+            self.cut()
 
-    def finish(self) -> list[str]:
-        """Wait for the load and count it as one write; the graphs' names, sorted."""
+    def cut(self) -> None:
+        """End the run reading now: its graphs are in the store when this returns. If the
+        loader failed, its graphs are dropped and why it failed is raised."""
         if self._thread is None:
-            return []
+            return
+        self._sync()
         self._end_input()
-        if self._failure is not None:
-            self.abort()
-        names = sorted(self.names)
         try:
-            with self.store._disk():
-                self.store.oxigraph.update(
-                    f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ ?m <{LOADING}> ?o }} }} ;\n"
-                    + revision_update_text(graphs=names))
+            if self._failure is not None:
+                self._undo(sorted(self.running))
+                self._raise(self._failure)
+            self.names += sorted(self.running)
         finally:
             self._release()
+
+    def finish(self) -> list[str]:
+        """End the last run and count every run as one write; the graphs' names."""
+        self.cut()
+        names = self.names
+        if names:
+            marker = f"<urn:tinyreg:bulk-load:{self.id}> <{LOADED}> true"
+            with self.store._disk():
+                self.store.oxigraph.update(f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {marker} }} }} ;\n"
+                                           + revision_update_text(graphs=names))
+            self._forget()  # the marker: the write is whole, even if the file stays (a crash)
+            with self.store._disk():
+                self.store.oxigraph.update(f"DELETE DATA {{ GRAPH <{META_GRAPH}> {{ {marker} }} }}")
+        self._forget()
+        self.names = []
         return names
 
     def abort(self) -> None:
-        """Undo the load (its files, its graphs, its records) and raise why it failed."""
+        """Undo every run (their files, their graphs) and raise why the loader failed, if it
+        did."""
         failure = self._failure
         if self._thread is not None:
             self._end_input()
             failure = failure or self._failure
-            try:
-                self.store._remove_bulk_files(self._before)
-                self.store._drop_load(sorted(self.names))
-            except OSError:  # the disk is full: opening the store next drops them
-                log.warning("could not undo a failed bulk load yet; the store drops "
-                                       "its %d graphs when it is next opened", len(self.names))
-            finally:
-                self._release()
-        if isinstance(failure, SyntaxError):
-            raise Invalid(f"could not write the graphs: {failure}") from failure
+        try:
+            self._undo(self.names + sorted(self.running))
+            self._forget()
+        finally:
+            self.names = []
+            self._release()
         if failure is not None:
-            with self.store._disk():
-                raise failure
+            self._raise(failure)
 
     def __enter__(self) -> "NewGraphs":
         return self
@@ -151,12 +171,50 @@ class NewGraphs:
     def __exit__(self, kind, exc, tb) -> None:
         if kind is None:
             self.finish()
-        elif self._thread is not None:
-            self._failure = self._failure or exc
-            try:
-                self.abort()
-            except BaseException:
-                pass  # the error that stopped the block is the one to see
+            return
+        self._failure = self._failure or exc
+        try:
+            self.abort()
+        except BaseException:
+            pass  # the error that stopped the block is the one to see
+
+    # ---- the names, recorded before their text is loaded
+    def _record(self, names: list[str]) -> None:
+        if self.store.path is None:  # a store in memory does not outlive the process
+            return
+        with self.store._disk():
+            if self._records is None:
+                self._records = open(self.store.path / f"{RECORDS}{self.id}", "a", encoding="utf-8")
+            self._records.write("".join(name + "\n" for name in names))
+
+    def _sync(self) -> None:
+        if self._records is not None:
+            with self.store._disk():
+                self._records.flush()
+                os.fsync(self._records.fileno())
+
+    def _forget(self) -> None:
+        if self._records is not None:
+            self._records.close()
+            self._records = None
+            Path(self.store.path / f"{RECORDS}{self.id}").unlink(missing_ok=True)
+
+    def _undo(self, names: list[str]) -> None:
+        try:
+            self.store._remove_bulk_files(self._before)
+            if names:
+                self.store._drop_load(names)
+        except OSError:  # the disk is full: opening the store next drops them
+            log.warning("could not undo a failed bulk load yet; the store drops its %d "
+                        "graphs when it is next opened", len(names))
+        self.running, self.quads = set(), 0
+
+    def _raise(self, failure: BaseException) -> None:
+        self._failure = None
+        if isinstance(failure, SyntaxError):
+            raise Invalid(f"could not write the graphs: {failure}") from failure
+        with self.store._disk():
+            raise failure
 
     # ---- the pipe and the loader's thread
     def _start(self) -> None:
@@ -167,6 +225,13 @@ class NewGraphs:
             path = os.path.join(self._folder, "graphs.trig")
             os.mkfifo(path)
             self._before = self.store._bulk_files()
+            if not self.names and self.store._small():
+                # The registry's own graphs, written by transactions, sit in RocksDB's top
+                # level; a loader's file overlapping them goes there too, and two files
+                # there make RocksDB merge them into a level Oxigraph leaves uncompressed.
+                # Compacted first (a fraction of a second while the store is small), they
+                # lie below the loader's files.
+                self.store.oxigraph.optimize()
             self._thread = threading.Thread(target=self._load, args=(path,), daemon=True,
                                             name="bulk-load")
             self._thread.start()
@@ -213,7 +278,7 @@ class NewGraphs:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
         self._thread = None
-        self.names, self.quads, self._failure = set(), 0, None
+        self.running, self.quads = set(), 0
         if self._locked:
             self._locked = False
             self.store._writing.release()

@@ -85,18 +85,22 @@ _CHILD = textwrap.dedent("""
     graphs = [(f"{EX}g{i}", f"<{EX}d{i}> <{EX}has> _:n{i} .\\n_:n{i} <{EX}v> {i} .\\n")
               for i in range(200)]
 
-    class DiesAfterTheLoad:  # the store object, until the load's closing update
-        def __init__(self, inner):
-            self.inner = inner
+    class Dies:  # the store object, at the load's update that counts it
+        def __init__(self, inner, at):
+            self.inner, self.at = inner, at
         def __getattr__(self, name):
             return getattr(self.inner, name)
         def update(self, text):
-            if "urn:tinyreg:loading" in text:
+            if "urn:tinyreg:loaded" in text and text.startswith(self.at):
                 os._exit(3)
             return self.inner.update(text)
 
     if sys.argv[2] == "after-load":
-        store._ox = DiesAfterTheLoad(store._ox)
+        store._ox = Dies(store._ox, "INSERT")
+        store.load_new_graphs(graphs)
+    elif sys.argv[2] == "after-count":  # counted, its names not yet removed from the disk
+        import pathlib
+        pathlib.Path.unlink = lambda self, missing_ok=False: os._exit(3)
         store.load_new_graphs(graphs)
     else:  # dying while the loader reads: part of the text sent, the rest never comes
         load = store.new_graphs()
@@ -116,10 +120,28 @@ def test_a_load_cut_short_by_the_process_dying_is_undone_on_open(tmp_path, momen
         store = EmbeddedStore(path)
     try:
         assert store.graph_names() == [f"{EX}kept"]
-        assert _loading_records(store) == 0
-        assert "did not finish" in caplog.text
+        assert _loading_records(store) == 0 and list(path.glob("tinyreg-loading-*")) == []
+        # after the load, its graphs were in the store and are dropped; while it read, the
+        # loader had taken nothing in yet (a run is taken in once its names are on disk)
+        assert ("did not finish" in caplog.text) == (moment == "after-load")
         store.load_new_graphs([_device(1)])  # the same names load again
         assert f"{EX}g1" in store.graph_names()
+    finally:
+        store.close()
+
+
+def test_a_load_counted_before_the_process_died_stays_whole(tmp_path, caplog):
+    path = tmp_path / "store"
+    child = subprocess.run([sys.executable, "-c", _CHILD, str(path), "after-count"],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 3, child.stderr
+    assert list(path.glob("tinyreg-loading-*"))  # the names were still on disk
+    with caplog.at_level("WARNING"):
+        store = EmbeddedStore(path)
+    try:
+        assert len(store.graph_names()) == 201 and store.revision() == 2
+        assert list(path.glob("tinyreg-loading-*")) == [] and "did not finish" not in caplog.text
+        assert not list(store.oxigraph.quads_for_pattern(None, ox.NamedNode("urn:tinyreg:loaded"), None))
     finally:
         store.close()
 
