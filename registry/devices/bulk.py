@@ -36,7 +36,7 @@ from .identity import Claims, renamed
 BATCH = 2_500  # graphs per write on a store other than the embedded one
 _GROUP = 500  # files placed (identity.py) together before the embedded store loads them
 _CHUNK = 250  # files a worker reads per task
-_AHEAD = 16  # chunks read ahead per worker, waiting to be gathered (also while a load ends)
+_AHEAD = 8  # chunks read ahead per worker, waiting to be gathered
 _IN_PROCESS = 500  # fewer files than this are read here: starting workers costs more
 _TRANSACTION = 500  # files per transaction, for devices that are replaced
 
