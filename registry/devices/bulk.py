@@ -154,8 +154,13 @@ class _Streamed:
             try:
                 self.load.add([graph for _, own, _ in new for graph in own])
                 self.loading += [result for result, _, _ in new]
-            except Invalid:  # the loader's run was undone: its files go in one by one
-                self._one_by_one(self.loading + [result for result, _, _ in new])
+            except Invalid:
+                refused = [result for result, _, _ in new]
+                if self.load.reading:  # only these were refused, before any was sent
+                    self._cut()
+                    self._one_by_one(refused)
+                else:  # the loader's run was undone: its files go in one by one too
+                    self._one_by_one(self.loading + refused)
         if len(self.held) >= _TRANSACTION:
             self._cut()
             self._write_held()

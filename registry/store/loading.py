@@ -87,6 +87,11 @@ class NewGraphs:
         self._before: set = set()
         self._locked = False
 
+    @property
+    def reading(self) -> bool:
+        """Whether a run of the loader is reading (and holds the store's write lock)."""
+        return self._thread is not None
+
     def add(self, graphs: Sequence[tuple[str, str]]) -> None:
         """Load these graphs (N-Triples text, with their entailments added here). `Invalid`
         when a name exists or comes twice, before any of them is written; when the loader

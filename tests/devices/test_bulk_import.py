@@ -268,3 +268,24 @@ def test_a_write_that_breaks_stops_the_import_with_its_error(registry, tmp_path,
         import_dir(registry, folder)
     assert len(calls) == 1  # nothing is written after a failure
     assert _imported(registry) == []
+
+
+@pytest.mark.stores("embedded")
+def test_files_the_load_refuses_by_name_go_in_one_by_one(registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=20)
+    expected = _report(import_dir(registry, folder, workers=1))
+    snapshot = _snapshot(registry)
+    for name in _imported(registry):
+        registry.store.delete_graph(name)
+
+    real, calls = loading.NewGraphs.add, []
+
+    def refuses_the_second(self, graphs):  # as if a name of the second group were taken
+        calls.append(len(graphs))
+        if len(calls) == 2:
+            raise Invalid("not a new graph: refused for the test")
+        real(self, graphs)
+    monkeypatch.setattr(bulk, "_GROUP", 8)
+    monkeypatch.setattr(loading.NewGraphs, "add", refuses_the_second)
+    assert _report(import_dir(registry, folder, workers=1)) == expected
+    assert len(calls) >= 3 and _snapshot(registry) == snapshot
