@@ -220,7 +220,7 @@ def main() -> None:
                f"{QUADS} quads)", ours_mb, disk_mb(Path(tmp) / "floor"),
                "the bulk loader's store of the device quads, one load", unit="MiB")
         if not RDFLIB:
-            print(f"rdflib anchor left out (TINYREG_BENCH_RDFLIB=0, the default above "
+            print(f"rdflib anchor left out (TINYREG_BENCH_RDFLIB=0; by default it runs up to "
                   f"{RDFLIB_UP_TO} devices: it holds every triple in memory)", flush=True)
             return
         seconds, triples, anchor_rss = anchor(dump)
