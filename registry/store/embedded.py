@@ -28,7 +28,7 @@ from ..querytext import syntax_problem
 from .base import (REVISION_PREDICATE, REVISION_SUBJECT, GraphLike, QueryResult, Store,
                    Transaction, check_graph_name, revision_update_text, to_ntriples,
                    transaction_update_text)
-from .loading import LOADED, LOADING, RECORDS, NewGraphs
+from .loading import LOADED, LOADING, PIPE, RECORDS, NewGraphs
 from .table import Table
 from .terms import IRI, inline_bindings, to_rdflib
 from ..vocab import META_GRAPH
@@ -78,6 +78,9 @@ class EmbeddedStore(Store):
                                   "cannot be opened; free some space and try again") from exc
             raise Unavailable(f"cannot open the store at {self.path}: {exc}") from exc
         self._remove_bulk_files(set())  # a load that was killed left them
+        if self.path is not None:  # and its pipe
+            for pipe in self.path.glob(PIPE + "*"):
+                pipe.unlink()
         self._drop_interrupted_loads()
 
     # ---- reading

@@ -48,6 +48,7 @@ LOADING = "urn:tinyreg:loading"
 # folder holds the names instead (a write there made RocksDB compact every run's files);
 # the marker says, until the file is gone, that the load was counted and is whole.
 RECORDS = "tinyreg-loading-"
+PIPE = "tinyreg-pipe-"  # the named pipe, in the store's folder
 LOADED = "urn:tinyreg:loaded"
 _LOADER_BATCH = 900_000  # quads: the loader writes a batch of 1,000,000 while it reads on
 QUADS = 600_000  # a load's quads at most, see above (one loader batch, ~0.55 GiB)
@@ -81,7 +82,8 @@ class NewGraphs:
         self.quads = 0  # of the run reading now
         self._records: Any = None  # the file of the names, for a store on disk
         self._pipe: int | None = None  # the writing end
-        self._folder: str | None = None
+        self._folder: str | None = None  # the pipe's, for a store in memory
+        self._pipe_path: str | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._before: set = set()
@@ -226,8 +228,11 @@ class NewGraphs:
         self.store._writing.acquire()
         self._locked = True
         try:
-            self._folder = tempfile.mkdtemp(prefix="tinyreg-load-")
-            path = os.path.join(self._folder, "graphs.trig")
+            if self.store.path is not None:  # where opening the store clears what is left
+                path = self._pipe_path = str(self.store.path / f"{PIPE}{self.id}")
+            else:
+                self._folder = tempfile.mkdtemp(prefix="tinyreg-load-")
+                path = os.path.join(self._folder, "graphs.trig")
             os.mkfifo(path)
             self._before = self.store._bulk_files()
             if not self.names and self.store._small():
@@ -282,6 +287,9 @@ class NewGraphs:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+        if self._pipe_path is not None:
+            Path(self._pipe_path).unlink(missing_ok=True)
+            self._pipe_path = None
         self._thread = None
         self.running, self.quads = set(), 0
         if self._locked:
