@@ -263,7 +263,13 @@ class EmbeddedStore(Store):
         """Whether the store's files on disk are few enough to compact in passing."""
         if self.path is None:
             return False
-        return sum(path.stat().st_size for path in self.path.glob("*.sst")) < _SMALL_BYTES
+        total = 0
+        for path in self.path.glob("*.sst"):
+            try:
+                total += path.stat().st_size
+            except FileNotFoundError:  # RocksDB removed it since (a compaction)
+                pass
+        return total < _SMALL_BYTES
 
     def _bulk_files(self) -> set:
         return set(self.path.glob(_BULK_FILES)) if self.path is not None else set()
