@@ -231,14 +231,20 @@ def _imported_triples(registry) -> int:
     return sum(len(registry.store.get_graph(name)) for name in _imported(registry))
 
 
-@pytest.mark.stores("embedded")
-def test_a_load_the_store_refuses_is_written_file_by_file(registry, tmp_path, monkeypatch):
-    folder = _fleet(tmp_path / "fleet", count=30)
+def _imported_and_dropped(registry, folder: Path) -> tuple[list, dict]:
+    """The report and graphs of importing `folder` file by file in this process; then the
+    store as it was before."""
     expected = _report(import_dir(registry, folder, workers=1))
     snapshot = _snapshot(registry)
     for name in _imported(registry):
         registry.store.delete_graph(name)
+    return expected, snapshot
 
+
+@pytest.mark.stores("embedded")
+def test_a_load_the_store_refuses_is_written_file_by_file(registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=30)
+    expected, snapshot = _imported_and_dropped(registry, folder)
     real, calls = loading.NewGraphs.add, []
 
     def refused_once(self, graphs):  # the second part of the load: the loader refuses it
@@ -275,11 +281,7 @@ def test_a_write_that_breaks_stops_the_import_with_its_error(registry, tmp_path,
 @pytest.mark.stores("embedded")
 def test_files_the_load_refuses_by_name_go_in_one_by_one(registry, tmp_path, monkeypatch):
     folder = _fleet(tmp_path / "fleet", count=20)
-    expected = _report(import_dir(registry, folder, workers=1))
-    snapshot = _snapshot(registry)
-    for name in _imported(registry):
-        registry.store.delete_graph(name)
-
+    expected, snapshot = _imported_and_dropped(registry, folder)
     real, calls = loading.NewGraphs.add, []
 
     def refuses_the_second(self, graphs):  # as if a name of the second group were taken
