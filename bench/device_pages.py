@@ -8,20 +8,17 @@ time the list's own work apart from the engine's refresh."""
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import pages  # noqa: E402
 from bench_web import build, fleet  # noqa: E402
-from common import report  # noqa: E402
-from pages import CONCURRENT, REPEAT, TARGET_S, _at_once, _get  # noqa: E402
+from pages import REPEAT  # noqa: E402
 from tinyreg.registry import Registry, load_settings  # noqa: E402
 from tinyreg.registry.compat import fleet_engine  # noqa: E402
-from tinyreg.registry.vocab import DEPLOYMENT_BASE, TR  # noqa: E402
-from tinyreg.web.app import create_app  # noqa: E402
 
 
 def main(data: str, urls: list[str]) -> None:
@@ -29,41 +26,10 @@ def main(data: str, urls: list[str]) -> None:
         build(data)
     fresh = os.environ.get("TINYREG_BENCH_FRESH_ENGINE") == "1"
     registry = Registry(load_settings(environ={}, data_dir=data))
-    app = create_app({"TESTING": True}, registry=registry)
-    client = app.test_client()
-    start = time.perf_counter()
-    for url in urls:
-        _get(client, url)
-    print(f"first requests {time.perf_counter() - start:.1f} s", flush=True)
     run = int(time.time())
     devices = fleet(10 * len(urls) * (2 * REPEAT + 1), 10_000_000 + run % 1_000_000 * 100)
-    written = iter(range(1_000_000))
-
-    def add_device() -> None:
-        registry.store.put_graph(*next(devices))
-
-    def deployment_report() -> None:
-        d = f"{DEPLOYMENT_BASE}bench-device-pages-{run}-{next(written)}"
-        registry.store.update_graphs(
-            f"INSERT DATA {{ GRAPH <{d}> {{ <{d}> a <{TR}Deployment> ; <{TR}status> <{TR}Active> }} }}",
-            [d], under=[DEPLOYMENT_BASE])
-
-    target = f"< {TARGET_S * 1000:.0f} ms"
-    for url in urls:
-        warm = statistics.median(_get(client, url) for _ in range(REPEAT))
-        for name, write in (("after adding a device", add_device),
-                            ("after a deployment report", deployment_report)):
-            times = []
-            for _ in range(REPEAT):
-                write()
-                if fresh:
-                    fleet_engine(registry)
-                times.append(_get(client, url))
-            report(f"{url} {name} (median of {REPEAT})", statistics.median(times), warm,
-                   "the same page warm", target=target)
-        add_device()
-        report(f"{url} after adding a device, slowest of {CONCURRENT} at once", _at_once(app, url),
-               warm, "the same page warm", target=target)
+    pages.timed(registry, urls, devices, f"bench-device-pages-{run}",
+                (lambda: fleet_engine(registry)) if fresh else None)
     fleet_engine(registry)  # a refresh still running in its thread ends before the store closes
     registry.close()
 

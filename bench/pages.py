@@ -49,11 +49,17 @@ def _at_once(app, url: str) -> float:
 
 def run(registry, values: dict[str, str], devices) -> None:
     """`devices` yields (IRI, N-Triples) of new devices to add, one per write."""
+    model = values["model"].rstrip("/").split("/")
+    timed(registry, ["/", "/devices", "/compat", "/api/devices?limit=50",
+                     f"/api/models/{model[-2]}@{model[-1].lstrip('v')}/devices?limit=50"], devices)
+
+
+def timed(registry, urls: list[str], devices, tag: str = "bench-pages", before=None) -> None:
+    """Each of `urls` warm, after a device add and after a deployment report (medians of
+    REPEAT), and the slowest of CONCURRENT at once after an add; `before()`, when given, runs
+    after each write and before the timed request."""
     app = create_app({"TESTING": True}, registry=registry)
     client = app.test_client()
-    model = values["model"].rstrip("/").split("/")
-    urls = ["/", "/devices", "/compat", "/api/devices?limit=50",
-            f"/api/models/{model[-2]}@{model[-1].lstrip('v')}/devices?limit=50"]
     start = time.perf_counter()
     for url in urls:
         _get(client, url)
@@ -65,7 +71,7 @@ def run(registry, values: dict[str, str], devices) -> None:
         registry.store.put_graph(*next(devices))
 
     def deployment_report() -> None:
-        d = f"{DEPLOYMENT_BASE}bench-pages-{next(written)}"
+        d = f"{DEPLOYMENT_BASE}{tag}-{next(written)}"
         registry.store.update_graphs(
             f"INSERT DATA {{ GRAPH <{d}> {{ <{d}> a <{TR}Deployment> ; <{TR}status> <{TR}Active> }} }}",
             [d], under=[DEPLOYMENT_BASE])
@@ -77,6 +83,8 @@ def run(registry, values: dict[str, str], devices) -> None:
             times = []
             for _ in range(REPEAT):
                 write()
+                if before is not None:
+                    before()
                 times.append(_get(client, url))
             report(f"{url} {name} (median of {REPEAT})", statistics.median(times), warm,
                    "the same page warm", target=f"< {TARGET_S * 1000:.0f} ms")
