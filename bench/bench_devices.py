@@ -182,6 +182,7 @@ def main() -> None:
         results = import_dir(registry, fleet)
         ours = time.perf_counter() - start
         cpu = time.process_time() - cpu_before
+        peak = peak_rss_mb()  # before the counts below read every graph
         workers = resource.getrusage(resource.RUSAGE_CHILDREN)
         failed = sum(1 for r in results if not r.ok)
         devices = registry.stats()["devices"]
@@ -189,7 +190,7 @@ def main() -> None:
               f"store; {ours / DEVICES * 1e6:.0f} us a device", flush=True)
         print(f"CPU: this process {cpu:.1f} s (writing: mostly the bulk loader), reading workers "
               f"{workers.ru_utime + workers.ru_stime:.1f} s", flush=True)
-        print(f"peak RSS: this process {peak_rss_mb():.0f} MiB (before the import "
+        print(f"peak RSS: this process {peak:.0f} MiB (before the import "
               f"{rss_before:.0f} MiB), largest reading worker {workers.ru_maxrss / 1024:.0f} MiB",
               flush=True)
 
