@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
@@ -68,6 +69,7 @@ class Registry:
         # Derived state that capabilities keep per registry (e.g. the compatibility
         # engine's arrays), keyed by capability name; each entry checks store.revision().
         self.cache: dict[str, Any] = {}
+        self._background: list[threading.Thread] = []
 
     @classmethod
     def open(cls, settings: Settings | None = None, **overrides: Any) -> "Registry":
@@ -195,7 +197,16 @@ class Registry:
         and its revision: kept from the store's change log (counts.py)."""
         return counts(self).as_dict()
 
+    def in_background(self, work, name: str) -> None:
+        """Run `work` in a thread of its own that `close` waits for: work that reads the
+        store must not find it closed under it."""
+        thread = threading.Thread(target=work, name=name, daemon=True)
+        self._background = [t for t in self._background if t.is_alive()] + [thread]
+        thread.start()
+
     def close(self) -> None:
+        for thread in self._background:
+            thread.join()
         self.store.close()
 
     def __enter__(self) -> "Registry":

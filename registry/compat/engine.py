@@ -336,5 +336,5 @@ def _in_background(registry: Registry, constraints: tuple[Constraint, ...]) -> t
             log.exception("the engine's refresh in the background failed")
         finally:
             done.set()
-    threading.Thread(target=refresh, name="engine-refresh", daemon=True).start()
+    registry.in_background(refresh, "engine-refresh")
     return done

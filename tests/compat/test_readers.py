@@ -158,3 +158,19 @@ def test_a_small_fleet_is_read_after_the_write(written, monkeypatch):
     threads = _refreshes_in(monkeypatch)
     engine = engine_for(registry, before.fleet.models[0])
     assert engine.knows(new_iri) and threads == [threading.current_thread().name]
+
+
+def test_closing_the_registry_waits_for_the_refresh_running_in_the_background(written, monkeypatch, caplog):
+    registry, before, _ = written
+    monkeypatch.setattr(engine_module, "FRESH_WAIT_S", 0)
+    release = threading.Event()
+    threads = _refreshes_in(monkeypatch, release)
+    assert engine_for(registry, before.fleet.models[0]) is before  # the refresh is under way
+    closing = threading.Thread(target=registry.close)
+    closing.start()
+    closing.join(timeout=1)
+    assert closing.is_alive()  # the store stays open while the refresh reads it
+    release.set()
+    closing.join(timeout=120)
+    assert not closing.is_alive() and threads == ["engine-refresh"]
+    assert "failed" not in caplog.text
