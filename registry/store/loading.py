@@ -11,10 +11,14 @@ batch and parses the next (pyoxigraph exposes no bound): 1.76 GiB for 3.8M quads
 of fewer quads is one batch, so an import ends each load after `QUADS` quads and starts
 another: 0.64 GiB for 767,000 quads in one load.
 
-A load is not a transaction, so the names of its graphs are recorded in the meta graph
-before their text reaches the pipe, and cleared with the revision bump after the load:
-a load that fails leaves none of its graphs, and the graphs of one cut short (the process
-killed) are dropped when the store is next opened (`EmbeddedStore._drop_interrupted_loads`).
+A load is not a transaction, so the names of its graphs are written to a file beside the
+store before their text reaches the pipe (and synced to disk before the loader can take a
+batch in), and every run of an import is counted as
+one write at the end, with a marker in the meta graph that says the import is whole. Opening
+the store drops the graphs a file names unless the marker is there: a run that fails leaves
+none of its graphs, and those of an import cut short (the process killed) are dropped when
+the store is next opened (`EmbeddedStore._drop_interrupted_loads`). Nothing goes into the
+meta graph between runs: each such write made RocksDB merge the loader's files.
 """
 from __future__ import annotations
 
@@ -41,8 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# In the meta graph: <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..." for
-# each part of a bulk load, from before its text is loaded until the load is done.
+# Where stores written before the names went to a file kept them: in the meta graph,
+# <urn:tinyreg:bulk-load:ID> <urn:tinyreg:loading> "graph\ngraph..."; still honoured on open.
 LOADING = "urn:tinyreg:loading"
 # Since a bulk load stopped writing to the meta graph while it runs, a file in the store's
 # folder holds the names instead (a write there made RocksDB compact every run's files);
