@@ -13,12 +13,12 @@ another: 0.64 GiB for 767,000 quads in one load.
 
 A load is not a transaction, so the names of its graphs are written to a file beside the
 store before their text reaches the pipe (and synced to disk before the loader can take a
-batch in), and every run of an import is counted as
-one write at the end, with a marker in the meta graph that says the import is whole. Opening
-the store drops the graphs a file names unless the marker is there: a run that fails leaves
-none of its graphs, and those of an import cut short (the process killed) are dropped when
-the store is next opened (`EmbeddedStore._drop_interrupted_loads`). Nothing goes into the
-meta graph between runs: each such write made RocksDB merge the loader's files.
+batch in), and every run of an import is counted as one write at the end, with a marker in
+the meta graph that says the import is whole. Opening the store drops the graphs a file
+names unless the marker is there: a run that fails leaves none of its graphs, and those of
+an import cut short (the process killed) are dropped when the store is next opened
+(`EmbeddedStore._drop_interrupted_loads`). Nothing goes into the meta graph between runs:
+each such write made RocksDB merge the loader's files.
 """
 from __future__ import annotations
 
