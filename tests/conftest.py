@@ -248,9 +248,9 @@ def registry(settings, store_kind, remote_server, initialized, tmp_path_factory)
     if taken is None and store_kind != "external":
         if not remote_server:  # RocksDB's files are whole only once the store is closed
             reg.close()
-        copy = tmp_path_factory.mktemp(f"initialized-{store_kind}") / "data"
-        shutil.copytree(settings.data_path, copy)
-        initialized[store_kind] = copy, remote_server.snapshot() if remote_server else None
+        kept = tmp_path_factory.mktemp(f"initialized-{store_kind}") / "data"
+        shutil.copytree(settings.data_path, kept)
+        initialized[store_kind] = kept, remote_server.snapshot() if remote_server else None
         if not remote_server:
             reg = Registry(settings)
     yield reg
