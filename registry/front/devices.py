@@ -11,7 +11,7 @@ from .. import facets as faceting
 from ..entities import device_graph, device_view
 from ..listing import DEVICE_SORTS, all_devices, matching, ordered, sort_order
 from ..paging import Faceted, Page, Paged, whole_number
-from ..references import resolve_device, resolve_devices
+from ..references import resolve_device
 
 if TYPE_CHECKING:
     from ..core import Registry
@@ -70,10 +70,6 @@ class Devices:
     def resolve(self, ref: str) -> str:
         """The IRI of the device `ref` names (references.py)."""
         return resolve_device(self.registry, ref)
-
-    def resolve_all(self, refs: list[str]) -> list[str]:
-        """Several at once, in order without repeats; `NotFound` names every one missing."""
-        return resolve_devices(self.registry, refs)
 
     def rows(self) -> list[dict[str, Any]]:
         """Every device's row, read once per store revision."""
