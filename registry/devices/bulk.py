@@ -196,10 +196,10 @@ class _Streamed:
             for again, own, other in placed:
                 try:
                     self.store.put_graphs(dict(own + other))
-                    result.devices = again.devices
-                    continue
                 except Invalid as exc:
                     again.refuse(f"the store refused it: {exc.detail}")
+                else:
+                    result.devices = again.devices
             if not read[0].ok:
                 result.refuse(read[0].error, **read[0].details)
 
