@@ -126,10 +126,14 @@ class _Streamed:
         if kind is not None:  # stop: what was loaded is undone, nothing more written
             self.load.__exit__(kind, exc, tb)
             return
-        self._place()
-        self._cut()
-        self._write_held()
-        self.load.finish()
+        try:
+            self._place()
+            self._cut()
+            self._write_held()
+            self.load.finish()
+        except BaseException as failure:  # the last run failed (a full disk): undone too
+            self.load.__exit__(type(failure), failure, failure.__traceback__)
+            raise
 
     def add(self, read: Read) -> None:
         if read[1] or read[2]:
