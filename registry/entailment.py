@@ -50,8 +50,19 @@ class Closure:
     properties: dict[str, tuple[str, ...]]  # property IRI -> every strict super-property
     digest: str
 
+    @functools.cached_property
+    def _by_term(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        """The axioms keyed by the N-Triples terms a line holds: what follows the subject
+        for each class's superclasses, and each property's super-properties."""
+        types = {f"<{c}>": tuple(f" {_RDF_TYPE} <{s}> ." for s in supers)
+                 for c, supers in self.classes.items()}
+        properties = {f"<{p}>": tuple(f"<{q}>" for q in supers)
+                      for p, supers in self.properties.items()}
+        return types, properties
+
     def ntriples(self, text: str) -> str:
         """N-Triples text with lines for its entailments appended."""
+        types, properties = self._by_term
         added = []
         for line in text.splitlines():
             parts = line.split(" ", 2)
@@ -59,12 +70,9 @@ class Closure:
                 continue
             s, p, rest = parts
             if p == _RDF_TYPE:
-                o = rest.rstrip(" .")
-                for c in self.classes.get(o[1:-1], ()) if o.startswith("<") else ():
-                    added.append(f"{s} {_RDF_TYPE} <{c}> .")
-            supers = self.properties.get(p[1:-1]) if p.startswith("<") else None
-            for q in supers or ():
-                added.append(f"{s} <{q}> {rest}")
+                added += [s + tail for tail in types.get(rest.rstrip(" ."), ())]
+            for q in properties.get(p, ()):
+                added.append(f"{s} {q} {rest}")
         if not added:
             return text
         return text + ("" if text.endswith("\n") else "\n") + "\n".join(added) + "\n"

@@ -293,3 +293,50 @@ def test_files_the_load_refuses_by_name_go_in_one_by_one(registry, tmp_path, mon
     monkeypatch.setattr(loading.NewGraphs, "add", refuses_the_second)
     assert _report(import_dir(registry, folder, workers=1)) == expected
     assert len(calls) >= 3 and _snapshot(registry) == snapshot
+
+
+@pytest.mark.stores("embedded")
+def test_runs_handed_over_to_the_loader_give_what_one_run_gives(registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=30)
+    expected, snapshot = _imported_and_dropped(registry, folder)
+    overlapped = []  # at each hand-over: whether the run before was still in flight
+    real = loading.NewGraphs.cut
+
+    def cut(self):
+        overlapped.append(self._saving is not None and self._run is not None)
+        real(self)
+    monkeypatch.setattr(loading.NewGraphs, "cut", cut)
+    monkeypatch.setattr(bulk, "_GROUP", 6)
+    monkeypatch.setattr(bulk, "QUADS", 150)  # a run every group or two: several at a time
+    assert _report(import_dir(registry, folder, workers=1)) == expected
+    assert len(overlapped) >= 4 and sum(overlapped) >= 3 and _snapshot(registry) == snapshot
+    assert _loading_records(registry.store) == 0 and list(registry.store.path.glob("tinyreg-*")) == []
+
+
+@pytest.mark.stores("embedded")
+def test_a_run_refused_while_the_next_reads_undoes_both_and_goes_file_by_file(
+        registry, tmp_path, monkeypatch):
+    folder = _fleet(tmp_path / "fleet", count=30)
+    expected, snapshot = _imported_and_dropped(registry, folder)
+    runs = []
+    real = loading._Run._load
+
+    def second_refused(self):  # the loader refuses the second run once its input ended
+        runs.append(self)
+        real(self)
+        if self is runs[1]:
+            self.failure = SyntaxError("refused for the test")
+    redone, one_by_one = [], bulk._Streamed._one_by_one
+
+    def again(self, results):
+        redone.append({device for result in results for device in result.devices})
+        one_by_one(self, results)
+    monkeypatch.setattr(loading._Run, "_load", second_refused)
+    monkeypatch.setattr(bulk._Streamed, "_one_by_one", again)
+    monkeypatch.setattr(bulk, "_GROUP", 6)
+    monkeypatch.setattr(bulk, "QUADS", 150)
+    assert _report(import_dir(registry, folder, workers=1)) == expected
+    # the second run's files and the third's (reading when the second was found refused)
+    assert len(runs) >= 3 and redone == [runs[1].names | runs[2].names]
+    assert _snapshot(registry) == snapshot
+    assert list(registry.store.path.glob("bulk-*.sst")) == []
