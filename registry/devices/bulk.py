@@ -195,6 +195,7 @@ class _Streamed:
             self._one_by_one(self.saving.files + self.reading.files)
             return
         # the run before the saving one is in the store now, where the claims look
+        _written(self.saving.files)
         self.saving, self.reading = self.reading, _Run()
 
     def _settle(self) -> None:
@@ -202,6 +203,7 @@ class _Streamed:
             self.load.settle()
         except Invalid:
             self._one_by_one(self.saving.files + self.reading.files)
+        _written(self.saving.files + self.reading.files)
         self.saving, self.reading = _Run(), _Run()
 
     def _write_held(self) -> None:
@@ -211,6 +213,7 @@ class _Streamed:
         for start in range(0, len(self.held), _TRANSACTION):
             _write(self.store, self.held[start:start + _TRANSACTION], self.store.put_graphs)
             self.store.flush()
+        _written([result for result, _, _ in self.held])
         self.held = []
         self.held_names = set()
 
@@ -230,6 +233,11 @@ class _Streamed:
                     result.devices = again.devices
             if not read[0].ok:
                 result.refuse(read[0].error, **read[0].details)
+
+
+def _written(results: list[FileResult]) -> None:
+    for result in results:
+        result.written()
 
 
 class _Writer:

@@ -2,9 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import one_line
+
+
+class _Empty(list):
+    """An empty list no one can add to: one shared by many results (FileResult.written)."""
+
+    def _refused(self, *args, **kwargs):
+        raise TypeError("a written file's result is not added to")
+
+    append = extend = insert = __setitem__ = __iadd__ = __imul__ = _refused
+
+
+_NONE = _Empty()
+_NO_DETAILS = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -25,6 +39,15 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def written(self) -> None:
+        """Once a batch of many files has written this one: its empty lists and details
+        become one shared empty each, and its sources go (only placing its devices asks
+        them). A result is read after that, never added to; 300,000 of them held 210 MB."""
+        self.sources = _NONE
+        self.models = self.models or _NONE
+        self.warnings = self.warnings or _NONE
+        self.details = self.details or _NO_DETAILS
 
     def refuse(self, reason: str, **details: Any) -> None:
         """The file is refused for `reason` (one line): nothing of it is registered."""
