@@ -11,9 +11,13 @@ After a write, `Engine.refreshed` asks the store's change log what was written: 
 model version or device was, the compiled engine stays as it is; otherwise the fleet
 re-reads those graphs only. When only devices were written, the constraints are compiled
 over those devices and spliced into the compiled arrays (splice.py): at 100,000 devices
-that is milliseconds where compiling every constraint again took 0.5-1.6 s. A written model
-version, or a change a pattern cannot splice, compiles the constraints again from the
-fleet's columns. The answers are those of an engine built afresh.
+that is milliseconds where compiling every constraint again took 0.5-1.6 s. When only
+model versions were written, the same is done along the model axis: the constraints are
+compiled over those model versions and no device, and spliced in; the devices' side stays
+(or, where the model versions ask for other device columns, that constraint is compiled
+again). Devices and model versions written together, or a change a pattern cannot splice,
+compile the constraints again from the fleet's columns. The answers are those of an engine
+built afresh.
 """
 from __future__ import annotations
 
@@ -87,7 +91,7 @@ class Engine:
         self.constraints = constraints
         self.fleet = fleet
         # How this engine came about: "full" (read the whole fleet), "patched" (re-read the
-        # devices written, compiled over them and spliced in), "refreshed" (re-read what
+        # devices written, or the model versions, compiled over them and spliced in), "refreshed" (re-read what
         # changed and compiled again) or "kept" (nothing it reads had changed).
         self.origin = origin
         if compiled is not None:
@@ -126,21 +130,31 @@ class Engine:
         fleet, written = found
         if not written:
             return Engine(self.constraints, fleet, self.compiled, origin="kept")
-        if not len(written.models):
+        on_devices = not len(written.models)
+        if on_devices or not (len(written.devices) or len(written.gone)):
             try:
-                return Engine(self.constraints, fleet, self._patched(fleet, written), origin="patched")
+                return Engine(self.constraints, fleet, self._patched(fleet, written, on_devices),
+                              origin="patched")
             except Unpatchable as why:
                 log.info("engine compiled again, not patched: %s", why)
         return Engine(self.constraints, fleet, origin="refreshed")
 
-    def _patched(self, fleet: Fleet, written: Written) -> list:
-        """The constraints over `fleet`, where only the devices in `written` differ from
-        this engine's: compiled over those and spliced into this engine's arrays."""
-        sub = fleet.narrowed(written)
-        splice = Splice(self.fleet, fleet, sub)
+    def _patched(self, fleet: Fleet, written: Written, on_devices: bool) -> list:
+        """The constraints over `fleet`, where only the devices in `written` (or only its
+        model versions) differ from this engine's: compiled over those and spliced into
+        this engine's arrays."""
+        if on_devices:
+            sub, side = fleet.narrowed(written), "device"
+        else:
+            sub, side = fleet.with_models_written(written), "model"
+        splice = Splice(self.fleet, fleet, sub, side)
         fleet.spliced_from(self.fleet, sub, splice)
-        return [held.patched(fleet, COMPILERS[held.constraint.pattern](held.constraint, sub), splice)
-                for held in self.compiled]
+        out = []
+        for held in self.compiled:
+            over_sub = COMPILERS[held.constraint.pattern](held.constraint, sub)
+            out.append(held.patched(fleet, over_sub, splice) if on_devices
+                       else held.models_patched(fleet, over_sub, splice))
+        return out
 
     # ---- indexes
     def knows(self, iri: str) -> bool:

@@ -42,14 +42,18 @@ class _Figure:
 
 
 class RuntimeFigures:
-    def __init__(self, fleet: Fleet, prop: str):
+    def __init__(self, fleet: Fleet, prop: str, devices_of: Fleet | None = None):
+        """The figures of `fleet`'s model versions over the devices of `devices_of` (by
+        default the same fleet's)."""
         models, cols = fleet.select("model", _FIGURES, p=prop)
-        n_devices = len(fleet.devices)
-        devices, installs = fleet.select("device", _INSTALLED)
-        installed = defaultdict(lambda: np.zeros(n_devices, dtype=bool))
-        for d, rt in zip(devices.tolist(), installs["rt"].tolist()):
-            installed[rt][d] = True
-        devices, hosts = fleet.select("device", _NPU_HOSTS)
+        on = devices_of if devices_of is not None else fleet
+        n_devices = len(on.devices)
+        devices, installs = on.select("device", _INSTALLED)
+        installed: dict[int, np.ndarray] = {}
+        for rt in np.unique(installs["rt"]).tolist():
+            installed[rt] = np.zeros(n_devices, dtype=bool)
+            installed[rt][devices[installs["rt"] == rt]] = True
+        devices, hosts = on.select("device", _NPU_HOSTS)
         # Per NPU: (device, host) pairs with the set of MACs and of memory modes stated.
         npu_hosts: dict[int, dict[tuple[int, int], tuple[set, set]]] = defaultdict(dict)
         values = fleet.terms.values
@@ -115,6 +119,18 @@ class RuntimeFigures:
                             for f, g in zip(found, sub.by_model[m])]
                         for m, found in self.by_model.items()}
         new.need = {m: splice.rows(row, sub.need[m]) for m, row in self.need.items()}
+        return new
+
+    def models_patched(self, fleet: Fleet, sub_fleet: Fleet, sub: "RuntimeFigures", splice: Splice,
+                       prop: str) -> "RuntimeFigures":
+        """These figures over the fleet patched along the model axis; `sub`: over the model
+        versions re-read and no device. The devices' side (installs, NPUs) stays."""
+        new = copy.copy(self)
+        new.stated = splice.rows(self.stated, sub.stated)
+        if sub.by_model:  # which devices each applies to, worked out over the whole fleet
+            sub = RuntimeFigures(sub_fleet, prop, devices_of=fleet)
+        new.by_model = splice.keyed(self.by_model, sub.by_model)
+        new.need = splice.keyed(self.need, sub.need)
         return new
 
     def bases(self, model: int, device: int) -> list[tuple[float, str]]:

@@ -176,6 +176,10 @@ class Fleet:
         """The devices' term ids, in the order of `devices`."""
         return self._ids["device"]
 
+    def ids(self, side: str) -> np.ndarray:
+        """The term ids of the entities of `side`, in their order."""
+        return self._ids[side]
+
     @property
     def model_index(self) -> Mapping[str, int]:
         return _Index(self, "model")
@@ -407,6 +411,27 @@ class Fleet:
         sub._positions["model"] = self.position("model")  # the same model versions
         return sub
 
+    def with_models_written(self, written: Written) -> "Fleet":
+        """This fleet with every device but, of the model versions, only those `written`
+        that are there now: what a patch along the model axis compiles the constraints
+        over. Its rows are the re-read ones; a query the whole fleet never asked (a sensor
+        class no other model version requires) is read from those graphs alone."""
+        sub = copy.copy(self)
+        ids = written.models[self.position("model")[written.models] >= 0]
+        iris = [str(self.terms.values[k]) for k in ids.tolist()]
+        order = sorted(range(len(iris)), key=iris.__getitem__)
+        sub._iris = {"model": [iris[k] for k in order], "device": []}
+        sub._ids = {"model": ids[order], "device": _NOTHING}
+        sub._scope = sub._iris["model"]
+        sub._forget(entities=True)
+        chosen = self.terms.mask(ids)
+        sub._facts = {}
+        for key, facts in self._facts.items():
+            rows = written.facts.get(key, facts)  # none re-read: none of `ids` is there now
+            sub._facts[key] = rows.where(chosen[rows.entity])
+        sub._model_facts = {}
+        return sub
+
     def _models_of(self, key: tuple) -> Facts:
         """The rows of an entity query about model versions."""
         if key not in self._model_facts:
@@ -415,14 +440,16 @@ class Fleet:
         return self._model_facts[key]
 
     def spliced_from(self, old: "Fleet", sub: "Fleet", splice) -> None:
-        """Take what `old` had worked out of its devices (classes, names), with the devices
-        `sub` re-read spliced in, rather than work it out again over the whole fleet."""
+        """Take what `old` had worked out of its entities (device classes, names), with the
+        entities `sub` re-read spliced in on the splice's side, rather than work it out
+        again over the whole fleet."""
+        on_devices = splice.side == "device"
         for cls, members in old._classes.items():
-            self._classes[cls] = splice.rows(members, sub.in_class(cls))
-        if "model" in old._name_lists:
-            self._name_lists["model"] = old._name_lists["model"]
-        if "device" in old._name_lists:
-            self._name_lists["device"] = splice.items(old._name_lists["device"], sub.device_names)
+            self._classes[cls] = splice.rows(members, sub.in_class(cls)) if on_devices else members
+        for side in SIDES:
+            if side in old._name_lists:
+                self._name_lists[side] = splice.items(old._name_lists[side], sub._names(side)) \
+                    if side == splice.side else old._name_lists[side]
 
     def _edited(self, side: str, removed: np.ndarray, added: np.ndarray) -> tuple[list[str], np.ndarray]:
         """The entity list of `side` (in IRI order) without `removed`, with `added`."""

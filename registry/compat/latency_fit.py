@@ -74,7 +74,8 @@ class _Options:
 def _shared_options(fleet: Fleet, compute) -> _Options:
     options = _OPTIONS.get(fleet)
     if options is None:
-        options = _OPTIONS[fleet] = _Options(compute())
+        found = compute()
+        options = _OPTIONS[fleet] = found if isinstance(found, _Options) else _Options(found)
     return options
 
 
@@ -153,6 +154,13 @@ class LatencyFit(Compiled):
         new = self._moved(fleet)
         new._take(_shared_options(fleet, lambda: splice.option_rows(self.options.columns,
                                                                     sub.options.columns)))
+        return new
+
+    def models_patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        new.budget = splice.rows(self.budget, sub.budget)
+        new.work = splice.rows(self.work, sub.work, axis=1)
+        new._take(_shared_options(fleet, lambda: self.options))  # the devices' alone
         return new
 
     def _estimates(self, models: np.ndarray) -> np.ndarray:

@@ -9,7 +9,11 @@ pattern needs both its SPARQL and a class.
 
 After a write to a few devices, `patched` gives the constraint over the new fleet from this
 compilation and one over those devices only (splice.py): model-side state is kept, the
-per-device arrays are spliced. A pattern without `patched` is compiled again.
+per-device arrays are spliced. A pattern without `patched` is compiled again. After a write
+to model versions only, `models_patched` does the same along the model axis: per-model state
+spliced, the devices' kept, and the device columns that depend on which model versions there
+are (required sensor classes, wanted features, runtimes checked) worked out again where
+they differ.
 """
 from __future__ import annotations
 
@@ -120,6 +124,12 @@ class Compiled:
         over, and in devices gone."""
         return type(self)(self.constraint, fleet)
 
+    def models_patched(self, fleet: Fleet, sub: "Compiled", splice: Splice) -> "Compiled":
+        """This constraint over `fleet`, which differs from this one's fleet only in the
+        model versions `sub` (the same constraint over them and no device) was compiled
+        over, and in model versions gone."""
+        return type(self)(self.constraint, fleet)
+
     def _moved(self, fleet: Fleet) -> Any:
         """A copy over `fleet`, sharing the model-side state, for `patched` to fill in."""
         new = copy.copy(self)
@@ -148,6 +158,17 @@ class _Grouped:
         table = self.table()
         table = table[:, devices] if not isinstance(devices, slice) else table
         return table[self.group_of[models]]
+
+    def regrouped(self, keys: list[tuple], vector: Callable[[tuple], np.ndarray],
+                  held: list[tuple] | None = None) -> "_Grouped":
+        """Groups of other models over the same devices: a key this one had (`held`: its
+        keys as `vector` spells them) keeps its row, others are worked out."""
+        new = _Grouped(keys, vector, self._width)
+        if self._table is not None:
+            rows = dict(zip(held if held is not None else self._keys, self._table))
+            new._table = np.stack([rows[k] if k in rows else vector(k) for k in new._keys]) \
+                if new._keys else np.zeros((0, self._width), dtype=bool)
+        return new
 
     def spliced(self, sub: "_Grouped", splice: Splice, vector: Callable[[tuple], np.ndarray]) -> "_Grouped":
         """The groups over the patched fleet (`vector` answers over it): the same models,
@@ -215,6 +236,18 @@ class ResourceFit(Compiled):
             new.figures = shared(fleet, ("figures", self.constraint.param("runtimeFigureProperty")),
                                  lambda: self.figures.patched(sub.figures, splice))
         new._room(shared(fleet, self._room_key(), lambda: self.room.patched(sub.room, splice)))
+        return new
+
+    def models_patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        new.need, new.basis = shared(fleet, self._need_key(), lambda: (
+            splice.rows(self.need, sub.need), splice.rows(self.basis, sub.basis)))
+        if self.figures is not None:
+            new.figures = shared(fleet, ("figures", self.constraint.param("runtimeFigureProperty")),
+                                 lambda: self.figures.models_patched(
+                                     fleet, sub.fleet, sub.figures, splice,
+                                     self.constraint.param("runtimeFigureProperty")))
+        new._room(shared(fleet, self._room_key(), lambda: self.room))
         return new
 
     def _needs(self, models, adjust: Adjust) -> np.ndarray:
@@ -526,6 +559,12 @@ class FigureKnown(Compiled):
         new.applies = fleet.in_class(self.constraint.param("deviceClass"))
         return new
 
+    def models_patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        if self.on_model:
+            new.missing = splice.rows(self.missing, sub.missing)
+        return new
+
     def violations(self, models, devices, adjust=NO_ADJUST):
         if self.on_model:
             return self.missing[models][:, None] & self.applies[devices][None, :]
@@ -552,6 +591,12 @@ class FigureBasis(Compiled):
 
     def patched(self, fleet, sub, splice):
         return self._moved(fleet)  # of the model versions only
+
+    def models_patched(self, fleet, sub, splice):
+        new = self._moved(fleet)
+        new.figure, new.basis, new.reported = (splice.rows(getattr(self, name), getattr(sub, name))
+                                               for name in ("figure", "basis", "reported"))
+        return new
 
     def violations(self, models, devices, adjust=NO_ADJUST):
         width = len(self.fleet.devices) if isinstance(devices, slice) else len(devices)
@@ -585,6 +630,16 @@ class SensorCoverage(Compiled):
         new = self._moved(fleet)
         new.covered = splice.rows(self.covered, sub.covered)
         new.groups = self.groups.spliced(sub.groups, splice, new._missing_any)
+        return new
+
+    def models_patched(self, fleet, sub, splice):
+        requirements = splice.items(self.requirements, sub.requirements)
+        if sorted({r for reqs in requirements for r in reqs}) != list(self.column):
+            # another set of classes: each is its own column of the coverage query
+            return type(self)(self.constraint, fleet)
+        new = self._moved(fleet)
+        new.requirements = requirements
+        new.groups = self.groups.regrouped(requirements, new._missing_any)
         return new
 
     def _coverage(self, fleet: Fleet, equipment: str, required: list[str]) -> np.ndarray:
@@ -674,6 +729,29 @@ class RuntimeSupport(Compiled):
         new._group(len(fleet.models), len(fleet.devices))
         return new
 
+    def models_patched(self, fleet, sub, splice):
+        """A runtime the model versions re-read have a failed check on and no device has
+        installed is a new, empty column."""
+        new = self._moved(fleet)
+        new.runtimes = sorted(set(self.runtimes) | set(sub.runtimes), key=str)
+        if new.runtimes != self.runtimes:
+            new.installed = _columns(self.installed, self.runtimes, new.runtimes)
+        new.supports_all = {**self.supports_all, **sub.supports_all}
+        new.supported = {**self.supported, **sub.supported}
+        new.failed = defaultdict(list, splice.keyed(self.failed, sub.failed))
+        new.figured = defaultdict(set, splice.keyed(self.figured, sub.figured))
+        new.operators = splice.items(self.operators, sub.operators)
+        column = {rt: j for j, rt in enumerate(new.runtimes)}
+        held = []  # this one's keys over the new columns: an added column is installed nowhere
+        for key in self.groups._keys:
+            spelled = [False] * len(new.runtimes)
+            for rt, runs in zip(self.runtimes, key):
+                spelled[column[rt]] = runs
+            held.append(tuple(spelled))
+        runs = [tuple(new._runs(m, rt) for rt in new.runtimes) for m in range(len(fleet.models))]
+        new.groups = self.groups.regrouped(runs, new._no_runtime_runs, held)
+        return new
+
     def _missing(self, model: int, rt: str) -> list[str]:
         if self.supports_all[rt] or rt in self.figured.get(model, ()):
             return []
@@ -751,6 +829,16 @@ class FeatureRequirement(Compiled):
         new.has = splice.rows(self.has, sub.has)
         new.considered = splice.rows(self.considered, sub.considered)
         new.groups = self.groups.spliced(sub.groups, splice, new._lacks_any)
+        return new
+
+    def models_patched(self, fleet, sub, splice):
+        wants = splice.items(self.wants, sub.wants)
+        if sorted({value_key(w) for found in wants for _, w in found}, key=repr) != list(self.column):
+            return type(self)(self.constraint, fleet)  # other device values wanted
+        new = self._moved(fleet)
+        new.wants = wants
+        keys = [tuple(sorted({self.column[value_key(w)] for _, w in found})) for found in wants]
+        new.groups = self.groups.regrouped(keys, new._lacks_any)
         return new
 
     def _lacks_any(self, columns: tuple) -> np.ndarray:

@@ -6,6 +6,10 @@ per-device arrays: the previous fleet's rows for the devices not written, the na
 fleet's for the ones re-read, in the new fleet's device order (devices are kept sorted by
 IRI, so an added one lands anywhere). A device list is runs of consecutive rows of either
 source; a few writes make a few runs, and each array is a concatenation of slices.
+
+A write to model versions only is spliced the same way along the model axis (`side`): the
+constraints are compiled over the model versions re-read (`Fleet.with_models_written`) and
+their per-model arrays, lists and dicts spliced; the per-device state stays.
 """
 from __future__ import annotations
 
@@ -19,12 +23,15 @@ T = TypeVar("T")
 
 
 class Splice:
-    def __init__(self, old: Fleet, new: Fleet, sub: Fleet):
-        ids = new.device_ids
-        from_old, from_sub = old.position("device")[ids], sub.position("device")[ids]
+    """One side's axis (devices, or model versions after a write to model versions only)."""
+
+    def __init__(self, old: Fleet, new: Fleet, sub: Fleet, side: str = "device"):
+        self.side = side
+        ids = new.ids(side)
+        from_old, from_sub = old.position(side)[ids], sub.position(side)[ids]
         fresh = from_sub >= 0
         if np.any(~fresh & (from_old < 0)):
-            raise Unpatchable("a device is neither the previous fleet's nor re-read")
+            raise Unpatchable(f"a {side} is neither the previous fleet's nor re-read")
         at = np.where(fresh, from_sub, from_old)
         self.size = len(ids)
         cut = np.flatnonzero((fresh[1:] != fresh[:-1]) | (at[1:] != at[:-1] + 1)) + 1
@@ -33,13 +40,13 @@ class Splice:
         self.runs = [(bool(fresh[a]), int(at[a]), int(at[a] + b - a))
                      for a, b in zip(starts.tolist(), ends.tolist())] if self.size else []
         # each source row's place in the new order (-1: gone, or re-read)
-        self.new_of_old = np.full(len(old.devices), -1, dtype=np.int64)
+        self.new_of_old = np.full(len(old.ids(side)), -1, dtype=np.int64)
         self.new_of_old[from_old[~fresh]] = np.flatnonzero(~fresh)
-        self.new_of_sub = np.full(len(sub.devices), -1, dtype=np.int64)
+        self.new_of_sub = np.full(len(sub.ids(side)), -1, dtype=np.int64)
         self.new_of_sub[from_sub[fresh]] = np.flatnonzero(fresh)
 
     def rows(self, old: np.ndarray, sub: np.ndarray, axis: int = 0) -> np.ndarray:
-        """A per-device array (devices along `axis`) of the new fleet."""
+        """A per-entity array (the side's entities along `axis`) of the new fleet."""
         if not self.runs:
             return np.take(old, np.zeros(0, dtype=np.int64), axis=axis)
         lead = (slice(None),) * axis
@@ -47,10 +54,20 @@ class Splice:
                                for fresh, a, b in self.runs], axis=axis)
 
     def items(self, old: list[T], sub: list[T]) -> list[T]:
-        """A per-device list of the new fleet."""
+        """A per-entity list of the new fleet."""
         out: list[T] = []
         for fresh, a, b in self.runs:
             out += (sub if fresh else old)[a:b]
+        return out
+
+    def keyed(self, old: dict, sub: dict) -> dict:
+        """A dict keyed by entity index (or by tuples led by one) of the new fleet."""
+        out = {}
+        for moved, held in ((self.new_of_old, old), (self.new_of_sub, sub)):
+            for key, value in held.items():
+                at = int(moved[key[0] if isinstance(key, tuple) else key])
+                if at >= 0:
+                    out[(at, *key[1:]) if isinstance(key, tuple) else at] = value
         return out
 
     def texts(self, old: tuple[np.ndarray, list[str]], sub: tuple[np.ndarray, list[str]]

@@ -22,9 +22,10 @@ DEPLOYMENT = f"{ID}deployment/refresh-test"
 TR = "https://w3id.org/tinyreg/ontology#"
 
 
-def _assert_same(ours: Engine, fresh: Engine, rng: random.Random, devices: tuple[str, ...] = ()) -> None:
+def _assert_same(ours: Engine, fresh: Engine, rng: random.Random, devices: tuple[str, ...] = (),
+                 models: tuple[str, ...] = ()) -> None:
     """Same entities, names, every answer of every pair, and the results and latency of
-    random pairs and of every pair of `devices` (those just written)."""
+    random pairs and of every pair of `devices` and `models` (those just written)."""
     assert ours.revision == fresh.revision
     assert ours.fleet.models == fresh.fleet.models and ours.fleet.devices == fresh.fleet.devices
     assert ours.fleet.model_names == fresh.fleet.model_names
@@ -35,6 +36,7 @@ def _assert_same(ours: Engine, fresh: Engine, rng: random.Random, devices: tuple
     pairs = [(rng.randrange(len(ours.fleet.models)), rng.randrange(len(ours.fleet.devices)))
              for _ in range(25)]
     pairs += [(m, ours.device(d)) for d in devices for m in range(len(ours.fleet.models))]
+    pairs += [(ours.model(m), d) for m in models for d in range(len(ours.fleet.devices))]
     for m, d in pairs:
         assert _key(ours.results(m, d)) == _key(fresh.results(m, d))
         assert ours.timing(m, d) == fresh.timing(m, d)
@@ -64,25 +66,30 @@ def test_random_writes_refresh_to_the_verdicts_of_a_fresh_build(loaded, store_ki
     for round_ in range(rounds):
         engine = compat.fleet_engine(registry)
         models, devices = list(engine.fleet.models), list(engine.fleet.devices)
-        # Every other round writes devices only: the engine is patched; else models too.
-        devices_only = round_ % 2 == 0
-        # New devices, others replaced by new random descriptions (a board may become a
-        # Linux device, lose its RAM figure or its runtime), in one transaction...
-        graphs = dict(synthetic.device_graph(next(fresh_index), rng) for _ in range(rng.randint(1, 3)))
-        graphs.update((iri, synthetic.device_graph(_index(iri), rng)[1]) for iri in rng.sample(devices, 3))
-        if not devices_only:
+        # Rounds that write devices only or model versions only are patched along that
+        # axis; a round that writes both compiles everything again.
+        kind = ("devices", "models", "both")[round_ % 3]
+        graphs: dict[str, str] = {}
+        if kind != "models":
+            # New devices, others replaced by new random descriptions (a board may become
+            # a Linux device, lose its RAM figure or its runtime), in one transaction...
+            graphs.update(synthetic.device_graph(next(fresh_index), rng) for _ in range(rng.randint(1, 3)))
+            graphs.update((iri, synthetic.device_graph(_index(iri), rng)[1]) for iri in rng.sample(devices, 3))
+        if kind != "devices":
             graphs.update((iri, synthetic.model_graph(_index(iri), rng)[1]) for iri in rng.sample(models, 2))
             graphs.update([synthetic.model_graph(next(fresh_index), rng)])
         store.put_graphs(graphs)
         # ...deletions, each a write of its own, and new graphs through the bulk path.
-        store.delete_graph(rng.choice(devices))
-        if round_ % 4 == 1:
+        if kind != "models":
+            store.delete_graph(rng.choice(devices))
+            # Once, more devices at a time than are placed in the lists one by one.
+            store.bulk_load([synthetic.device_graph(next(fresh_index), rng)
+                             for _ in range(70 if round_ == 0 else 1)])
+        if kind != "devices":
             store.delete_graph(rng.choice(models))
-        # Once, more devices at a time than are placed in the lists one by one.
-        store.bulk_load([synthetic.device_graph(next(fresh_index), rng)
-                         for _ in range(70 if round_ == 2 else 1)])
+            store.bulk_load([synthetic.model_graph(next(fresh_index), rng)])
         refreshed = compat.fleet_engine(registry)
-        assert refreshed.origin == ("patched" if devices_only else "refreshed")
+        assert refreshed.origin == ("refreshed" if kind == "both" else "patched"), kind
         _assert_same(refreshed, Engine.load(store), rng,
                      tuple(iri for iri in graphs if iri in refreshed.fleet.device_index))
 
@@ -197,11 +204,57 @@ def test_device_writes_patch_the_engine_to_the_answers_of_a_fresh_build(loaded):
     # the runtime no other device had is a column of the patched runtime constraint
     supports = [c for c in compat.fleet_engine(registry).compiled if isinstance(c, RuntimeSupport)]
     assert supports and all(f"{TR}RuntimeOfItsOwn" in map(str, c.runtimes) for c in supports)
-    # A model version added: compiled again, not patched.
-    store.put_graph(*synthetic.model_graph(6000, rng))
+    # A model version and a device written at once: compiled again, not patched.
+    store.put_graphs(dict([synthetic.model_graph(6000, rng), synthetic.device_graph(6001, rng)]))
     ours = compat.fleet_engine(registry)
     assert ours.origin == "refreshed"
     _assert_same(ours, Engine.load(store), rng)
+
+
+def _model_of_its_own(i: int, rng: random.Random) -> tuple[str, str]:
+    """A model version requiring a sensor class no other requires, with a failed check on
+    a runtime no device has and a figure for it, and an operator no runtime supports."""
+    iri, text = synthetic.model_graph(i, rng)
+    s = f"<{iri}>"
+    text += (f"{s} <{TR}requiresSensor> <{TR}SensorOfItsOwn> .\n"
+             f"{s} <{TR}runtimeCheck> _:c{i} .\n_:c{i} {synthetic.RDF_TYPE} <{TR}RuntimeCheck> .\n"
+             f"_:c{i} <{TR}onRuntime> <{TR}RuntimeOfItsOwn> .\n"
+             f"_:c{i} <{TR}runs> \"false\"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n"
+             f"{s} <{TR}runtimeFigure> _:f{i} .\n_:f{i} <{TR}onRuntime> <{TR}TFLM> .\n"
+             f"_:f{i} <{TR}figureRamBytes> \"1000\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+             f"{s} <{TR}usesOperator> _:u{i} .\n_:u{i} <{TR}operator> <{synthetic.OP}OPERATOR_OF_ITS_OWN> .\n")
+    return iri, text
+
+
+def test_model_writes_patch_the_engine_to_the_answers_of_a_fresh_build(loaded):
+    """Each kind of write to model versions only, alone, is spliced along the model axis;
+    the devices' side is kept or, where the model versions ask for other device columns
+    (a sensor class no other requires), worked out again."""
+    registry, store = loaded, loaded.store
+    rng = random.Random(9)
+    engine = compat.fleet_engine(registry)
+    _assert_same(engine, Engine.load(store), rng)  # reads names, classes: spliced below
+    models = list(engine.fleet.models)
+    own = synthetic.model_graph(8002, rng)[0]
+    writes = [
+        ("delete", lambda: store.delete_graph(models[4])),
+        ("replace", lambda: store.put_graph(models[6], synthetic.model_graph(_index(models[6]), rng)[1])),
+        # figures for other runtimes and NPUs (by number, synthetic.model_graph)
+        ("add two", lambda: store.put_graphs(dict(synthetic.model_graph(i, rng) for i in (8001, 8006)))),
+        ("add one of its own", lambda: store.put_graph(*_model_of_its_own(8002, rng))),
+        ("replace by one of its own", lambda: store.put_graph(models[2], _model_of_its_own(_index(models[2]), rng)[1])),
+        ("delete the one of its own", lambda: store.delete_graph(own)),
+    ]
+    for what, write in writes:
+        write()
+        ours = compat.fleet_engine(registry)
+        assert ours.origin == "patched", what
+        _assert_same(ours, Engine.load(store), rng,
+                     models=tuple(m for m in (own, models[2], models[6], f"{ID}model/syn-8001/v1",
+                                              f"{ID}model/syn-8006/v1") if m in ours.fleet.model_index))
+    # the runtime no device has is a column of the patched runtime constraint
+    supports = [c for c in compat.fleet_engine(registry).compiled if isinstance(c, RuntimeSupport)]
+    assert supports and all(f"{TR}RuntimeOfItsOwn" in map(str, c.runtimes) for c in supports)
 
 
 def test_a_change_a_pattern_cannot_splice_compiles_everything_again(loaded, monkeypatch):
