@@ -16,13 +16,17 @@ import numpy as np
 
 from ..vocab import prefixes
 from .fleet import Fleet
-from .patterns import _INSTALLS, NO_ADJUST, Compiled
+from .figures import INSTALLS
+from .patterns import NO_ADJUST, Compiled
 from .shapes import Constraint
 
 # Options: the processors' cores and clocks, joined here with the installed runtimes (the
 # installs are read once for the fleet: the memory and runtime constraints read them too).
 _CORES = prefixes("tr") + """
-SELECT ?e ?core ?clock WHERE { GRAPH ?e { ?e tr:hasProcessor ?p . ?p tr:core ?core ; tr:clockHz ?clock } }"""
+SELECT ?e ?core ?clock WHERE {
+  { SELECT ?e ?p WHERE { GRAPH ?e { ?e tr:hasProcessor ?p } } }
+  { SELECT ?e ?p ?core WHERE { GRAPH ?e { ?p tr:core ?core } } }
+  { SELECT ?e ?p ?clock WHERE { GRAPH ?e { ?p tr:clockHz ?clock } } } }"""
 _CALIBRATIONS = prefixes("tr") + """
 SELECT ?core ?rt ?rate ?k ?dw ?fc ?calibrated WHERE {
   ?cal a tr:LatencyCalibration ; tr:forCore ?core ; tr:forRuntime ?rt ; tr:macsPerCycle ?rate ;
@@ -85,7 +89,7 @@ def _options(fleet: Fleet) -> tuple[np.ndarray, ...]:
     runtime's IRI, then the figures; one per distinct row. Joined as arrays: a loop over
     100,000 devices' processors and installs took 1.5 s each time a device was written."""
     calibration = {(str(r["core"]), str(r["rt"])): r for r in fleet.reference(_CALIBRATIONS)}
-    installed, installs = fleet.select("device", _INSTALLS)
+    installed, installs = fleet.select("device", INSTALLS)
     devices, columns = fleet.select("device", _CORES)
     # after both reads: each may add terms to the fleet's table
     values, numbers = fleet.terms.values, fleet.terms.numbers()

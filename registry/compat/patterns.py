@@ -28,7 +28,7 @@ import numpy as np
 from ..store import IRI
 from ..store.terms import values_block
 from ..vocab import OP, TR, local_name, prefixes
-from .figures import RuntimeFigures
+from .figures import INSTALL_NODES, INSTALLS, RuntimeFigures
 from .fleet import Fleet, Unpatchable, is_number, lexical, value_key
 from .results import grouped
 from .shapes import Constraint
@@ -42,16 +42,9 @@ _OP = str(OP)
 # so that the store scans each predicate once instead of seeking once per device.
 # No OPTIONAL around a bound parameter: the binding joins from outside the group, so inside
 # an OPTIONAL the parameter would match any predicate and the join would drop the row.
-_INSTALL_NODES = f"""{{ SELECT ?e ?i ?rt WHERE {{
-    {{ SELECT ?e ?i WHERE {{ GRAPH ?e {{ ?e tr:hasRuntime ?i }} }} }}
-    {{ SELECT ?e ?i ?rt WHERE {{ GRAPH ?e {{ ?i tr:runtime ?rt }} }} }} }} }}"""
-_INSTALLS = prefixes("tr") + f"""
-SELECT ?e ?rt WHERE {{ {_INSTALL_NODES} }}"""
-_INSTALL_NODES_ONLY = prefixes("tr") + f"""
-SELECT ?e ?i ?rt WHERE {{ {_INSTALL_NODES} }}"""
 # The installs that state a number for ?p, with it (?i tells installs apart in one answer).
 _INSTALL_FIGURES = prefixes("tr") + f"""
-SELECT ?e ?i ?rt ?x WHERE {{ {_INSTALL_NODES}
+SELECT ?e ?i ?rt ?x WHERE {{ {INSTALL_NODES}
   {{ SELECT ?e ?i ?x WHERE {{ GRAPH ?e {{ ?i ?p ?x }} FILTER(isNumeric(?x)) }} }} }}"""
 # Which required classes a device's sensors and their sub-systems meet, as one number per
 # device whose bit j stands for required class j: CLASSES is replaced by a VALUES block of
@@ -392,10 +385,15 @@ SELECT ?rt ?core ?x ?source WHERE {{
   OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}"""
 # The OPTIONAL in a GRAPH block of its own: inside GRAPH ?e, Oxigraph evaluated it over every
 # graph even with ?e bound (0.25 s for the one device a refresh reads, at 10,000 devices).
-# ?p by a FILTER: Virtuoso's compiler fails on a property fixed by VALUES beside that OPTIONAL.
+# The region's facts are joined sub-queries: one pattern after another sought each region
+# once, 15 s at 100,000 devices (1.4 s so); ?p in a sub-query of its own, as Virtuoso's
+# compiler fails on a property fixed by VALUES beside that OPTIONAL.
 _REGIONS = prefixes("tr", "schema") + f"""
-SELECT ?e ?r ?x ?name WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r . ?r ?q true ; tr:regionBytes ?x }}
-  FILTER (?q = ?p) OPTIONAL {{ GRAPH ?e {{ ?r schema:name ?name }} }} }}"""
+SELECT ?e ?r ?x ?name WHERE {{
+  {{ SELECT ?e ?r WHERE {{ GRAPH ?e {{ ?e tr:memoryRegion ?r }} }} }}
+  {{ SELECT ?e ?r WHERE {{ GRAPH ?e {{ ?r ?p true }} }} }}
+  {{ SELECT ?e ?r ?x WHERE {{ GRAPH ?e {{ ?r tr:regionBytes ?x }} }} }}
+  OPTIONAL {{ GRAPH ?e {{ ?r schema:name ?name }} }} }}"""
 
 
 def _leanest(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -408,7 +406,7 @@ def leanest_runtime(fleet: Fleet, prop: str) -> tuple[np.ndarray, np.ndarray, li
     install's own figure, else the registry's tr:RuntimeCost for it on a core of the device
     (the smallest), else for any core, else 0; the leanest is the cheapest, first by IRI."""
     n, values = len(fleet.devices), fleet.terms.values
-    devices, installs = fleet.select("device", _INSTALL_NODES_ONLY)
+    devices, installs = fleet.select("device", INSTALLS)
     stated, figures = fleet.select("device", _INSTALL_FIGURES, p=prop)
     numbers = fleet.terms.numbers()
     cores: dict[int, set] = {}
@@ -676,7 +674,7 @@ class RuntimeSupport(Compiled):
         self.path = constraint.param("operatorUseProperty")
         n_models, n_devices = fleet.shape
         values = fleet.terms.values
-        devices, installs = fleet.select("device", _INSTALLS)
+        devices, installs = fleet.select("device", INSTALLS)
         installed_ids = np.unique(installs["rt"]).tolist()
         self.failed: dict[tuple[int, str], list[str]] = defaultdict(list)
         models, checks = fleet.select("model", _FAILED_CHECKS)
