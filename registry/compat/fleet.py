@@ -33,19 +33,22 @@ from ..store.changelog import Changes
 from ..store.terms import OneOf
 from ..vocab import RECORD_BASES, prefixes
 from .columns import Facts, Terms, is_number, lexical, value_key
+from .reference_reads import DECLARED, Feeding, reference_query
 
 __all__ = ["Fleet", "Unpatchable", "Written", "is_number", "lexical", "value_key"]
 
 _PREFIXES = prefixes("tr", "rdfs", "schema")
 
-_KINDS = _PREFIXES + "SELECT ?kind WHERE { ?kind rdfs:subClassOf* ?root }"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_KINDS = reference_query(_PREFIXES + "SELECT ?kind WHERE { ?kind rdfs:subClassOf* ?root }",
+                         predicates=(f"{_RDFS}subClassOf",))
 _MEMBERS = "SELECT ?e WHERE { GRAPH ?e { ?e a ?kind } }"
 _MEMBERS_UNDER = "SELECT ?e WHERE { GRAPH ?e { ?e a ?kind } FILTER(STRSTARTS(STR(?e), ?prefix)) }"
 _NAMES = _PREFIXES + "SELECT ?e ?name WHERE { GRAPH ?e { ?e schema:name ?name } }"
 _VALUES_OF = "SELECT ?e ?x WHERE { GRAPH ?e { ?e ?p ?x } }"
-_LABELS = _PREFIXES + """
+_LABELS = reference_query(_PREFIXES + """
 SELECT ?x ?l WHERE { ?x rdfs:label ?l FILTER (LANGMATCHES(LANG(?l), "en")) }
-"""
+""", predicates=(f"{_RDFS}label",))
 
 _LOCAL_NAME = re.compile(r"^.*[/#]")
 _TR = "https://w3id.org/tinyreg/ontology#"
@@ -149,6 +152,10 @@ class Fleet:
             order = sorted(range(len(iris)), key=iris.__getitem__)
             self._iris[side], self._ids[side] = [iris[k] for k in order], ids[order]
         self._forget(entities=True)
+        # The graphs the reference queries read, for a refresh to pass over writes that
+        # cannot change them (reference_reads.py); every declared query's, a superset of
+        # those the constraints will ask.
+        self._feeding = None if narrowed else Feeding.read(store, frozenset(DECLARED), self.revision)
         # Read now, so that explanations given later speak of this revision.
         self._labels: dict[str, str] = {}
         for row in self.reference(_LABELS):
@@ -334,10 +341,13 @@ class Fleet:
         store = self.store
         changed = {name for name in changes.graphs if not name.startswith(RECORD_BASES)}
         under = [prefix for prefix in changes.under if not prefix.startswith(RECORD_BASES)]
-        if changed or under:
+        feeding = self._feeding
+        if under or (changed and (feeding is None or not feeding.unchanged_by(
+                store, frozenset(query for query, _ in self._reference), changed))):
             for (query, bound), rows in self._reference.items():
                 if store.select(query, dict(bound) or None) != rows:
                     return None
+            feeding = Feeding.read(store, frozenset(DECLARED), changes.mark.revision)
         members = self._members("model") + self._members("device")
         for prefix in under:
             for side in SIDES:
@@ -347,6 +357,7 @@ class Fleet:
         new = copy.copy(self)
         new.mark, new.revision = changes.mark, changes.mark.revision
         new._reference = dict(self._reference)
+        new._feeding = feeding
         nothing = Written(_NOTHING, _NOTHING, _NOTHING, {})
         if not changed:
             return new, nothing

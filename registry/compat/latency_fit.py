@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..vocab import prefixes
+from ..vocab import TR, prefixes
 from .fleet import Fleet
 from .figures import INSTALLS
 from .patterns import NO_ADJUST, Compiled
+from .reference_reads import RDF_TYPE, reference_query
 from .shapes import Constraint
 
 # Options: the processors' cores and clocks, joined here with the installed runtimes (the
@@ -27,10 +28,11 @@ SELECT ?e ?core ?clock WHERE {
   { SELECT ?e ?p WHERE { GRAPH ?e { ?e tr:hasProcessor ?p } } }
   { SELECT ?e ?p ?core WHERE { GRAPH ?e { ?p tr:core ?core } } }
   { SELECT ?e ?p ?clock WHERE { GRAPH ?e { ?p tr:clockHz ?clock } } } }"""
-_CALIBRATIONS = prefixes("tr") + """
+_CALIBRATIONS = reference_query(prefixes("tr") + """
 SELECT ?core ?rt ?rate ?k ?dw ?fc ?calibrated WHERE {
   ?cal a tr:LatencyCalibration ; tr:forCore ?core ; tr:forRuntime ?rt ; tr:macsPerCycle ?rate ;
-       tr:bandFactor ?k ; tr:depthwiseWeight ?dw ; tr:fullyConnectedWeight ?fc ; tr:calibrated ?calibrated }"""
+       tr:bandFactor ?k ; tr:depthwiseWeight ?dw ; tr:fullyConnectedWeight ?fc ; tr:calibrated ?calibrated }""",
+    about=((RDF_TYPE, f"{TR}LatencyCalibration"),))  # every pattern is about ?cal
 _WORK = ("convMacs", "depthwiseMacs", "fullyConnectedMacs", "elementOperations")
 
 

@@ -27,9 +27,10 @@ import numpy as np
 
 from ..store import IRI
 from ..store.terms import values_block
-from ..vocab import OP, TR, local_name, prefixes
+from ..vocab import OP, PREFIXES, TR, local_name, prefixes
 from .figures import INSTALL_NODES, INSTALLS, RuntimeFigures
 from .fleet import Fleet, Unpatchable, is_number, lexical, value_key
+from .reference_reads import reference_query
 from .results import grouped
 from .shapes import Constraint
 from .splice import Splice
@@ -67,8 +68,9 @@ SELECT ?e (SUM(DISTINCT ?bit) AS ?met) WHERE {{
         {{ SELECT ?e ?m WHERE {{ GRAPH ?e {{ ?m ssn:hasSubSystem ?y }} }} }} }} }}
       GRAPH ?e {{ ?m ssn:hasSubSystem+ ?part }} }} }} }} }} GROUP BY ?e"""
 _BITS = 62  # required classes per query: the bits of a 64-bit integer
-_MEETS = prefixes("rdfs", "owl") + """
-SELECT DISTINCT ?cls WHERE { ?cls (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)* ?req }"""
+_MEETS = reference_query(prefixes("rdfs", "owl") + """
+SELECT DISTINCT ?cls WHERE { ?cls (rdfs:subClassOf|owl:equivalentClass|^owl:equivalentClass)* ?req }""",
+    predicates=(f"{PREFIXES['rdfs']}subClassOf", f"{PREFIXES['owl']}equivalentClass"))
 _OPERATORS = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?op WHERE {{ GRAPH ?e {{ ?e ?p ?use . ?use tr:operator ?op }} }}"""
 _FAILED_CHECKS = prefixes("tr") + f"""
@@ -76,8 +78,9 @@ SELECT ?e ?rt ?reason WHERE {{ GRAPH ?e {{
   ?e tr:runtimeCheck ?c . ?c tr:onRuntime ?rt ; tr:runs false . OPTIONAL {{ ?c tr:reason ?reason }} }} }}"""
 _FIGURED_RUNTIMES = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?rt WHERE {{ GRAPH ?e {{ ?e tr:runtimeFigure ?f . ?f tr:onRuntime ?rt }} }}"""
-_RUNTIME_SUPPORT = prefixes("tr") + f"""
-SELECT ?all ?op WHERE {{ {{ ?rt tr:supportsAllOperators ?all }} UNION {{ ?rt tr:supportsOperator ?op }} }}"""
+_RUNTIME_SUPPORT = reference_query(prefixes("tr") + f"""
+SELECT ?all ?op WHERE {{ {{ ?rt tr:supportsAllOperators ?all }} UNION {{ ?rt tr:supportsOperator ?op }} }}""",
+    predicates=(f"{TR}supportsAllOperators", f"{TR}supportsOperator"))
 _FEATURES = prefixes("tr") + f"""
 SELECT DISTINCT ?e ?f WHERE {{
   {{ SELECT ?e ?f WHERE {{ GRAPH ?e {{ ?e ?p ?f }} }} }}
@@ -379,10 +382,11 @@ SELECT ?e ?core WHERE {{ {{ SELECT ?e ?p WHERE {{ GRAPH ?e {{ ?e tr:hasProcessor
 # ?p by a FILTER over the few cost nodes' properties: with ?p bound, Oxigraph started from
 # every ?c ?p ?x in the store (each install's own cost: 70 ms at 10,000 synthetic devices, on
 # every refresh, as a reference fact is checked after each write), 0.5 ms this way.
-_COSTS = prefixes("tr", "dcterms") + f"""
+_COSTS = reference_query(prefixes("tr", "dcterms") + f"""
 SELECT ?rt ?core ?x ?source WHERE {{
   ?c tr:costOfRuntime ?rt ; ?q ?x . FILTER (?q = ?p)
-  OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}"""
+  OPTIONAL {{ ?c tr:costOnCore ?core }} OPTIONAL {{ ?c dcterms:source ?source }} }}""",
+    about=((f"{TR}costOfRuntime", None),))  # every pattern is about ?c
 # The OPTIONAL in a GRAPH block of its own: inside GRAPH ?e, Oxigraph evaluated it over every
 # graph even with ?e bound (0.25 s for the one device a refresh reads, at 10,000 devices).
 # The region's facts are joined sub-queries: one pattern after another sought each region

@@ -11,6 +11,7 @@ from tinyreg.registry import compat
 from tinyreg.registry.compat.engine import Engine
 from tinyreg.registry.compat.fleet import Unpatchable
 from tinyreg.registry.compat.patterns import RuntimeSupport
+from tinyreg.registry.compat.reference_reads import DECLARED
 from tinyreg.registry.store import changelog
 from tinyreg.registry.store.base import revision_update_text
 from tinyreg.registry.vocab import DEPLOYMENT_BASE, ID, META_GRAPH
@@ -20,6 +21,7 @@ from .test_agreement import _key
 
 DEPLOYMENT = f"{ID}deployment/refresh-test"
 TR = "https://w3id.org/tinyreg/ontology#"
+_INTEGER = '"{}"^^<http://www.w3.org/2001/XMLSchema#integer>'
 
 
 def _assert_same(ours: Engine, fresh: Engine, rng: random.Random, devices: tuple[str, ...] = (),
@@ -268,3 +270,39 @@ def test_a_change_a_pattern_cannot_splice_compiles_everything_again(loaded, monk
     ours = compat.fleet_engine(registry)
     assert ours.origin == "refreshed"
     _assert_same(ours, Engine.load(store), random.Random(4), (f"{ID}device/syn-7000",))
+
+
+def test_reference_facts_are_read_again_only_after_a_write_to_a_graph_that_feeds_them(loaded, monkeypatch):
+    """A device graph states none of what the reference queries read (classes, labels,
+    runtimes, costs, calibrations): a refresh after one runs none of them. A device graph
+    that does state such a fact - an operator a runtime supports, a label, a runtime cost
+    of its own (a blank node every cost triple is about) - is seen when it comes and when it
+    goes, as a fresh build sees it."""
+    registry, store = loaded, loaded.store
+    rng = random.Random(11)
+    compat.fleet_engine(registry)
+    asked: list[str] = []
+    real = store.select
+    monkeypatch.setattr(store, "select", lambda q, b=None: asked.append(q) or real(q, b))
+    store.put_graph(*synthetic.device_graph(8000, rng))
+    assert compat.fleet_engine(registry).origin == "patched"
+    assert asked and not set(asked) & DECLARED.keys()
+    device = f"{ID}device/syn-8000"
+    plain = synthetic.device_graph(8000, rng)[1]
+    facts = {
+        "an operator": f"<{TR}TFLM> <{TR}supportsOperator> <https://w3id.org/tinyreg/op/RFFT2D> .\n",
+        "a label": f'<{TR}TFLM> <http://www.w3.org/2000/01/rdf-schema#label> "Micro runtime"@en .\n',
+        "a runtime cost": "".join(f"_:cost <{TR}{p}> {o} .\n" for p, o in (
+            ("costOfRuntime", f"<{TR}TFLM>"), ("costOnCore", f"<{TR}CortexM4>"),
+            ("runtimeRamBytes", _INTEGER.format(1)), ("runtimeCodeBytes", _INTEGER.format(1)))),
+    }
+    for what, fact in facts.items():
+        for text in (plain + fact, plain):  # the fact comes, then goes
+            asked.clear()
+            store.put_graph(device, text)
+            ours = compat.fleet_engine(registry)
+            assert set(asked) & DECLARED.keys(), what  # the reference facts were read again
+            _assert_same(ours, Engine.load(store), rng, (device,))
+    # the cost's figures, in the same graph as the cost, changed what a fresh build reads
+    store.put_graph(device, plain + facts["a runtime cost"])
+    assert compat.fleet_engine(registry).origin != "patched"
