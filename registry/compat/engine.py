@@ -307,6 +307,13 @@ def current_engine(registry: Registry,
     return None
 
 
+def held_revision(registry: Registry) -> int | None:
+    """The store revision of the engine the registry holds now (None: none yet), without
+    refreshing it: what a listing answered now from engine_for reads is at least as new."""
+    held = registry.cache.get(_CACHE_KEY)
+    return None if held is None else held.revision
+
+
 def engine_for(registry: Registry, *iris: str) -> Engine:
     """The engine to answer a listing about `iris` (model versions, devices) from: the
     current one. While another thread refreshes it after a write, the engine from before

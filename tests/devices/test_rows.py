@@ -26,6 +26,8 @@ from tinyreg.registry.paging import Page
 from tinyreg.registry.tflite import writer
 from tinyreg.registry.store.base import revision_update_text
 from tinyreg.registry.vocab import DEPLOYMENT_BASE, DEVICE_BASE, ID, REGISTRY_ROOT, TR, prefixes
+from tinyreg.web.app import create_app
+from tinyreg.web.dashboard import kept_pages, views
 
 # What Registry.stats counted with one query before it followed the change log.
 _STATS = prefixes("tr") + """SELECT
@@ -102,6 +104,10 @@ _FILTERS = (DeviceFilter(), DeviceFilter(kind="microcontrollerboard"), DeviceFil
             DeviceFilter(runtime="tflm", core="cortexm4f"), DeviceFilter(fits="rows-kws"),
             DeviceFilter(min_ram=256 * 1024, q="a", sort="-ram"), DeviceFilter(max_ram=300_000, min_flash=0))
 
+# The filters of the pages the walk asks for.
+_PAGED = {"/devices?sensor=Microphone&sort=-ram": DeviceFilter(sensor="Microphone"),
+          "/compat?fits=rows-kws&limit=200": DeviceFilter(fits="rows-kws")}
+
 
 def _ranked(counts: Counter) -> dict:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0]).lower()))
@@ -145,6 +151,7 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry, store_ki
                    {"name": "Rows KWS", "model": "rows-kws", "task": "keyword-spotting",
                     "sensors": ["microphone"]})
     assert device_rows(registry).origin == "full"
+    client = create_app({"TESTING": True}, registry=registry).test_client()
     origins, count_origins = set(), set()
     # Each action once first, in a random order, so that every walk meets them all.
     actions = ["add", "replace", "delete", "record", "many", "mixed", "other"]
@@ -201,6 +208,15 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry, store_ki
             listed = registry.devices.list(where, Page(limit=1), tuple(DEVICE_FACETS))
             assert (listed.total, listed.facets) == _recounted(registry, held.rows, fresh_facts, where), \
                 (step, action, where)
+        # The device list and the heatmap as kept (web/dashboard/kept_pages.py): asked
+        # again, then rendered afresh with nothing kept, the same page.
+        if step % 2 == 0:
+            url = ("/devices?sensor=Microphone&sort=-ram", "/compat?fits=rows-kws&limit=200")[step // 2 % 2]
+            pages = [client.get(url).data for _ in range(2)]
+            assert registry.cache.pop(kept_pages._CACHE_KEY).done  # the second was the first's
+            pages.append(client.get(url).data)
+            assert pages[0] == pages[1] == pages[2], (step, action, url)
+            assert ("-rows-" in pages[0].decode()) == bool(_recounted(registry, held.rows, fresh_facts, _PAGED[url])[0])
     assert {"refreshed", "kept", "facets refreshed", "facets kept", "codes refreshed",
             "codes kept"} <= origins
     assert {"refreshed", "full"} <= count_origins  # the user's updates are read whole
@@ -258,3 +274,47 @@ def test_a_list_without_facets_reads_no_facet_values(registry, monkeypatch):
     counted = registry.devices.list(where, Page(limit=100), ("kind",))
     assert len(reads) == 1 and counted.items == plain.items
     assert counted.facets["kind"]["values"] == [{"value": "MicrocontrollerBoard", "count": plain.total}]
+
+
+def test_readers_of_a_page_after_a_write_share_one_render(registry, monkeypatch):
+    """Four readers of the device list after a write: one renders it, while the three others
+    wait for that render; the page shows the device the write added."""
+    rng = random.Random(6)
+    registry.store.bulk_load([_device(i, rng) for i in range(30)])
+    app = create_app({"TESTING": True}, registry=registry)
+    app.test_client().get("/devices?limit=100")
+    added, text = _device(200, rng)
+    registry.store.put_graph(added, text)
+    waiting, renders = threading.Semaphore(0), []
+
+    class Counted(threading.Event):
+        def wait(self, timeout=None):
+            waiting.release()
+            return super().wait(timeout)
+
+    class Render(kept_pages._Render):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ended = Counted()
+    monkeypatch.setattr(kept_pages, "_Render", Render)
+    real = views._list_page
+
+    def list_page(*args):
+        renders.append(1)
+        for _ in range(3):  # the others are waiting for this render
+            assert waiting.acquire(timeout=60)
+        return real(*args)
+    monkeypatch.setattr(views, "_list_page", list_page)
+    start, pages = threading.Barrier(4), []
+
+    def reader() -> None:
+        reading = app.test_client()
+        start.wait(timeout=60)
+        pages.append(reading.get("/devices?limit=100").data)
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(pages) == 4 and len(set(pages)) == 1 and renders == [1]
+    assert added.rsplit("/", 1)[1] in pages[0].decode()

@@ -25,6 +25,7 @@ from ..auth import require_write_token
 from ..current import current_registry
 from .charts import bar_chart, counted, human_bytes, size_buckets
 from .export import match_rows, table_response, wanted_format
+from .kept_pages import kept_page
 
 bp = Blueprint("dashboard", __name__)
 bp.add_app_template_filter(human_bytes, "bytes")
@@ -79,6 +80,15 @@ def _list_page(collection, where, facets, name: str):
     return render_template(f"{name}.html", listing=listing, args=request.args)
 
 
+@bp.get("/devices")
+def devices():
+    registry = current_registry()
+    where = parse.device_filter(request.args)
+    if wanted_format(request.args):
+        return _list_page(registry.devices, where, DEVICE_FACETS, "devices")
+    return kept_page(registry, lambda: _list_page(registry.devices, where, DEVICE_FACETS, "devices"))
+
+
 @bp.get("/models/<path:ref>")
 def model(ref: str):
     registry = current_registry()
@@ -103,13 +113,6 @@ def _arena_parts(view: dict[str, Any]) -> list[tuple[str, int]]:
     measured = view["measured_arena_bytes"]
     rest = measured - sum(b for _, b in parts) if parts and measured is not None else 0
     return parts + [(NON_PERSISTENT, rest)] if rest > 0 else parts
-
-
-@bp.get("/devices")
-def devices():
-    registry = current_registry()
-    return _list_page(registry.devices, parse.device_filter(request.args), DEVICE_FACETS,
-                      "devices")
 
 
 @bp.get("/devices/<path:device_id>")
@@ -148,8 +151,14 @@ def compat():
     latest versions of the models another filter picks (every version when there is none)."""
     registry = current_registry()
     args = request.args
-    devices = registry.devices.list(parse.device_filter(args), parse.page(args, HEATMAP_DEVICES))
-    choice = parse.model_filter(args, q="mq")
+    where, page, choice = parse.device_filter(args), parse.page(args, HEATMAP_DEVICES), \
+        parse.model_filter(args, q="mq")
+    return kept_page(registry, lambda: _heatmap(registry, where, page, choice))
+
+
+def _heatmap(registry: Registry, where, page: Page, choice) -> str:
+    args = request.args
+    devices = registry.devices.list(where, page)
     models = registry.models.latest(choice)[:MAX_LIMIT] if choice.chosen else None
     grid = None
     if devices.items and (models or not choice.chosen):
