@@ -169,10 +169,12 @@ class LatencyFit(Compiled):
         new._take(_shared_options(fleet, lambda: self.options))  # the devices' alone
         return new
 
-    def _estimates(self, models: np.ndarray) -> np.ndarray:
-        """estimate[model row, option] in ms, in the order of the query's arithmetic."""
+    def _estimates(self, models: np.ndarray, options=slice(None)) -> np.ndarray:
+        """estimate[model row, option] in ms (of `options`: all by default), in the order of
+        the query's arithmetic."""
         conv, dw, fc, el = (w[models][:, None] for w in self.work)
-        return (conv + self.dw_weight * dw + self.fc_weight * fc + el) / self.rate / self.clock * 1000
+        return (conv + self.dw_weight[options] * dw + self.fc_weight[options] * fc + el) \
+            / self.rate[options] / self.clock[options] * 1000
 
     def _reported(self, estimates: np.ndarray, budget: np.ndarray) -> np.ndarray:
         """Per (model row, option): the option is a fastest one and its band is reported."""
@@ -187,21 +189,35 @@ class LatencyFit(Compiled):
 
     def fastest(self, models: np.ndarray, devices) -> tuple[np.ndarray, np.ndarray]:
         """(estimate in ms, option index) of the fastest way each device runs each model;
-        NaN and -1 where there is no estimate (no operator mix, core, clock or runtime)."""
+        NaN and -1 where there is no estimate (no operator mix, core, clock or runtime).
+        Only the options of `devices` are estimated: the heatmap's 40 devices, not 100,000."""
         models = np.asarray(models)
-        width = len(self.fleet.devices)
-        best = np.full((len(models), width), np.nan)
-        which = np.full((len(models), width), -1, dtype=np.int64)
-        if self.count and len(models):
-            estimates = self._estimates(models)
-            estimates = np.where(np.isnan(estimates), np.inf, estimates)
-            fastest = np.minimum.reduceat(estimates, self.starts, axis=1)
-            first = np.where(estimates == fastest[:, self._run], np.arange(self.count), self.count)
-            first = np.minimum.reduceat(first, self.starts, axis=1)  # the first of any tie
-            known = np.isfinite(fastest)
-            best[:, self.devices_with] = np.where(known, fastest, np.nan)
-            which[:, self.devices_with] = np.where(known, first, -1)
-        return best[:, devices], which[:, devices]
+        devices = np.arange(len(self.fleet.devices))[devices] if isinstance(devices, slice) \
+            else np.asarray(devices, dtype=np.intp)
+        best = np.full((len(models), len(devices)), np.nan)
+        which = np.full((len(models), len(devices)), -1, dtype=np.int64)
+        if not (self.count and len(models) and len(devices)):
+            return best, which
+        # each device's run of options, if it has one
+        run = np.searchsorted(self.devices_with, devices)
+        has = run < len(self.devices_with)
+        has[has] = self.devices_with[run[has]] == devices[has]
+        runs = run[has]
+        if not len(runs):
+            return best, which
+        lengths = np.diff(np.append(self.starts, self.count))[runs]
+        begins = np.cumsum(lengths) - lengths  # of each run among the options taken
+        columns = np.repeat(self.starts[runs] - begins, lengths) + np.arange(lengths.sum())
+        estimates = self._estimates(models, columns)
+        estimates = np.where(np.isnan(estimates), np.inf, estimates)
+        fastest = np.minimum.reduceat(estimates, begins, axis=1)
+        first = np.where(estimates == fastest[:, np.repeat(np.arange(len(runs)), lengths)],
+                         columns, self.count)
+        first = np.minimum.reduceat(first, begins, axis=1)  # the first of any tie
+        known = np.isfinite(fastest)
+        best[:, has] = np.where(known, fastest, np.nan)
+        which[:, has] = np.where(known, first, -1)
+        return best, which
 
     def timing(self, model: int, device: int) -> Timing | None:
         best, which = self.fastest(np.array([model]), np.array([device]))
