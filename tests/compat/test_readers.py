@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import pytest
 
@@ -127,6 +128,10 @@ def test_past_the_wait_readers_read_the_engine_before_the_write_and_the_gate_wai
         # No one else was refreshing: the reader started it, and did not wait for it.
         assert engine_for(registry, model) is before
         assert engine_for(registry, model) is before
+        for _ in range(1200):  # the refresh's thread is under way before the gate asks
+            if threads:
+                break
+            time.sleep(0.1)
         gate = []
         waiting = threading.Thread(target=lambda: gate.append(compat.fleet_engine(registry)))
         waiting.start()
