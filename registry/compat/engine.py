@@ -314,6 +314,20 @@ def held_revision(registry: Registry) -> int | None:
     return None if held is None else held.revision
 
 
+def refresh_ahead(registry: Registry) -> None:
+    """Start bringing the held engine up to date in its thread, when it is behind the store
+    in a fleet where readers do not wait for it (STALE_FROM_DEVICES): for a page that has
+    other work to do first (rows, facet counts), so that the refresh runs meanwhile and its
+    later engine_for waits less, or not at all."""
+    constraints = read_constraints()
+    held = registry.cache.get(_CACHE_KEY)
+    if held is None or held.constraints is not constraints or held.fleet.store is not registry.store \
+            or len(held.fleet.devices) < STALE_FROM_DEVICES or registry.cache.get(_REFRESHING_KEY) \
+            or held.revision == registry.store.revision():
+        return
+    _in_background(registry, constraints)
+
+
 def engine_for(registry: Registry, *iris: str) -> Engine:
     """The engine to answer a listing about `iris` (model versions, devices) from: the
     current one. While another thread refreshes it after a write, the engine from before
