@@ -7,12 +7,14 @@ results, with their messages and figures, for each pair.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
 from .. import words
 from ..errors import Invalid
+from ..shared_work import SharedWork
 from ..store import IRI
 from ..vocab import TR, prefixes
 from .engine import Engine, Outcomes, current_engine, engine_for, fleet_engine
@@ -32,17 +34,36 @@ def check(registry: Registry, model_version_iri: str, device_iri: str) -> Verdic
     return engine.verdict(engine.model(model_version_iri), engine.device(device_iri))
 
 
+# The judged questions of the engine last asked, a few at a time: a model version against
+# 100,000 devices takes 25 ms, and readers of the same listing (its pages, four at once after
+# a write) ask the same question of the same engine.
+_JUDGED_KEY = "compat.judged"
+_JUDGED_HELD = 4
+_JUDGING = threading.Lock()
+
+
+def _judged_once(registry: Registry, engine: Engine, key: tuple, judge: Callable[[], Any]) -> Any:
+    with _JUDGING:
+        held = registry.cache.get(_JUDGED_KEY)
+        if held is None or held[0] is not engine:
+            held = registry.cache[_JUDGED_KEY] = (engine, SharedWork(_JUDGED_HELD))
+    return held[1].get(key, judge)
+
+
 def judge_model(registry: Registry, version_iri: str, max_latency_ms: float | None = None,
                 by_latency: bool = False, runs_only: bool = False) -> Judged:
     """The model version against every device, judged once: pages of it (`Judged.matches`)
     and its counts come from the same outcomes. The rest as in `devices_for_model`."""
     engine = engine_for(registry, version_iri)
     model = engine.model(version_iri)
-    found = engine.outcomes(np.array([model]))
-    timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
-    return Judged(version_iri, found, 0, engine.fleet.devices, engine.fleet.device_names,
-                  lambda d: engine.results(model, d), timing, max_latency_ms, by_latency,
-                  runs_only)
+
+    def judge() -> Judged:
+        found = engine.outcomes(np.array([model]))
+        timing = _timings(engine, np.array([model]), slice(None), lambda i: (0, i))
+        return Judged(version_iri, found, 0, engine.fleet.devices, engine.fleet.device_names,
+                      lambda d: engine.results(model, d), timing, max_latency_ms, by_latency,
+                      runs_only)
+    return _judged_once(registry, engine, ("model", model, max_latency_ms, by_latency, runs_only), judge)
 
 
 def judge_device(registry: Registry, device_iri: str, max_latency_ms: float | None = None,
@@ -50,12 +71,15 @@ def judge_device(registry: Registry, device_iri: str, max_latency_ms: float | No
     """Every model version against the device, judged once (see `judge_model`)."""
     engine = engine_for(registry, device_iri)
     device = engine.device(device_iri)
-    models = np.arange(len(engine.fleet.models))
-    found = engine.outcomes(models, np.array([device]))
-    timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
-    return Judged(device_iri, found, 1, engine.fleet.models, engine.fleet.model_names,
-                  lambda m: engine.results(m, device), timing, max_latency_ms, by_latency,
-                  runs_only)
+
+    def judge() -> Judged:
+        models = np.arange(len(engine.fleet.models))
+        found = engine.outcomes(models, np.array([device]))
+        timing = _timings(engine, models, np.array([device]), lambda i: (i, 0))
+        return Judged(device_iri, found, 1, engine.fleet.models, engine.fleet.model_names,
+                      lambda m: engine.results(m, device), timing, max_latency_ms, by_latency,
+                      runs_only)
+    return _judged_once(registry, engine, ("device", device, max_latency_ms, by_latency, runs_only), judge)
 
 
 def devices_for_model(registry: Registry, version_iri: str, explain: bool = False,

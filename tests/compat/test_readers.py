@@ -179,3 +179,25 @@ def test_closing_the_registry_waits_for_the_refresh_running_in_the_background(wr
     closing.join(timeout=120)
     assert not closing.is_alive() and threads == ["engine-refresh"]
     assert "failed" not in caplog.text
+
+
+def test_a_judged_question_is_worked_out_once_per_engine(written, monkeypatch):
+    """Readers of the same question of the same engine share one judgement; the engine after
+    a write judges afresh, and its answer holds the device the write added."""
+    registry, before, new_iri = written
+    model = before.fleet.models[0]
+    outcomes, real = [], Engine.outcomes
+
+    def counted(self, *args, **kwargs):
+        outcomes.append(self)
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(Engine, "outcomes", counted)
+    monkeypatch.setattr(engine_module, "STALE_FROM_DEVICES", 10_000)  # read after the write
+    first = compat.judge_model(registry, model)
+    assert compat.judge_model(registry, model) is first and len(outcomes) == 1
+    assert first.total == len(before.fleet.devices) + 1
+    assert new_iri in {m.iri for m in first.matches(explain=True)}
+    registry.store.delete_graph(new_iri)
+    after = compat.judge_model(registry, model)
+    assert after is not first and len(outcomes) == 2 and after.total == len(before.fleet.devices)
+    assert new_iri not in {m.iri for m in after.matches(explain=True)}
