@@ -11,6 +11,9 @@ of its own so that its memory is not counted as ours:
   into a fresh store, which no import can beat;
 - rdflib parsing the same devices' triples into a Graph.
 
+The size on disk of our store and of the floor's is printed right after the load and once
+compacted (RocksDB merges a load's batches after the fact, see the comment in main).
+
 Set TINYREG_BENCH_DEVICES for another fleet size; above 100,000 devices the rdflib anchor
 is left out unless TINYREG_BENCH_RDFLIB=1.
 """
