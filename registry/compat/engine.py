@@ -85,7 +85,21 @@ class Outcomes:
         return None if self.fits_unknown[i, j] else not self.fits_no[i, j]
 
 
+@dataclass(frozen=True)
+class DevicesPatched:
+    """How a patched engine differs from the one it was patched from (whose compiled
+    constraints had id `compiled`): its devices were `devices` (term ids, in order), and
+    only those `written` (term ids) may answer otherwise now. A reader that kept answers per
+    device of that engine carries the others over (registry/facets.py)."""
+    compiled: int
+    devices: np.ndarray
+    written: np.ndarray
+
+
 class Engine:
+    # set on an engine patched after a write to devices only
+    devices_patched: DevicesPatched | None = None
+
     def __init__(self, constraints: tuple[Constraint, ...], fleet: Fleet,
                  compiled: list | None = None, origin: str = "full"):
         self.constraints = constraints
@@ -133,8 +147,12 @@ class Engine:
         on_devices = not len(written.models)
         if on_devices or not (len(written.devices) or len(written.gone)):
             try:
-                return Engine(self.constraints, fleet, self._patched(fleet, written, on_devices),
-                              origin="patched")
+                patched = Engine(self.constraints, fleet, self._patched(fleet, written, on_devices),
+                                 origin="patched")
+                if on_devices:  # what answers kept per device of this engine carry over
+                    patched.devices_patched = DevicesPatched(id(self.compiled), self.fleet.device_ids,
+                                                             written.devices)
+                return patched
             except Unpatchable as why:
                 log.info("engine compiled again, not patched: %s", why)
         return Engine(self.constraints, fleet, origin="refreshed")
