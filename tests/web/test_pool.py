@@ -148,3 +148,23 @@ def test_a_pool_dropped_without_closing_leaves_no_process(store):
     del pool
     gc.collect()
     assert not any(map(alive, pids))
+
+
+@pytest.mark.parametrize("script, said", [
+    ("exit 1", "it ended with exit status 1"),
+    ("sleep 20", "no greeting within 0.5 s"),
+])
+def test_a_worker_that_does_not_start_says_how(store, tmp_path, monkeypatch, script, said):
+    import tinyreg.web.sparql.pool as pool_module
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\n{script}\n")
+    python.chmod(0o755)
+    monkeypatch.setattr(pool_module.sys, "executable", str(python))
+    monkeypatch.setattr(pool_module, "START_TIMEOUT_S", 0.5)
+    pool = make_pool(store)
+    try:
+        with pytest.raises(Unavailable, match=f"a query worker did not start \\({said}\\)"):
+            ask(pool, "ASK { ?s ?p 7 }")
+        assert not pool.pids  # the one that did not start is not kept
+    finally:
+        pool.close()

@@ -230,10 +230,13 @@ class WorkerPool:
             theirs.close()
         self._processes.add(process)
         revision = self.store.revision()
-        ours.send({"path": str(self.store.path), "revision": revision,
-                   "memory_mb": self.memory_mb, "isolate": self.isolate,
-                   "prefixes": self.prefixes, "functions": self.functions,
-                   "by_version": self.by_version})
+        try:
+            ours.send({"path": str(self.store.path), "revision": revision,
+                       "memory_mb": self.memory_mb, "isolate": self.isolate,
+                       "prefixes": self.prefixes, "functions": self.functions,
+                       "by_version": self.by_version})
+        except OSError:
+            pass  # it has ended already: _greeted says how
         return process, ours, stderr, revision
 
     def _greeted(self, process: subprocess.Popen, conn: Connection, stderr: IO[bytes],
@@ -241,13 +244,18 @@ class WorkerPool:
         worker = Worker(process, conn, stderr, revision)
         try:
             if not conn.poll(START_TIMEOUT_S):
-                raise EOFError
+                raise TimeoutError
             greeting = conn.recv()
             worker.isolation, worker.rss_mb = greeting["isolation"], greeting["rss_mb"]
-        except (EOFError, OSError):
+        except (EOFError, OSError) as exc:
+            # which of the two it was (no greeting in time, or the worker ended and how)
+            # is what an operator needs to look further
+            timed_out = isinstance(exc, TimeoutError)
             self._stop(worker)
             said = _tail(stderr).strip().splitlines()
-            raise Unavailable("a query worker did not start"
+            why = (f"no greeting within {START_TIMEOUT_S} s" if timed_out
+                   else f"it ended with exit status {process.returncode}")
+            raise Unavailable(f"a query worker did not start ({why})"
                               + (f": {said[-1]}" if said else "")) from None
         return worker
 
