@@ -152,6 +152,8 @@ def test_cached_rows_equal_a_fresh_read_through_random_writes(registry, store_ki
                    {"name": "Rows KWS", "model": "rows-kws", "task": "keyword-spotting",
                     "sensors": ["microphone"]})
     assert device_rows(registry).origin == "full"
+    # read once before the walk, so that a first step that keeps them can say so
+    assert (device_facets(registry).origin, facet_codes(registry).origin) == ("full", "full")
     client = create_app({"TESTING": True}, registry=registry).test_client()
     origins, count_origins = set(), set()
     # Each action once first, in a random order, so that every walk meets them all.
