@@ -338,10 +338,9 @@ def refresh_ahead(registry: Registry) -> None:
     other work to do first (rows, facet counts), so that the refresh runs meanwhile and its
     later engine_for waits less, or not at all."""
     constraints = read_constraints()
-    held = registry.cache.get(_CACHE_KEY)
-    if held is None or held.constraints is not constraints or held.fleet.store is not registry.store \
-            or len(held.fleet.devices) < STALE_FROM_DEVICES or registry.cache.get(_REFRESHING_KEY) \
-            or held.revision == registry.store.revision():
+    held = _held(registry, constraints)
+    if held is None or len(held.fleet.devices) < STALE_FROM_DEVICES \
+            or registry.cache.get(_REFRESHING_KEY) or held.revision == registry.store.revision():
         return
     _in_background(registry, constraints)
 
@@ -360,9 +359,8 @@ def engine_for(registry: Registry, *iris: str) -> Engine:
     engine = current_engine(registry, constraints)
     if engine is not None:
         return engine
-    held = registry.cache.get(_CACHE_KEY)
-    if held is None or held.constraints is not constraints or held.fleet.store is not registry.store \
-            or not all(held.knows(iri) for iri in iris):
+    held = _held(registry, constraints)
+    if held is None or not all(held.knows(iri) for iri in iris):
         return fleet_engine(registry, constraints)
     if registry.cache.get(_REFRESHING_KEY):
         return held
@@ -370,6 +368,15 @@ def engine_for(registry: Registry, *iris: str) -> Engine:
         return fleet_engine(registry, constraints)
     if _in_background(registry, constraints).wait(FRESH_WAIT_S):
         return fleet_engine(registry, constraints)  # now current, or it says what failed
+    return held
+
+
+def _held(registry: Registry, constraints: tuple[Constraint, ...]) -> Engine | None:
+    """The engine the registry holds, if it is of these constraints and this store (of
+    any revision)."""
+    held = registry.cache.get(_CACHE_KEY)
+    if held is None or held.constraints is not constraints or held.fleet.store is not registry.store:
+        return None
     return held
 
 

@@ -84,9 +84,11 @@ def _list_page(collection, where, facets, name: str):
 def devices():
     registry = current_registry()
     where = parse.device_filter(request.args)
-    if wanted_format(request.args):
+
+    def render():
         return _list_page(registry.devices, where, DEVICE_FACETS, "devices")
-    return kept_page(registry, lambda: _list_page(registry.devices, where, DEVICE_FACETS, "devices"))
+    # an export (CSV, JSON) is a response of its own, not a page to keep
+    return render() if wanted_format(request.args) else kept_page(registry, render)
 
 
 @bp.get("/models/<path:ref>")
